@@ -1,0 +1,262 @@
+// Ctx: what a process body uses to act on the world. Every method returning
+// an awaitable is a scheduling point: `co_await ctx.send(pid, msg);`. The
+// synchronous methods (self, now_us, trap_exit, make_ref, choose, exit)
+// touch only the calling process, so they are not scheduling points.
+//
+// A Ctx is a small handle (copy it freely into nested Tasks); it is valid
+// only inside the process it was given to.
+#pragma once
+
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "sim/kernel.hpp"
+#include "sim/process.hpp"
+#include "sim/table.hpp"
+
+namespace otpsim::sim {
+
+namespace detail {
+
+template <typename Extract>
+struct [[nodiscard]] EffectAwaiter {
+  Process* process;
+  Effect effect;
+  Extract extract;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) { process->kernel->declare(*process, std::move(effect)); }
+  auto await_resume() { return extract(*process); }
+};
+
+template <typename Extract>
+EffectAwaiter<Extract> make_awaiter(Process* p, Effect e, Extract x) {
+  return EffectAwaiter<Extract>{p, std::move(e), std::move(x)};
+}
+
+/// Selective receive: the matcher lives in the awaiter, which lives in the
+/// coroutine frame for as long as the process waits.
+template <typename M>
+struct [[nodiscard]] ReceiveAwaiter {
+  Process* process;
+  Effect effect;
+  M matcher;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) {
+    if constexpr (!std::is_same_v<M, std::nullptr_t>) {
+      effect.matcher = Matcher{[](const void* c, const Term& m) { return (*static_cast<const M*>(c))(m); },
+                               &matcher};
+    }
+    process->kernel->declare(*process, std::move(effect));
+  }
+  /// The message, or nullopt on timeout.
+  std::optional<Term> await_resume() {
+    if (!process->result.ok) return std::nullopt;
+    return std::move(process->result.term);
+  }
+};
+
+}  // namespace detail
+
+class Ctx {
+  // Helpers first: members with deduced return types must be defined before use.
+  static TableStatus status_of(const detail::Process& p) { return static_cast<TableStatus>(p.result.status); }
+  template <typename Fill, typename Extract>
+  auto make(EffectKind kind, Fill fill, Extract extract) {
+    detail::Effect e;
+    e.kind = kind;
+    fill(e);
+    return detail::make_awaiter(p_, std::move(e), std::move(extract));
+  }
+  auto table_op(EffectKind kind, TableId table, Term operand) {
+    return make(kind, [&](detail::Effect& e) { e.table = table; e.term = std::move(operand); },
+                [](detail::Process& p) { return static_cast<TableStatus>(p.result.status); });
+  }
+
+
+ public:
+  explicit Ctx(detail::Process* process) : p_(process) {}
+
+  // -- synchronous (not scheduling points) --
+  Pid self() const { return p_->pid; }
+  Micros now_us() const { return p_->kernel->now_us(); }
+  /// process_flag(trap_exit, on).
+  void trap_exit(bool on) { p_->trap_exit = on; }
+  bool trapping_exits() const { return p_->trap_exit; }
+  Ref make_ref() { return p_->kernel->make_ref(); }
+  /// A logged data choice in [0, bound): replays identically.
+  std::uint64_t choose(std::uint64_t bound) { return p_->kernel->choose(bound); }
+  /// exit/1: ends this process with `reason`.
+  [[noreturn]] void exit(Term reason) { throw ExitException{std::move(reason)}; }
+
+  // -- messages --
+  auto send(Pid to, Term message) {
+    return make(EffectKind::send, [&](detail::Effect& e) { e.target = to; e.term = std::move(message); },
+                [](detail::Process&) {});
+  }
+  /// Send to a registered name; exits the caller with `badarg` if no process
+  /// has the name (as `Name ! Msg` does).
+  auto send(Atom name, Term message) {
+    return make(EffectKind::send_named, [&](detail::Effect& e) { e.term = Term(name); e.term2 = std::move(message); },
+                [](detail::Process& p) {
+                  if (!p.result.ok) throw ExitException{Term(atoms::badarg())};
+                });
+  }
+  /// Selective receive: the first message (in arrival order) for which
+  /// `matcher(message)` holds. nullopt when `timeout_us` passes first;
+  /// timeout 0 polls. `infinity_us` waits forever.
+  template <typename M>
+  detail::ReceiveAwaiter<M> receive(M matcher, Micros timeout_us = infinity_us) {
+    detail::Effect e;
+    e.kind = EffectKind::receive;
+    e.duration_us = timeout_us;
+    return detail::ReceiveAwaiter<M>{p_, std::move(e), std::move(matcher)};
+  }
+  /// Receive any message.
+  detail::ReceiveAwaiter<std::nullptr_t> receive(Micros timeout_us = infinity_us) {
+    return receive(nullptr, timeout_us);
+  }
+  auto sleep(Micros duration_us) {
+    return make(EffectKind::sleep, [&](detail::Effect& e) { e.duration_us = duration_us; },
+                [](detail::Process&) {});
+  }
+  auto yield() {
+    return make(EffectKind::yield, [](detail::Effect&) {}, [](detail::Process&) {});
+  }
+
+  // -- processes --
+  /// Keeps `fn` and `options` alive until the step runs. Resumes with the
+  /// new pid, or with {pid, monitor ref} for spawn_monitor.
+  template <bool WithMonitor>
+  struct [[nodiscard]] SpawnAwaiter {
+    detail::Process* process;
+    ProcessFn fn;
+    SpawnOptions options;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) {
+      detail::Effect e;
+      e.kind = EffectKind::spawn;
+      e.spawn_fn = &fn;
+      e.spawn_options = &options;
+      process->kernel->declare(*process, std::move(e));
+    }
+    auto await_resume() {
+      if constexpr (WithMonitor) {
+        return std::pair<Pid, Ref>{process->result.pid, process->result.ref};
+      } else {
+        return process->result.pid;
+      }
+    }
+  };
+  // No default arguments here: g++ 12 miscompiles a defaulted class-type
+  // argument in a co_await expression (it destroys a bitwise copy).
+  SpawnAwaiter<false> spawn(ProcessFn fn, SpawnOptions options) {
+    options.monitor = false;
+    return {p_, std::move(fn), std::move(options)};
+  }
+  SpawnAwaiter<false> spawn(ProcessFn fn) { return spawn(std::move(fn), SpawnOptions{}); }
+  SpawnAwaiter<false> spawn_link(ProcessFn fn, SpawnOptions options) {
+    options.link = true;
+    return spawn(std::move(fn), std::move(options));
+  }
+  SpawnAwaiter<false> spawn_link(ProcessFn fn) { return spawn_link(std::move(fn), SpawnOptions{}); }
+  SpawnAwaiter<true> spawn_monitor(ProcessFn fn, SpawnOptions options) {
+    options.monitor = true;
+    return {p_, std::move(fn), std::move(options)};
+  }
+  SpawnAwaiter<true> spawn_monitor(ProcessFn fn) { return spawn_monitor(std::move(fn), SpawnOptions{}); }
+
+  auto link(Pid pid) {
+    return make(EffectKind::link, [&](detail::Effect& e) { e.target = pid; }, [](detail::Process&) {});
+  }
+  auto unlink(Pid pid) {
+    return make(EffectKind::unlink, [&](detail::Effect& e) { e.target = pid; }, [](detail::Process&) {});
+  }
+  /// A monitor; if `pid` is already dead, a DOWN with `noproc` is queued.
+  auto monitor(Pid pid) {
+    return make(EffectKind::monitor, [&](detail::Effect& e) { e.target = pid; },
+                [](detail::Process& p) { return p.result.ref; });
+  }
+  /// True if the monitor was active. `flush` removes a queued DOWN for it.
+  auto demonitor(Ref ref, bool flush = false) {
+    return make(EffectKind::demonitor, [&](detail::Effect& e) { e.ref = ref; e.flag = flush; },
+                [](detail::Process& p) { return p.result.ok; });
+  }
+  /// exit/2: sends an exit signal to `pid`.
+  auto exit(Pid pid, Term reason) {
+    return make(EffectKind::exit_signal, [&](detail::Effect& e) { e.target = pid; e.term = std::move(reason); },
+                [](detail::Process&) {});
+  }
+  auto is_alive(Pid pid) {
+    return make(EffectKind::is_alive, [&](detail::Effect& e) { e.target = pid; },
+                [](detail::Process& p) { return p.result.ok; });
+  }
+
+  // -- registered names --
+  /// False if the name is taken, the pid already has a name, or it is dead.
+  auto register_name(Atom name, Pid pid) {
+    return make(EffectKind::register_name, [&](detail::Effect& e) { e.term = Term(name); e.target = pid; },
+                [](detail::Process& p) { return p.result.ok; });
+  }
+  auto unregister_name(Atom name) {
+    return make(EffectKind::unregister_name, [&](detail::Effect& e) { e.term = Term(name); },
+                [](detail::Process& p) { return p.result.ok; });
+  }
+  /// The pid registered under `name`, or Pid{} (undefined).
+  auto whereis(Atom name) {
+    return make(EffectKind::whereis, [&](detail::Effect& e) { e.term = Term(name); },
+                [](detail::Process& p) { return p.result.pid; });
+  }
+
+  // -- timers --
+  /// erlang:send_after: `message` arrives at `to` after `delay_us`.
+  auto send_after(Micros delay_us, Pid to, Term message) {
+    return make(EffectKind::send_after,
+                [&](detail::Effect& e) { e.duration_us = delay_us; e.target = to; e.term = std::move(message); },
+                [](detail::Process& p) { return p.result.ref; });
+  }
+  /// The time that was left, or nullopt if the timer already fired or never was.
+  auto cancel_timer(Ref timer) {
+    return make(EffectKind::cancel_timer, [&](detail::Effect& e) { e.ref = timer; },
+                [](detail::Process& p) -> std::optional<Micros> {
+                  if (!p.result.ok) return std::nullopt;
+                  return p.result.value;
+                });
+  }
+
+  // -- tables --
+  /// A table owned by this process.
+  auto table_new() { return table_new(TableOptions{}); }
+  auto table_new(TableOptions options) {
+    return make(EffectKind::table_new,
+                [&](detail::Effect& e) { e.access = options.access; e.term2 = std::move(options.name); },
+                [](detail::Process& p) { return TableResult<TableId>{status_of(p), p.result.table}; });
+  }
+  /// Inserts or replaces the row keyed by row[0].
+  auto insert(TableId table, Term row) { return table_op(EffectKind::table_insert, table, std::move(row)); }
+  /// Inserts only if no row has that key; value tells whether it did.
+  auto insert_new(TableId table, Term row) {
+    return make(EffectKind::table_insert_new, [&](detail::Effect& e) { e.table = table; e.term = std::move(row); },
+                [](detail::Process& p) { return TableResult<bool>{status_of(p), p.result.value != 0}; });
+  }
+  auto lookup(TableId table, Term key) {
+    return make(EffectKind::table_lookup, [&](detail::Effect& e) { e.table = table; e.term = std::move(key); },
+                [](detail::Process& p) {
+                  TableResult<std::optional<Term>> r{status_of(p), std::nullopt};
+                  if (p.result.value != 0) r.value = std::move(p.result.term);
+                  return r;
+                });
+  }
+  auto erase(TableId table, Term key) { return table_op(EffectKind::table_delete, table, std::move(key)); }
+  auto delete_table(TableId table) { return table_op(EffectKind::table_delete_table, table, Term()); }
+  /// The table registered under `name` (TableStatus::no_table if none).
+  auto table_named(Atom name) {
+    return make(EffectKind::table_whereis, [&](detail::Effect& e) { e.term2 = Term(name); },
+                [](detail::Process& p) { return TableResult<TableId>{status_of(p), p.result.table}; });
+  }
+
+ private:
+  detail::Process* p_;
+};
+
+}  // namespace otpsim::sim

@@ -1,0 +1,60 @@
+// Effects: what a process asks the kernel to do at a scheduling point, and
+// the description of an enabled step that strategies see.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "sim/ids.hpp"
+
+namespace otpsim::sim {
+
+enum class EffectKind : std::uint8_t {
+  none,
+  start,            // a new process runs its body for the first time
+  send,             // message to a pid
+  send_named,       // message to a registered name
+  receive,          // selective receive (maybe with timeout)
+  sleep,            // wait for a duration
+  yield,            // a scheduling point with no effect
+  spawn,            // create a process (maybe linked / monitored)
+  link,
+  unlink,
+  monitor,
+  demonitor,
+  exit_signal,      // exit(Pid, Reason)
+  register_name,
+  unregister_name,
+  whereis,
+  is_alive,
+  send_after,       // start a timer that sends a message
+  cancel_timer,
+  table_new,
+  table_insert,
+  table_insert_new,
+  table_lookup,
+  table_delete,
+  table_delete_table,
+  table_whereis,     // find a named table
+  die,              // a process killed by a signal ends (its own step)
+};
+
+std::string_view effect_name(EffectKind kind);
+
+/// What an enabled step touches, for strategies that reason about
+/// dependence (partial-order reduction): a process (its mailbox, links or
+/// liveness), a table, the name registry, or nothing but itself.
+struct StepObject {
+  enum class Kind : std::uint8_t { self, process, table, names };
+  Kind kind = Kind::self;
+  std::uint64_t id = 0;  // pid id, table id, or 0
+};
+
+/// One enabled step at a scheduling point.
+struct StepInfo {
+  Pid pid;
+  EffectKind effect = EffectKind::none;
+  StepObject object;
+};
+
+}  // namespace otpsim::sim

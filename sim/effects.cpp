@@ -1,0 +1,189 @@
+// Performing a step's effect, and its line in the trace.
+#include <fmt/format.h>
+
+#include "sim/assert.hpp"
+#include "sim/kernel.hpp"
+
+namespace otpsim::sim {
+
+using detail::Effect;
+using detail::Process;
+
+std::string_view effect_name(EffectKind kind) {
+  switch (kind) {
+    case EffectKind::none: return "none";
+    case EffectKind::start: return "start";
+    case EffectKind::send: return "send";
+    case EffectKind::send_named: return "send_named";
+    case EffectKind::receive: return "receive";
+    case EffectKind::sleep: return "sleep";
+    case EffectKind::yield: return "yield";
+    case EffectKind::spawn: return "spawn";
+    case EffectKind::link: return "link";
+    case EffectKind::unlink: return "unlink";
+    case EffectKind::monitor: return "monitor";
+    case EffectKind::demonitor: return "demonitor";
+    case EffectKind::exit_signal: return "exit";
+    case EffectKind::register_name: return "register";
+    case EffectKind::unregister_name: return "unregister";
+    case EffectKind::whereis: return "whereis";
+    case EffectKind::is_alive: return "is_alive";
+    case EffectKind::send_after: return "send_after";
+    case EffectKind::cancel_timer: return "cancel_timer";
+    case EffectKind::table_new: return "table_new";
+    case EffectKind::table_insert: return "insert";
+    case EffectKind::table_insert_new: return "insert_new";
+    case EffectKind::table_lookup: return "lookup";
+    case EffectKind::table_delete: return "delete";
+    case EffectKind::table_delete_table: return "delete_table";
+    case EffectKind::table_whereis: return "table_whereis";
+    case EffectKind::die: return "die";
+  }
+  return "?";
+}
+
+std::string Kernel::describe(const Process& p) const { return trace_.pid_name(p.pid); }
+
+void Kernel::trace_step(const Process& p, EffectKind effect, std::string detail) {
+  trace_.events.push_back({steps_, now_us_, p.pid, TraceKind::step, effect, std::move(detail)});
+}
+
+void Kernel::perform(Process& p) {
+  Effect& e = p.pending;
+  const EffectKind kind = e.kind;
+  switch (kind) {
+    case EffectKind::start:
+    case EffectKind::yield:
+      if (tracing()) trace_step(p, kind, {});
+      return;
+    case EffectKind::send: {
+      if (tracing()) trace_step(p, kind, fmt::format("{} ! {}", trace_.pid_name(e.target), e.term.to_string()));
+      if (Process* target = find(e.target)) deliver_message(*target, std::move(e.term));
+      return;
+    }
+    case EffectKind::send_named: {
+      Pid to = whereis(e.term);
+      p.result.ok = static_cast<bool>(to);
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{} ({}) ! {}", e.term.to_string(), to ? trace_.pid_name(to) : "badarg",
+                                        e.term2.to_string()));
+      }
+      if (Process* target = find(to)) deliver_message(*target, std::move(e.term2));
+      return;
+    }
+    case EffectKind::receive: {
+      take_received(p);
+      if (tracing()) trace_step(p, kind, p.result.ok ? p.result.term.to_string() : std::string("timeout"));
+      return;
+    }
+    case EffectKind::sleep:
+      OTPSIM_ASSERT(p.timed_out, "otpsim internal bug: sleep step before its timer fired");
+      p.timed_out = false;
+      if (tracing()) trace_step(p, kind, fmt::format("{}us", e.duration_us));
+      return;
+    case EffectKind::spawn: {
+      Process& child = create_process(std::move(*e.spawn_fn), *e.spawn_options, p.pid);
+      if (e.spawn_options->link) do_link(p, child.pid);
+      p.result.ref = e.spawn_options->monitor ? do_monitor(p, child.pid) : Ref{};
+      p.result.pid = child.pid;
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{}{}{}", trace_.pid_name(child.pid), e.spawn_options->link ? " link" : "",
+                                        e.spawn_options->monitor ? " monitor" : ""));
+      }
+      return;
+    }
+    case EffectKind::link:
+      if (tracing()) trace_step(p, kind, trace_.pid_name(e.target));
+      do_link(p, e.target);
+      return;
+    case EffectKind::unlink:
+      if (tracing()) trace_step(p, kind, trace_.pid_name(e.target));
+      do_unlink(p, e.target);
+      return;
+    case EffectKind::monitor:
+      p.result.ref = do_monitor(p, e.target);
+      if (tracing()) trace_step(p, kind, fmt::format("{} {}", trace_.pid_name(e.target), Term(p.result.ref).to_string()));
+      return;
+    case EffectKind::demonitor:
+      p.result.ok = do_demonitor(p, e.ref, e.flag);
+      if (tracing()) trace_step(p, kind, fmt::format("{}{}", Term(e.ref).to_string(), e.flag ? " flush" : ""));
+      return;
+    case EffectKind::exit_signal: {
+      if (tracing()) trace_step(p, kind, fmt::format("{} {}", trace_.pid_name(e.target), e.term.to_string()));
+      if (Process* target = find(e.target)) deliver_exit(*target, p.pid, e.term, /*via_link=*/false);
+      return;
+    }
+    case EffectKind::register_name: {
+      Process* target = find(e.target);
+      bool ok = target != nullptr && target->state != detail::ProcState::exiting &&
+                !target->registered_name.is_atom() && !names_.contains(e.term);
+      if (ok) {
+        names_.emplace(e.term, e.target);
+        target->registered_name = e.term;
+      }
+      p.result.ok = ok;
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{} {} -> {}", e.term.to_string(), trace_.pid_name(e.target), ok ? "yes" : "no"));
+      }
+      return;
+    }
+    case EffectKind::unregister_name: {
+      auto it = names_.find(e.term);
+      p.result.ok = it != names_.end();
+      if (it != names_.end()) {
+        if (Process* holder = find(it->second)) holder->registered_name = Term();
+        names_.erase(it);
+      }
+      if (tracing()) trace_step(p, kind, e.term.to_string());
+      return;
+    }
+    case EffectKind::whereis:
+      p.result.pid = whereis(e.term);
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{} -> {}", e.term.to_string(),
+                                        p.result.pid ? trace_.pid_name(p.result.pid) : std::string("undefined")));
+      }
+      return;
+    case EffectKind::is_alive:
+      p.result.ok = find(e.target) != nullptr;
+      if (tracing()) trace_step(p, kind, fmt::format("{} -> {}", trace_.pid_name(e.target), p.result.ok));
+      return;
+    case EffectKind::send_after: {
+      Ref ref = make_ref();
+      detail::TimerKey key = arm_timer(now_us_ + std::max<Micros>(0, e.duration_us),
+                                       Timer{Timer::Kind::message, e.target, ref, std::move(e.term)});
+      timer_refs_.emplace(ref, key);
+      p.result.ref = ref;
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{}us {} {}", e.duration_us, trace_.pid_name(e.target), Term(ref).to_string()));
+      }
+      return;
+    }
+    case EffectKind::cancel_timer: {
+      auto it = timer_refs_.find(e.ref);
+      p.result.ok = it != timer_refs_.end();
+      if (p.result.ok) {
+        p.result.value = it->second.at_us - now_us_;
+        timers_.erase(it->second);
+        timer_refs_.erase(it);
+      }
+      if (tracing()) trace_step(p, kind, fmt::format("{} -> {}", Term(e.ref).to_string(), p.result.ok ? "cancelled" : "false"));
+      return;
+    }
+    case EffectKind::table_new:
+    case EffectKind::table_insert:
+    case EffectKind::table_insert_new:
+    case EffectKind::table_lookup:
+    case EffectKind::table_delete:
+    case EffectKind::table_delete_table:
+    case EffectKind::table_whereis: perform_table(p); return;
+    case EffectKind::die:
+      if (tracing()) trace_step(p, kind, p.exit_reason.to_string());
+      terminate(p, p.exit_reason);
+      return;
+    case EffectKind::none: break;
+  }
+  OTPSIM_ASSERT(false, "otpsim internal bug: step with no pending effect");
+}
+
+}  // namespace otpsim::sim

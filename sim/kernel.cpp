@@ -1,0 +1,356 @@
+// The run loop, steps, process lifecycle and timers. Signal delivery lives
+// in signals.cpp, table effects in tables.cpp.
+#include "sim/kernel.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "sim/assert.hpp"
+#include "sim/ctx.hpp"
+
+namespace otpsim::sim {
+
+using detail::Effect;
+using detail::Process;
+using detail::ProcState;
+
+namespace {
+constexpr std::uint32_t not_runnable = std::numeric_limits<std::uint32_t>::max();
+}
+
+std::string_view outcome_name(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::quiescent: return "quiescent";
+    case Outcome::step_limit: return "step limit reached";
+    case Outcome::time_limit: return "time limit reached";
+    case Outcome::strategy_stopped: return "strategy stopped";
+  }
+  return "?";
+}
+
+std::size_t SchedulePoint::size() const { return kernel_.enabled_count(); }
+Pid SchedulePoint::pid(std::size_t i) const { return kernel_.enabled_pid(i); }
+StepInfo SchedulePoint::step(std::size_t i) const { return kernel_.enabled_step(i); }
+Micros SchedulePoint::now_us() const { return kernel_.now_us(); }
+
+Kernel::Kernel(KernelConfig config, Strategy& strategy) : config_(config), strategy_(strategy) {}
+
+Kernel::~Kernel() {
+  // Teardown without signals: destroy every live frame, then the pool.
+  for (Process* p : processes_) {
+    if (p == nullptr) continue;
+    if (p->root) p->root.destroy();
+    for (detail::MessageNode* n = p->mailbox.head; n != nullptr;) {
+      detail::MessageNode* next = n->next;
+      delete n;
+      n = next;
+    }
+    delete p;
+  }
+  while (free_nodes_ != nullptr) {
+    detail::MessageNode* next = free_nodes_->next;
+    delete free_nodes_;
+    free_nodes_ = next;
+  }
+}
+
+Process* Kernel::find(Pid pid) const {
+  if (pid.id == 0 || pid.id > processes_.size()) return nullptr;
+  return processes_[pid.id - 1];
+}
+
+bool Kernel::is_alive(Pid pid) const { return find(pid) != nullptr; }
+
+Pid Kernel::whereis(const Term& name) const {
+  auto it = names_.find(name);
+  return it == names_.end() ? Pid{} : it->second;
+}
+
+Pid Kernel::spawn(ProcessFn fn, SpawnOptions options) {
+  OTPSIM_ASSERT(current_ == nullptr, "Kernel::spawn is for roots; inside a process use co_await ctx.spawn");
+  return create_process(std::move(fn), options, Pid{}).pid;
+}
+
+void Kernel::exit_external(Pid target, const Term& reason) {
+  OTPSIM_ASSERT(current_ == nullptr, "Kernel::exit_external called inside a process; use co_await ctx.exit");
+  if (Process* t = find(target)) deliver_exit(*t, Pid{}, reason, /*via_link=*/false);
+}
+
+Process& Kernel::create_process(ProcessFn fn, const SpawnOptions& options, Pid parent) {
+  auto* p = new Process();
+  p->pid = Pid{++pid_counter_};
+  p->kernel = this;
+  p->fn = std::move(fn);
+  p->label = options.label;
+  p->runnable_index = not_runnable;
+  p->pending.kind = EffectKind::start;
+  processes_.push_back(p);
+  OTPSIM_ASSERT(processes_.size() == p->pid.id, "otpsim internal bug: pid index out of step");
+  ++alive_count_;
+  p->root = p->fn(Ctx(p)).release();
+  p->frames.push_back(p->root);
+  set_runnable(*p, true);
+  if (tracing() && !p->label.empty()) trace_.labels.push_back({p->pid, p->label});
+  if (observer_ != nullptr) observer_->on_spawn(parent, p->pid, p->label);
+  return *p;
+}
+
+void Kernel::set_runnable(Process& p, bool runnable) {
+  if (runnable) {
+    if (p.state == ProcState::waiting) p.state = ProcState::runnable;
+    if (p.runnable_index != not_runnable) return;
+    p.runnable_index = static_cast<std::uint32_t>(runnable_.size());
+    runnable_.push_back(&p);
+    return;
+  }
+  if (p.runnable_index == not_runnable) return;
+  Process* last = runnable_.back();
+  runnable_[p.runnable_index] = last;
+  last->runnable_index = p.runnable_index;
+  runnable_.pop_back();
+  p.runnable_index = not_runnable;
+}
+
+StepInfo Kernel::enabled_step(std::size_t i) const {
+  const Process& p = *runnable_[i];
+  const Effect& e = p.pending;
+  StepInfo info{p.pid, e.kind, {StepObject::Kind::process, p.pid.id}};
+  switch (e.kind) {
+    case EffectKind::send:
+    case EffectKind::link:
+    case EffectKind::unlink:
+    case EffectKind::monitor:
+    case EffectKind::exit_signal:
+    case EffectKind::is_alive: info.object = {StepObject::Kind::process, e.target.id}; break;
+    case EffectKind::send_named:
+    case EffectKind::register_name:
+    case EffectKind::unregister_name:
+    case EffectKind::whereis:
+    case EffectKind::table_whereis:
+    case EffectKind::table_new: info.object = {StepObject::Kind::names, 0}; break;
+    case EffectKind::table_insert:
+    case EffectKind::table_insert_new:
+    case EffectKind::table_lookup:
+    case EffectKind::table_delete:
+    case EffectKind::table_delete_table: info.object = {StepObject::Kind::table, e.table.id}; break;
+    case EffectKind::start:
+    case EffectKind::yield:
+    case EffectKind::sleep:
+    case EffectKind::spawn:
+    case EffectKind::send_after:
+    case EffectKind::cancel_timer: info.object = {StepObject::Kind::self, p.pid.id}; break;
+    default: break;  // receive, demonitor, die: the process itself
+  }
+  return info;
+}
+
+std::uint64_t Kernel::choose(std::uint64_t bound) {
+  if (bound <= 1) return 0;
+  std::uint64_t pick = strategy_.choose(bound);
+  if (pick >= bound) {
+    strategy_failed_ = true;
+    pick = 0;
+  }
+  choices_.push_back({Choice::Kind::data, static_cast<std::uint32_t>(bound), pick});
+  return pick;
+}
+
+RunResult Kernel::run() {
+  OTPSIM_ASSERT(current_ == nullptr, "Kernel::run called from inside a process");
+  RunResult result;
+  for (;;) {
+    if (strategy_failed_) {
+      result.outcome = Outcome::strategy_stopped;
+      result.message = strategy_.error();
+      break;
+    }
+    if (steps_ >= config_.limits.steps_max) {
+      result.outcome = Outcome::step_limit;
+      result.message = fmt::format("step limit reached ({} steps): a spin loop or a restart storm?", steps_);
+      break;
+    }
+    if (runnable_.empty()) {
+      if (timers_.empty()) {
+        result.outcome = Outcome::quiescent;
+        break;
+      }
+      if (timers_.begin()->first.at_us > config_.limits.time_max_us) {
+        result.outcome = Outcome::time_limit;
+        result.message = fmt::format("time limit reached: next timer at {}us is past {}us",
+                                     timers_.begin()->first.at_us, config_.limits.time_max_us);
+        break;
+      }
+      advance_clock();
+      continue;
+    }
+    std::size_t index = 0;
+    if (runnable_.size() > 1) {
+      index = strategy_.pick(SchedulePoint(*this, steps_));
+      if (index >= runnable_.size()) {
+        strategy_failed_ = true;
+        continue;
+      }
+      choices_.push_back({Choice::Kind::schedule, static_cast<std::uint32_t>(runnable_.size()), index});
+    }
+    StepInfo info = enabled_step(index);
+    execute_step(*runnable_[index]);
+    ++steps_;
+    strategy_.on_step(info);
+    if (observer_ != nullptr) observer_->on_step(info);
+  }
+  result.steps = steps_;
+  result.end_time_us = now_us_;
+  result.processes_alive = alive_count_;
+  return result;
+}
+
+void Kernel::execute_step(Process& p) {
+  current_ = &p;
+  perform(p);  // may end p (die, or a fatal signal it sent itself)
+  if (current_ != nullptr) {
+    if (p.state == ProcState::exiting) {
+      terminate(p, p.exit_reason);
+    } else {
+      resume(p);
+    }
+  }
+  current_ = nullptr;
+}
+
+void Kernel::resume(Process& p) {
+  p.pending.kind = EffectKind::none;
+  detail::current_frames = &p.frames;
+  for (;;) {
+    p.frames.back().resume();
+    if (p.pending.kind != EffectKind::none) break;  // suspended at its next effect
+    if (p.root.done()) {
+      detail::current_frames = nullptr;
+      finish_body(p);
+      return;
+    }
+    // A nested Task was pushed or popped: continue the same step.
+  }
+  detail::current_frames = nullptr;
+}
+
+void Kernel::finish_body(Process& p) {
+  Term reason(atoms::normal());
+  if (auto ex = p.root.promise().exception) {
+    try {
+      std::rethrow_exception(ex);
+    } catch (const ExitException& e) {
+      reason = e.reason;
+    } catch (const std::exception& e) {
+      reason = Term::tuple({Term(atoms::exception()), Term::string(e.what())});
+    } catch (...) {
+      reason = Term::tuple({Term(atoms::exception()), Term::string("unknown exception")});
+    }
+  }
+  terminate(p, std::move(reason));
+}
+
+void Kernel::declare(Process& p, Effect&& effect) {
+  OTPSIM_ASSERT(&p == current_, "otpsim internal bug: effect declared by a process that is not running");
+  OTPSIM_ASSERT(p.pending.kind == EffectKind::none, "otpsim internal bug: two effects pending");
+  p.pending = std::move(effect);
+  switch (p.pending.kind) {
+    case EffectKind::receive: declare_receive(p); break;
+    case EffectKind::sleep:
+      p.timed_out = false;
+      if (p.pending.duration_us <= 0) {
+        p.timed_out = true;
+      } else {
+        p.state = ProcState::waiting;
+        set_runnable(p, false);
+        p.timer = arm_timer(now_us_ + p.pending.duration_us, Timer{Timer::Kind::wake, p.pid, {}, {}});
+      }
+      break;
+    default: break;  // every other effect is enabled at once
+  }
+}
+
+void Kernel::terminate(Process& p, Term reason) {
+  set_runnable(p, false);
+  cancel_process_timer(p);
+  p.state = ProcState::exiting;  // from here on, signals to p are dropped
+  // Directly visible resources go first (names, tables), then signals.
+  if (p.registered_name.is_atom()) names_.erase(p.registered_name);
+  for (TableId t : std::vector<TableId>(p.tables)) destroy_table(t);
+  if (tracing()) {
+    trace_.events.push_back({steps_, now_us_, p.pid, TraceKind::exited, EffectKind::none, reason.to_string()});
+  }
+  if (observer_ != nullptr) observer_->on_exit(p.pid, reason);
+  for (Pid peer_pid : p.links) {
+    Process* peer = find(peer_pid);
+    if (peer == nullptr) continue;
+    std::erase(peer->links, p.pid);
+    deliver_exit(*peer, p.pid, reason, /*via_link=*/true);
+  }
+  for (const detail::MonitorEntry& m : p.monitors_in) {
+    Process* watcher = find(m.other);
+    if (watcher == nullptr) continue;
+    std::erase_if(watcher->monitors_out, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
+    deliver_message(*watcher, Term::tuple({Term(atoms::down_tag()), Term(m.ref), Term(atoms::process()),
+                                           Term(p.pid), reason}));
+  }
+  for (const detail::MonitorEntry& m : p.monitors_out) {
+    if (Process* target = find(m.other)) {
+      std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
+    }
+  }
+  processes_[p.pid.id - 1] = nullptr;
+  --alive_count_;
+  if (current_ == &p) current_ = nullptr;
+  p.root.destroy();
+  for (detail::MessageNode* n = p.mailbox.head; n != nullptr;) {
+    detail::MessageNode* next = n->next;
+    n->message = Term();
+    n->next = free_nodes_;
+    free_nodes_ = n;
+    n = next;
+  }
+  delete &p;
+}
+
+// -- timers --
+
+detail::TimerKey Kernel::arm_timer(Micros at_us, Timer timer) {
+  detail::TimerKey key{at_us, ++timer_seq_};
+  timers_.emplace(key, std::move(timer));
+  return key;
+}
+
+void Kernel::cancel_process_timer(Process& p) {
+  if (p.timer.seq == 0) return;
+  timers_.erase(p.timer);
+  p.timer = {};
+}
+
+bool Kernel::advance_clock() {
+  if (timers_.empty()) return false;
+  const Micros at_us = timers_.begin()->first.at_us;
+  if (at_us > now_us_) {
+    now_us_ = at_us;
+    if (tracing()) trace_.events.push_back({steps_, now_us_, Pid{}, TraceKind::clock, EffectKind::none, {}});
+  }
+  // Fire every timer due now, in the order they were armed.
+  while (!timers_.empty() && timers_.begin()->first.at_us <= now_us_) {
+    auto node = timers_.extract(timers_.begin());
+    Timer& timer = node.mapped();
+    if (timer.kind == Timer::Kind::wake) {
+      Process* p = find(timer.target);
+      OTPSIM_ASSERT(p != nullptr, "otpsim internal bug: wake timer of a dead process");
+      OTPSIM_ASSERT(p->timer == node.key(), "otpsim internal bug: stale wake timer");
+      p->timer = {};
+      p->timed_out = true;
+      if (p->state == ProcState::waiting) set_runnable(*p, true);
+    } else {
+      timer_refs_.erase(timer.ref);
+      if (Process* target = find(timer.target)) deliver_message(*target, std::move(timer.message));
+    }
+  }
+  return true;
+}
+
+}  // namespace otpsim::sim

@@ -1,0 +1,181 @@
+// The simulation kernel: processes, signals, tables, timers and the
+// simulated clock, driven by one strategy on one thread.
+//
+// Contract:
+// - A run is a pure function of the program (what was spawned before run())
+//   and the strategy's answers. Nothing reads the wall clock, a global RNG,
+//   or iterates in an address- or hash-dependent order.
+// - A step is: perform the pending effect of one enabled process, then run
+//   that process until it suspends at its next effect. Between two effects a
+//   process runs atomically.
+// - Simulated time advances only when no step is enabled, by jumping to the
+//   earliest timer.
+// - Signals are delivered when sent; per sender/receiver pair they arrive in
+//   send order. Exit signals follow Erlang: `kill` from exit/2 is
+//   untrappable (the target dies `killed`); `normal` is ignored by a
+//   non-trapping process unless it comes from itself; trapping turns other
+//   exit signals into {'EXIT', From, Reason} messages. A process hit by a
+//   fatal signal dies at its own next step (`die`), so others may run first.
+// - When a process dies, its name and tables are released first, then its
+//   links get exit signals and its monitors exactly one DOWN each.
+// - run() always returns: at quiescence, or at the step or time limit.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/effect.hpp"
+#include "sim/process.hpp"
+#include "sim/strategy.hpp"
+#include "sim/table.hpp"
+#include "sim/trace.hpp"
+
+namespace otpsim::sim {
+
+struct RunLimits {
+  std::uint64_t steps_max = 10'000'000;
+  Micros time_max_us = Micros{24} * 3600 * 1'000'000;  // one simulated day
+};
+
+struct KernelConfig {
+  RunLimits limits;
+  TraceLevel trace = TraceLevel::off;
+};
+
+enum class Outcome : std::uint8_t {
+  quiescent,     // no step enabled and no timer pending
+  step_limit,    // limits.steps_max steps ran
+  time_limit,    // the next timer lies beyond limits.time_max_us
+  strategy_stopped,  // the strategy could not continue (replay diverged)
+};
+
+std::string_view outcome_name(Outcome outcome);
+
+struct RunResult {
+  Outcome outcome = Outcome::quiescent;
+  std::uint64_t steps = 0;
+  Micros end_time_us = 0;
+  std::size_t processes_alive = 0;  // at the end
+  std::string message;              // why it stopped, for limits and errors
+};
+
+/// Hooks for checkers that watch a run (properties, tests). Called inside
+/// the step that causes them.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void on_spawn(Pid /*parent*/, Pid /*child*/, const std::string& /*label*/) {}
+  virtual void on_exit(Pid /*pid*/, const Term& /*reason*/) {}
+  virtual void on_step(const StepInfo& /*step*/) {}
+};
+
+class Kernel {
+ public:
+  Kernel(KernelConfig config, Strategy& strategy);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  /// Creates a process from outside any process (a program's roots).
+  Pid spawn(ProcessFn fn, SpawnOptions options = {});
+  /// Sends an exit signal from outside any process (no sender, as a fault
+  /// injector would): `kill` is untrappable, others follow the usual rules.
+  void exit_external(Pid target, const Term& reason);
+
+  /// Runs until quiescence or a limit. May be called again after more
+  /// spawns; limits count from the start of the kernel's life.
+  RunResult run();
+
+  // Observation (from outside processes).
+  Micros now_us() const { return now_us_; }
+  std::uint64_t steps() const { return steps_; }
+  bool is_alive(Pid pid) const;
+  Pid whereis(const Term& name) const;
+  std::size_t processes_alive() const { return alive_count_; }
+  /// A table's row for `key`, read from outside the simulation.
+  std::optional<Term> table_peek(TableId table, const Term& key) const;
+  bool table_exists(TableId table) const;
+  const Trace& trace() const { return trace_; }
+  const std::vector<Choice>& choices() const { return choices_; }
+  void set_observer(Observer* observer) { observer_ = observer; }
+
+  // The scheduling point view for strategies.
+  std::size_t enabled_count() const { return runnable_.size(); }
+  Pid enabled_pid(std::size_t i) const { return runnable_[i]->pid; }
+  StepInfo enabled_step(std::size_t i) const;
+
+  // Called by Ctx (inside a process). Not for models to call directly.
+  void declare(detail::Process& process, detail::Effect&& effect);
+  std::uint64_t choose(std::uint64_t bound);
+  Ref make_ref() { return Ref{++ref_counter_}; }
+
+ private:
+  detail::Process* find(Pid pid) const;
+  detail::Process& create_process(ProcessFn fn, const SpawnOptions& options, Pid parent);
+  void set_runnable(detail::Process& p, bool runnable);
+  void execute_step(detail::Process& p);
+  void perform(detail::Process& p);
+  void resume(detail::Process& p);
+  void finish_body(detail::Process& p);
+  void terminate(detail::Process& p, Term reason);
+
+  // Signals (signals.cpp).
+  void deliver_message(detail::Process& target, Term message);
+  void deliver_exit(detail::Process& target, Pid from, const Term& reason, bool via_link);
+  void mark_exiting(detail::Process& target, Term reason);
+  void do_link(detail::Process& p, Pid target);
+  void do_unlink(detail::Process& p, Pid target);
+  Ref do_monitor(detail::Process& p, Pid target);
+  bool do_demonitor(detail::Process& p, Ref ref, bool flush);
+  void declare_receive(detail::Process& p);
+  void take_received(detail::Process& p);
+
+  // Timers (timers in kernel.cpp).
+  struct Timer {
+    enum class Kind : std::uint8_t { wake, message } kind;
+    Pid target;
+    Ref ref;
+    Term message;
+  };
+  detail::TimerKey arm_timer(Micros at_us, Timer timer);
+  void cancel_process_timer(detail::Process& p);
+  bool advance_clock();
+
+  // Tables (effects in tables.cpp).
+  void perform_table(detail::Process& p);
+  void destroy_table(TableId id);
+
+  // Tracing.
+  bool tracing() const { return config_.trace == TraceLevel::full; }
+  void trace_step(const detail::Process& p, EffectKind effect, std::string detail);
+  std::string describe(const detail::Process& p) const;
+
+  KernelConfig config_;
+  Strategy& strategy_;
+  Observer* observer_ = nullptr;
+  Micros now_us_ = 0;
+  std::uint64_t steps_ = 0;
+  std::uint64_t pid_counter_ = 0;
+  std::uint64_t ref_counter_ = 0;
+  std::uint64_t timer_seq_ = 0;
+  std::uint64_t table_counter_ = 0;
+  std::size_t alive_count_ = 0;
+  bool strategy_failed_ = false;
+  detail::Process* current_ = nullptr;
+  std::vector<detail::Process*> processes_;  // index pid.id - 1; nullptr once dead
+  std::vector<detail::Process*> runnable_;   // the enabled set
+  std::map<detail::TimerKey, Timer> timers_;
+  std::map<Ref, detail::TimerKey> timer_refs_;  // send_after timers by ref
+  std::map<Term, Pid> names_;
+  std::map<TableId, std::unique_ptr<Table>> tables_;
+  std::map<Term, TableId> table_names_;
+  detail::MessageNode* free_nodes_ = nullptr;
+  Trace trace_;
+  std::vector<Choice> choices_;
+};
+
+}  // namespace otpsim::sim

@@ -1,0 +1,165 @@
+// The kernel's basic contract: processes run, exchange messages, end, and a
+// run always returns.
+#include <gtest/gtest.h>
+
+#include "sim/test_support.hpp"
+
+namespace otpsim::sim {
+namespace {
+
+using testing::World;
+
+TEST(Kernel, a_process_runs_to_completion_and_exits_normal) {
+  World w;
+  bool ran = false;
+  Pid p = w.spawn([&](Ctx) -> Proc {
+    ran = true;
+    co_return;
+  });
+  RunResult r = w.run();
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(r.outcome, Outcome::quiescent);
+  EXPECT_EQ(w.reason(p), "normal");
+  EXPECT_FALSE(w.kernel.is_alive(p));
+  EXPECT_EQ(r.processes_alive, 0u);
+}
+
+TEST(Kernel, ping_pong_delivers_every_message_in_order) {
+  World w;
+  std::vector<std::int64_t> got;
+  Pid pong = w.spawn([&](Ctx ctx) -> Proc {
+    for (;;) {
+      auto m = co_await ctx.receive();
+      if (m->is_atom("stop")) co_return;
+      got.push_back((*m)[1].integer());
+      co_await ctx.send((*m)[0].pid(), (*m)[1]);
+    }
+  });
+  w.spawn([&, pong](Ctx ctx) -> Proc {
+    for (int i = 0; i < 100; ++i) {
+      co_await ctx.send(pong, tuple(ctx.self(), i));
+      auto reply = co_await ctx.receive();
+      EXPECT_EQ(reply->integer(), i);
+    }
+    co_await ctx.send(pong, atom("stop"));
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::quiescent);
+  ASSERT_EQ(got.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(got[i], i);
+}
+
+TEST(Kernel, pids_are_never_reused) {
+  World w;
+  std::vector<Pid> pids;
+  w.spawn([&](Ctx ctx) -> Proc {
+    for (int i = 0; i < 50; ++i) {
+      Pid child = co_await ctx.spawn([](Ctx) -> Proc { co_return; });
+      pids.push_back(child);
+      co_await ctx.sleep(1);  // let it die before the next spawn
+    }
+  });
+  w.run();
+  for (std::size_t i = 1; i < pids.size(); ++i) EXPECT_LT(pids[i - 1], pids[i]);
+  std::vector<Ref> refs;
+  World w2;
+  w2.spawn([&](Ctx ctx) -> Proc {
+    for (int i = 0; i < 20; ++i) {
+      refs.push_back(ctx.make_ref());
+      refs.push_back(co_await ctx.monitor(ctx.self()));
+    }
+  });
+  w2.run();
+  for (std::size_t i = 1; i < refs.size(); ++i) EXPECT_LT(refs[i - 1], refs[i]);
+}
+
+TEST(Kernel, a_thrown_exception_is_a_crash_with_a_reason_not_a_harness_crash) {
+  World w;
+  Pid p = w.spawn([](Ctx) -> Proc {
+    throw std::runtime_error("boom");
+    co_return;
+  });
+  Pid q = w.spawn([](Ctx ctx) -> Proc { ctx.exit(tuple(atom("shutdown"), atom("bye"))); co_return; });
+  w.run();
+  EXPECT_EQ(w.reason(p), "{exception,\"boom\"}");
+  EXPECT_EQ(w.reason(q), "{shutdown,bye}");
+}
+
+TEST(Kernel, step_limit_is_reported_as_a_result_never_a_hang) {
+  World w(0, TraceLevel::off, RunLimits{1000, 1'000'000});
+  w.spawn([](Ctx ctx) -> Proc {
+    for (;;) co_await ctx.yield();
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::step_limit);
+  EXPECT_EQ(r.steps, 1000u);
+  EXPECT_EQ(outcome_name(r.outcome), "step limit reached");
+  EXPECT_NE(r.message.find("spin loop"), std::string::npos);
+}
+
+TEST(Kernel, time_limit_is_reported_as_a_result) {
+  World w(0, TraceLevel::off, RunLimits{1'000'000, 5'000});
+  w.spawn([](Ctx ctx) -> Proc {
+    for (;;) co_await ctx.sleep(1000);
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::time_limit);
+  EXPECT_EQ(r.end_time_us, 5000);
+}
+
+TEST(Kernel, registered_names_are_released_when_the_holder_dies) {
+  World w;
+  Pid holder = w.spawn([](Ctx ctx) -> Proc {
+    EXPECT_TRUE(co_await ctx.register_name(Atom("srv"), ctx.self()));
+    EXPECT_FALSE(co_await ctx.register_name(Atom("srv"), ctx.self()));  // already named
+    co_await ctx.receive();
+  });
+  Pid seen_before, seen_after;
+  w.spawn([&, holder](Ctx ctx) -> Proc {
+    co_await ctx.sleep(10);
+    seen_before = co_await ctx.whereis(Atom("srv"));
+    Ref m = co_await ctx.monitor(holder);
+    co_await ctx.exit(holder, atom("kill"));
+    co_await ctx.receive([m](const Term& t) { return t.is_tuple() && t[1] == Term(m); });
+    seen_after = co_await ctx.whereis(Atom("srv"));
+  });
+  w.run();
+  EXPECT_EQ(seen_before, holder);
+  EXPECT_EQ(seen_after, Pid{});
+  EXPECT_EQ(w.kernel.whereis(atom("srv")), Pid{});
+}
+
+TEST(Kernel, send_to_an_unregistered_name_exits_the_sender_with_badarg) {
+  World w;
+  Pid p = w.spawn([](Ctx ctx) -> Proc { co_await ctx.send(Atom("nobody"), atom("hi")); });
+  w.run();
+  EXPECT_EQ(w.reason(p), "badarg");
+}
+
+TEST(Kernel, send_to_a_registered_name_delivers) {
+  World w;
+  Term got;
+  w.spawn([&](Ctx ctx) -> Proc {
+    co_await ctx.register_name(Atom("srv"), ctx.self());
+    got = *co_await ctx.receive();
+  });
+  w.spawn([](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1);
+    co_await ctx.send(Atom("srv"), atom("hello"));
+  });
+  w.run();
+  EXPECT_EQ(got, atom("hello"));
+}
+
+TEST(Kernel, spawn_from_outside_a_process_and_exit_external_kill) {
+  World w;
+  Pid p = w.spawn([](Ctx ctx) -> Proc { co_await ctx.receive(); });
+  w.run();
+  EXPECT_TRUE(w.kernel.is_alive(p));
+  w.kernel.exit_external(p, atom("kill"));
+  w.run();
+  EXPECT_EQ(w.reason(p), "killed");
+}
+
+}  // namespace
+}  // namespace otpsim::sim

@@ -1,0 +1,127 @@
+// The kernel's record of one process, its mailbox and its pending effect.
+// Internal to sim/: models see a process only through Ctx and Pid.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/effect.hpp"
+#include "sim/ids.hpp"
+#include "sim/task.hpp"
+#include "sim/term.hpp"
+
+namespace otpsim::sim {
+
+class Ctx;
+class Kernel;
+
+/// A process body factory. The kernel keeps the callable alive for the
+/// process's lifetime, so a lambda's captures stay valid in its coroutine.
+using ProcessFn = std::function<Proc(Ctx)>;
+
+/// How `spawn` creates a process.
+struct SpawnOptions {
+  std::string label;     // shown in traces next to the pid ("registry")
+  bool link = false;     // spawn_link
+  bool monitor = false;  // spawn_monitor
+};
+
+/// Access rights of a table, as ETS: public (anyone reads and writes),
+/// protected (anyone reads, the owner writes), private (owner only).
+enum class TableAccess : std::uint8_t { public_access, protected_access, private_access };
+
+namespace detail {
+
+/// A matcher for selective receive: a function pointer and its context, so
+/// a receive allocates nothing. `fn == nullptr` matches any message.
+struct Matcher {
+  bool (*fn)(const void* context, const Term& message) = nullptr;
+  const void* context = nullptr;
+  bool operator()(const Term& message) const { return fn == nullptr || fn(context, message); }
+};
+
+struct MessageNode {
+  Term message;
+  MessageNode* next = nullptr;
+};
+
+/// Intrusive FIFO; selective receive removes from the middle.
+struct Mailbox {
+  MessageNode* head = nullptr;
+  MessageNode** tail = &head;
+  std::uint32_t size = 0;
+};
+
+/// What a process asked for at its current scheduling point.
+struct Effect {
+  EffectKind kind = EffectKind::none;
+  bool flag = false;  // spawn: link; demonitor: flush
+  bool flag2 = false; // spawn: monitor
+  TableAccess access = TableAccess::public_access;
+  Pid target;
+  Ref ref;
+  TableId table;
+  Micros duration_us = 0;  // receive timeout, sleep, timer delay
+  Term term;               // message, reason, row, key or name
+  Term term2;              // second operand (table name, timer message)
+  Matcher matcher;
+  ProcessFn* spawn_fn = nullptr;
+  const SpawnOptions* spawn_options = nullptr;
+};
+
+/// What the kernel hands back to the process when its step runs.
+struct EffectResult {
+  Term term;
+  Pid pid;
+  Ref ref;
+  TableId table;
+  std::int64_t value = 0;
+  std::uint8_t status = 0;  // a TableStatus for table effects
+  bool ok = false;
+};
+
+struct MonitorEntry {
+  Ref ref;
+  Pid other;  // the target (for the watcher) or the watcher (for the target)
+};
+
+struct TimerKey {
+  Micros at_us = 0;
+  std::uint64_t seq = 0;  // 0: no timer
+  friend auto operator<=>(const TimerKey&, const TimerKey&) = default;
+};
+
+enum class ProcState : std::uint8_t {
+  runnable,  // its pending effect is enabled
+  waiting,   // blocked in receive or sleep
+  exiting,   // hit by a fatal exit signal; its next step is `die`
+};
+
+struct Process {
+  Pid pid;
+  ProcState state = ProcState::runnable;
+  bool trap_exit = false;
+  bool timed_out = false;          // the receive/sleep timer fired
+  std::uint32_t runnable_index = 0;
+  Kernel* kernel = nullptr;
+  Proc::Handle root;
+  FrameStack frames;
+  ProcessFn fn;
+  std::string label;
+  Effect pending;
+  EffectResult result;
+  Mailbox mailbox;
+  MessageNode** matched = nullptr;  // link to the message the receive takes
+  TimerKey timer;                   // receive timeout or sleep
+  Term exit_reason;
+  Term registered_name;             // an atom, or the integer 0
+  std::vector<Pid> links;
+  std::vector<MonitorEntry> monitors_out;  // monitors this process holds
+  std::vector<MonitorEntry> monitors_in;   // monitors watching this process
+  std::vector<TableId> tables;             // tables this process owns
+};
+
+}  // namespace detail
+}  // namespace otpsim::sim

@@ -1,0 +1,21 @@
+// `random`: every choice uniform, from a seeded Rng. The seed alone fixes
+// the run.
+#pragma once
+
+#include "sim/rng.hpp"
+#include "sim/strategy.hpp"
+
+namespace otpsim::sim {
+
+class RandomStrategy final : public Strategy {
+ public:
+  explicit RandomStrategy(std::uint64_t seed) : rng_(seed) {}
+  std::string_view name() const override { return "random"; }
+  std::size_t pick(const SchedulePoint& point) override { return rng_.below(point.size()); }
+  std::uint64_t choose(std::uint64_t bound) override { return rng_.below(bound); }
+
+ private:
+  Rng rng_;
+};
+
+}  // namespace otpsim::sim

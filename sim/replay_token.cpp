@@ -1,0 +1,134 @@
+#include "sim/replay_token.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace otpsim::sim {
+
+namespace {
+
+constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view prefix = "otpsim1";
+
+std::string base64url(const std::vector<std::uint8_t>& bytes) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (std::uint8_t b : bytes) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(buffer >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += alphabet[(buffer << (6 - bits)) & 63];
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> unbase64url(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    auto pos = alphabet.find(c);
+    if (pos == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>((buffer >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+std::string fnv1a_hex(std::string_view text) {
+  std::uint32_t h = 2166136261u;
+  for (char c : text) {
+    h ^= static_cast<std::uint8_t>(c);
+    h *= 16777619u;
+  }
+  return fmt::format("{:08x}", h);
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+}  // namespace
+
+bool valid_program_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == ':' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string encode_token(const ReplayToken& token) {
+  std::vector<std::uint8_t> bytes;
+  for (std::uint64_t v : token.picks) {
+    do {
+      std::uint8_t b = v & 0x7f;
+      v >>= 7;
+      bytes.push_back(v != 0 ? (b | 0x80) : b);
+    } while (v != 0);
+  }
+  std::string body = fmt::format("{}.{}.{}.{}.{}.{}.{}.{}", prefix, token.program, token.seed, token.strategy,
+                                 token.steps, token.steps_max, token.time_max_us, base64url(bytes));
+  return body + "." + fnv1a_hex(body);
+}
+
+TokenParse decode_token(std::string_view text) {
+  auto fail = [](std::string message) { return TokenParse{std::nullopt, std::move(message)}; };
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  std::vector<std::string_view> fields;
+  for (std::size_t start = 0;;) {
+    std::size_t dot = text.find('.', start);
+    fields.push_back(text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (fields.size() != 9) {
+    return fail(fmt::format("bad replay token: expected 9 dot-separated fields, found {}", fields.size()));
+  }
+  if (fields[0] != prefix) return fail(fmt::format("bad replay token: field 1 is '{}', expected '{}'", fields[0], prefix));
+  std::string_view body = text.substr(0, text.size() - fields[8].size() - 1);
+  if (fnv1a_hex(body) != fields[8]) {
+    return fail("bad replay token: checksum mismatch (field 9); the token was altered or truncated");
+  }
+  ReplayToken token;
+  token.program = std::string(fields[1]);
+  if (!valid_program_name(token.program)) return fail("bad replay token: field 2 is not a program name");
+  if (!parse_number(fields[2], token.seed)) return fail("bad replay token: field 3 (seed) is not a number");
+  token.strategy = std::string(fields[3]);
+  if (!parse_number(fields[4], token.steps)) return fail("bad replay token: field 5 (steps) is not a number");
+  if (!parse_number(fields[5], token.steps_max)) return fail("bad replay token: field 6 (steps_max) is not a number");
+  if (!parse_number(fields[6], token.time_max_us)) {
+    return fail("bad replay token: field 7 (time_max_us) is not a number");
+  }
+  auto bytes = unbase64url(fields[7]);
+  if (!bytes) return fail("bad replay token: field 8 (choices) is not base64url");
+  std::uint64_t value = 0;
+  int shift = 0;
+  for (std::uint8_t b : *bytes) {
+    if (shift > 63) return fail("bad replay token: field 8 (choices) has an oversized number");
+    value |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    shift += 7;
+    if ((b & 0x80) == 0) {
+      token.picks.push_back(value);
+      value = 0;
+      shift = 0;
+    }
+  }
+  if (shift != 0) return fail("bad replay token: field 8 (choices) ends mid-number");
+  return TokenParse{std::move(token), {}};
+}
+
+}  // namespace otpsim::sim

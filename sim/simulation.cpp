@@ -1,0 +1,87 @@
+#include "sim/simulation.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/assert.hpp"
+#include "sim/random_strategy.hpp"
+#include "sim/replay_strategy.hpp"
+
+namespace otpsim::sim {
+
+std::optional<std::string> Simulation::validate(const RunOptions& options) {
+  if (options.strategy != "random") {
+    return fmt::format("unknown strategy '{}' (known: random; replay runs from a token)", options.strategy);
+  }
+  return std::nullopt;
+}
+
+Simulation::Simulation(const Program& program, RunOptions options) : program_(program), options_(std::move(options)) {
+  OTPSIM_ASSERT(!validate(options_).has_value(), "Simulation given options that validate() rejects");
+  strategy_ = std::make_unique<RandomStrategy>(options_.seed);
+  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace}, *strategy_);
+  program_.setup(*kernel_);
+}
+
+Simulation::Simulation(const Program& program, const ReplayToken& token, TraceLevel trace)
+    : program_(program), replaying_(token) {
+  OTPSIM_ASSERT(token.program == program.name, "replay token names another program");
+  options_.strategy = token.strategy;
+  options_.seed = token.seed;
+  options_.limits = RunLimits{token.steps_max, token.time_max_us};
+  options_.trace = trace;
+  strategy_ = std::make_unique<ReplayStrategy>(token.picks);
+  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace}, *strategy_);
+  program_.setup(*kernel_);
+}
+
+RunResult Simulation::run() {
+  result_ = kernel_->run();
+  return result_;
+}
+
+ReplayToken Simulation::token() const {
+  ReplayToken t;
+  t.program = program_.name;
+  t.seed = options_.seed;
+  t.strategy = options_.strategy;
+  t.steps = result_.steps;
+  t.steps_max = options_.limits.steps_max;
+  t.time_max_us = options_.limits.time_max_us;
+  for (const Choice& c : kernel_->choices()) t.picks.push_back(c.pick);
+  return t;
+}
+
+std::string Simulation::replay_error() const {
+  if (!replaying_) return {};
+  if (result_.outcome == Outcome::strategy_stopped) return result_.message;
+  const auto& replay = static_cast<const ReplayStrategy&>(*strategy_);
+  if (!replay.exhausted()) {
+    return fmt::format("replay diverged: the run ended with {} of {} recorded choices unused "
+                       "(model nondeterministic, or token from another build?)",
+                       replaying_->picks.size() - kernel_->choices().size(), replaying_->picks.size());
+  }
+  if (result_.steps != replaying_->steps) {
+    return fmt::format("replay diverged: {} steps ran, the token recorded {}", result_.steps, replaying_->steps);
+  }
+  return {};
+}
+
+void ProgramRegistry::add(Program program) {
+  OTPSIM_ASSERT(valid_program_name(program.name), "program name must be [A-Za-z0-9_:/-]+");
+  std::string name = program.name;
+  auto [it, inserted] = programs_.emplace(std::move(name), std::move(program));
+  OTPSIM_ASSERT(inserted, "two programs registered under one name");
+}
+
+const Program* ProgramRegistry::find(std::string_view name) const {
+  auto it = programs_.find(name);
+  return it == programs_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Program*> ProgramRegistry::all() const {
+  std::vector<const Program*> out;
+  for (const auto& [name, program] : programs_) out.push_back(&program);
+  return out;
+}
+
+}  // namespace otpsim::sim

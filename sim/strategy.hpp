@@ -1,0 +1,52 @@
+// The scheduler's strategy interface: at each scheduling point with two or
+// more enabled steps, the strategy picks one. Data choices made inside the
+// simulation (Ctx::choose, random faults) come from the strategy too, so a
+// run is a pure function of its strategy's answers, which the kernel logs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sim/effect.hpp"
+#include "sim/ids.hpp"
+
+namespace otpsim::sim {
+
+class Kernel;
+
+/// A read-only view of one scheduling point.
+class SchedulePoint {
+ public:
+  SchedulePoint(const Kernel& kernel, std::uint64_t step_index) : kernel_(kernel), step_index_(step_index) {}
+  /// Number of enabled steps (at least 2 when a strategy is asked).
+  std::size_t size() const;
+  /// The process of enabled step i, and what that step does and touches.
+  Pid pid(std::size_t i) const;
+  StepInfo step(std::size_t i) const;
+  /// Steps executed so far in this run.
+  std::uint64_t step_index() const { return step_index_; }
+  Micros now_us() const;
+
+ private:
+  const Kernel& kernel_;
+  std::uint64_t step_index_;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view name() const = 0;
+  /// Picks one of point.size() >= 2 enabled steps. A value >= size() means
+  /// the strategy cannot continue (see error()); the run then stops.
+  virtual std::size_t pick(const SchedulePoint& point) = 0;
+  /// A data choice in [0, bound), bound >= 2. A value >= bound stops the run.
+  virtual std::uint64_t choose(std::uint64_t bound) = 0;
+  /// Called after every step, forced or chosen.
+  virtual void on_step(const StepInfo&) {}
+  /// Why the strategy stopped the run; empty while it can continue.
+  virtual std::string error() const { return {}; }
+};
+
+}  // namespace otpsim::sim

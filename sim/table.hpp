@@ -1,0 +1,52 @@
+// ETS-like tables: set semantics, rows are tuples keyed by their first
+// element, owned by a process and destroyed with it. Any operation on a
+// destroyed table returns TableStatus::no_table, which the caller must
+// handle (OTP raises badarg there).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string_view>
+
+#include "sim/ids.hpp"
+#include "sim/process.hpp"
+#include "sim/term.hpp"
+
+namespace otpsim::sim {
+
+enum class TableStatus : std::uint8_t {
+  ok,
+  no_table,       // the table never existed or died with its owner
+  access_denied,  // protected/private table touched by a non-owner
+  bad_row,        // a row that is not a non-empty tuple
+  name_taken,     // table_new with a name already in use
+};
+
+std::string_view table_status_name(TableStatus status);
+
+template <typename T>
+struct [[nodiscard]] TableResult {
+  TableStatus status = TableStatus::ok;
+  T value{};
+  bool ok() const { return status == TableStatus::ok; }
+};
+
+struct TableOptions {
+  TableAccess access = TableAccess::public_access;
+  /// An atom to find the table by (named_table), or the integer 0.
+  Term name;
+};
+
+struct Table {
+  TableId id;
+  Pid owner;
+  TableAccess access = TableAccess::public_access;
+  Term name;
+  std::map<Term, Term> rows;  // key (first element) -> row
+
+  bool can_read(Pid who) const { return access != TableAccess::private_access || who == owner; }
+  bool can_write(Pid who) const { return access == TableAccess::public_access || who == owner; }
+};
+
+}  // namespace otpsim::sim

@@ -1,0 +1,292 @@
+#include "sim/term.hpp"
+
+#include <fmt/format.h>
+
+#include <cassert>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+
+#include "sim/assert.hpp"
+
+namespace otpsim::sim {
+
+namespace detail {
+
+struct AtomData {
+  std::string text;
+  bool needs_quotes;
+};
+
+// One block for strings, tuples and lists. Immutable after construction.
+struct HeapBlock {
+  std::uint32_t refcount = 1;
+  std::string text;           // strings
+  std::vector<Term> elements;  // tuples and lists
+};
+
+namespace {
+
+bool atom_needs_quotes(std::string_view text) {
+  if (text.empty() || !(text[0] >= 'a' && text[0] <= 'z')) return true;
+  for (char c : text) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '_' || c == '@';
+    if (!plain) return true;
+  }
+  return false;
+}
+
+// Process-wide intern table. std::map keeps node addresses stable; the
+// address is only ever used for equality, never for ordering.
+struct AtomTable {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<AtomData>, std::less<>> atoms;
+
+  const AtomData* intern(std::string_view text) {
+    std::lock_guard lock(mutex);
+    auto it = atoms.find(text);
+    if (it != atoms.end()) return it->second.get();
+    auto data = std::make_unique<AtomData>(AtomData{std::string(text), atom_needs_quotes(text)});
+    const AtomData* raw = data.get();
+    atoms.emplace(std::string(text), std::move(data));
+    return raw;
+  }
+};
+
+AtomTable& atom_table() {
+  static AtomTable* table = new AtomTable();  // immortal: atoms outlive statics
+  return *table;
+}
+
+}  // namespace
+}  // namespace detail
+
+Atom::Atom(std::string_view text) : data_(detail::atom_table().intern(text)) {}
+
+std::string_view Atom::text() const { return data_->text; }
+
+std::strong_ordering operator<=>(Atom a, Atom b) {
+  if (a.data_ == b.data_) return std::strong_ordering::equal;
+  return a.data_->text.compare(b.data_->text) <=> 0;
+}
+
+Term Term::string(std::string_view text) {
+  Term t;
+  t.kind_ = Kind::string;
+  t.u_.heap = new detail::HeapBlock{1, std::string(text), {}};
+  return t;
+}
+
+Term Term::tuple(std::initializer_list<Term> elements) {
+  return tuple(std::vector<Term>(elements));
+}
+
+Term Term::tuple(std::vector<Term> elements) {
+  Term t;
+  t.kind_ = Kind::tuple;
+  t.u_.heap = new detail::HeapBlock{1, {}, std::move(elements)};
+  return t;
+}
+
+Term Term::list(std::initializer_list<Term> elements) {
+  return list(std::vector<Term>(elements));
+}
+
+Term Term::list(std::vector<Term> elements) {
+  Term t;
+  t.kind_ = Kind::list;
+  t.u_.heap = new detail::HeapBlock{1, {}, std::move(elements)};
+  return t;
+}
+
+Term::Term(const Term& other) : kind_(other.kind_), u_(other.u_) { retain(); }
+
+Term::Term(Term&& other) noexcept : kind_(other.kind_), u_(other.u_) {
+  other.kind_ = Kind::integer;
+  other.u_.integer = 0;
+}
+
+Term& Term::operator=(const Term& other) {
+  if (this != &other) {
+    other.retain();
+    release();
+    kind_ = other.kind_;
+    u_ = other.u_;
+  }
+  return *this;
+}
+
+Term& Term::operator=(Term&& other) noexcept {
+  if (this != &other) {
+    release();
+    kind_ = other.kind_;
+    u_ = other.u_;
+    other.kind_ = Kind::integer;
+    other.u_.integer = 0;
+  }
+  return *this;
+}
+
+Term::~Term() { release(); }
+
+void Term::retain() const {
+  if (is_heap()) ++u_.heap->refcount;
+}
+
+void Term::release() {
+  if (!is_heap()) return;
+  OTPSIM_ASSERT(u_.heap->refcount > 0, "otpsim internal bug: term refcount underflow");
+  if (--u_.heap->refcount == 0) delete u_.heap;
+  kind_ = Kind::integer;
+  u_.integer = 0;
+}
+
+bool Term::is_atom(std::string_view text) const {
+  return kind_ == Kind::atom && u_.atom->text == text;
+}
+
+std::int64_t Term::integer() const {
+  OTPSIM_ASSERT(kind_ == Kind::integer, "term is not an integer");
+  return u_.integer;
+}
+
+Atom Term::atom() const {
+  OTPSIM_ASSERT(kind_ == Kind::atom, "term is not an atom");
+  return Atom(u_.atom);
+}
+
+Pid Term::pid() const {
+  OTPSIM_ASSERT(kind_ == Kind::pid, "term is not a pid");
+  return Pid{u_.id};
+}
+
+Ref Term::ref() const {
+  OTPSIM_ASSERT(kind_ == Kind::ref, "term is not a ref");
+  return Ref{u_.id};
+}
+
+std::string_view Term::string_value() const {
+  OTPSIM_ASSERT(kind_ == Kind::string, "term is not a string");
+  return u_.heap->text;
+}
+
+std::span<const Term> Term::elements() const {
+  if (kind_ != Kind::tuple && kind_ != Kind::list) return {};
+  return u_.heap->elements;
+}
+
+const Term& Term::operator[](std::size_t index) const {
+  auto elems = elements();
+  OTPSIM_ASSERT(index < elems.size(), "term element index out of range");
+  return elems[index];
+}
+
+bool Term::is_tagged(Atom tag, std::size_t arity) const {
+  if (kind_ != Kind::tuple) return false;
+  const auto& elems = u_.heap->elements;
+  return elems.size() == arity && arity > 0 && elems[0].is(tag);
+}
+
+void Term::append_to(std::string& out) const {
+  switch (kind_) {
+    case Kind::integer: fmt::format_to(std::back_inserter(out), "{}", u_.integer); return;
+    case Kind::atom:
+      if (u_.atom->needs_quotes) {
+        out += '\'';
+        out += u_.atom->text;
+        out += '\'';
+      } else {
+        out += u_.atom->text;
+      }
+      return;
+    case Kind::pid: fmt::format_to(std::back_inserter(out), "<0.{}.0>", u_.id); return;
+    case Kind::ref: fmt::format_to(std::back_inserter(out), "#Ref<{}>", u_.id); return;
+    case Kind::string:
+      out += '"';
+      for (char c : u_.heap->text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+      return;
+    case Kind::tuple:
+    case Kind::list: {
+      out += kind_ == Kind::tuple ? '{' : '[';
+      bool first = true;
+      for (const Term& e : u_.heap->elements) {
+        if (!first) out += ',';
+        first = false;
+        e.append_to(out);
+      }
+      out += kind_ == Kind::tuple ? '}' : ']';
+      return;
+    }
+  }
+}
+
+std::string Term::to_string() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+bool operator==(const Term& a, const Term& b) {
+  if (a.kind_ != b.kind_) return false;
+  switch (a.kind_) {
+    case Term::Kind::integer: return a.u_.integer == b.u_.integer;
+    case Term::Kind::atom: return a.u_.atom == b.u_.atom;
+    case Term::Kind::pid:
+    case Term::Kind::ref: return a.u_.id == b.u_.id;
+    case Term::Kind::string: return a.u_.heap == b.u_.heap || a.u_.heap->text == b.u_.heap->text;
+    case Term::Kind::tuple:
+    case Term::Kind::list: return a.u_.heap == b.u_.heap || a.u_.heap->elements == b.u_.heap->elements;
+  }
+  return false;
+}
+
+std::strong_ordering operator<=>(const Term& a, const Term& b) {
+  if (a.kind_ != b.kind_) return a.kind_ <=> b.kind_;
+  switch (a.kind_) {
+    case Term::Kind::integer: return a.u_.integer <=> b.u_.integer;
+    case Term::Kind::atom: return Atom(a.u_.atom) <=> Atom(b.u_.atom);
+    case Term::Kind::pid:
+    case Term::Kind::ref: return a.u_.id <=> b.u_.id;
+    case Term::Kind::string: return a.u_.heap->text.compare(b.u_.heap->text) <=> 0;
+    case Term::Kind::tuple:
+    case Term::Kind::list: {
+      const auto& x = a.u_.heap->elements;
+      const auto& y = b.u_.heap->elements;
+      // Erlang compares tuples by size first, lists lexicographically.
+      if (a.kind_ == Term::Kind::tuple && x.size() != y.size()) return x.size() <=> y.size();
+      return std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end());
+    }
+  }
+  return std::strong_ordering::equal;
+}
+
+namespace atoms {
+#define OTPSIM_ATOM(fn, text) \
+  Atom fn() {                 \
+    static const Atom a(text); \
+    return a;                 \
+  }
+OTPSIM_ATOM(normal, "normal")
+OTPSIM_ATOM(kill, "kill")
+OTPSIM_ATOM(killed, "killed")
+OTPSIM_ATOM(noproc, "noproc")
+OTPSIM_ATOM(exit_tag, "EXIT")
+OTPSIM_ATOM(down_tag, "DOWN")
+OTPSIM_ATOM(process, "process")
+OTPSIM_ATOM(timeout, "timeout")
+OTPSIM_ATOM(badarg, "badarg")
+OTPSIM_ATOM(exception, "exception")
+OTPSIM_ATOM(ok, "ok")
+OTPSIM_ATOM(error, "error")
+OTPSIM_ATOM(shutdown, "shutdown")
+OTPSIM_ATOM(undefined, "undefined")
+#undef OTPSIM_ATOM
+}  // namespace atoms
+
+}  // namespace otpsim::sim

@@ -1,0 +1,159 @@
+// Term: the dynamically typed value carried by messages, exit reasons and
+// table rows, modelled on Erlang terms (integer, atom, pid, reference,
+// string, tuple, list).
+//
+// Contract:
+// - A Term is 16 bytes. Integers, atoms, pids and refs are inline; strings,
+//   tuples and lists are immutable, reference-counted heap blocks.
+// - The reference count is not atomic: a compound Term belongs to one
+//   thread (one simulation run). Atoms are interned process-wide, immortal,
+//   and safe to share between threads.
+// - Ordering is Erlang's term order (number < atom < reference < pid <
+//   tuple < list < string), with atoms compared by text, so it never depends
+//   on addresses or interning order.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/ids.hpp"
+
+namespace otpsim::sim {
+
+namespace detail {
+struct HeapBlock;
+struct AtomData;
+}  // namespace detail
+
+class Term;
+
+/// An interned atom. Equal text gives the same Atom; comparing two Atoms
+/// for equality is a pointer comparison.
+class Atom {
+ public:
+  explicit Atom(std::string_view text);
+  std::string_view text() const;
+  friend bool operator==(Atom a, Atom b) { return a.data_ == b.data_; }
+  friend std::strong_ordering operator<=>(Atom a, Atom b);
+
+ private:
+  friend class Term;
+  friend std::strong_ordering operator<=>(const Term& a, const Term& b);
+  explicit Atom(const detail::AtomData* data) : data_(data) {}
+  const detail::AtomData* data_;
+};
+
+class Term {
+ public:
+  enum class Kind : std::uint8_t { integer, atom, ref, pid, tuple, list, string };
+
+  Term() : Term(std::int64_t{0}) {}  // the integer 0
+  Term(std::int64_t value) : kind_(Kind::integer) { u_.integer = value; }
+  Term(int value) : Term(std::int64_t{value}) {}
+  Term(Atom atom) : kind_(Kind::atom) { u_.atom = atom.data_; }
+  Term(Pid pid) : kind_(Kind::pid) { u_.id = pid.id; }
+  Term(Ref ref) : kind_(Kind::ref) { u_.id = ref.id; }
+
+  static Term string(std::string_view text);
+  static Term tuple(std::initializer_list<Term> elements);
+  static Term tuple(std::vector<Term> elements);
+  static Term list(std::initializer_list<Term> elements);
+  static Term list(std::vector<Term> elements);
+
+  Term(const Term& other);
+  Term(Term&& other) noexcept;
+  Term& operator=(const Term& other);
+  Term& operator=(Term&& other) noexcept;
+  ~Term();
+
+  Kind kind() const { return kind_; }
+  bool is_integer() const { return kind_ == Kind::integer; }
+  bool is_atom() const { return kind_ == Kind::atom; }
+  bool is_pid() const { return kind_ == Kind::pid; }
+  bool is_ref() const { return kind_ == Kind::ref; }
+  bool is_tuple() const { return kind_ == Kind::tuple; }
+  bool is_list() const { return kind_ == Kind::list; }
+  bool is_string() const { return kind_ == Kind::string; }
+
+  /// True if this is the atom with the given text.
+  bool is_atom(std::string_view text) const;
+  bool is(Atom atom) const { return kind_ == Kind::atom && u_.atom == atom.data_; }
+
+  // Accessors assert the kind (a wrong kind is a programming error).
+  std::int64_t integer() const;
+  Atom atom() const;
+  Pid pid() const;
+  Ref ref() const;
+  std::string_view string_value() const;
+  /// Elements of a tuple or list.
+  std::span<const Term> elements() const;
+  std::size_t size() const { return elements().size(); }
+  const Term& operator[](std::size_t index) const;
+
+  /// True if this is a tuple of `arity` elements whose first is `tag`.
+  bool is_tagged(Atom tag, std::size_t arity) const;
+
+  /// Erlang-like text: {'EXIT',<0.3.0>,killed}, "text", [1,2], #Ref<7>.
+  std::string to_string() const;
+  void append_to(std::string& out) const;
+
+  friend bool operator==(const Term& a, const Term& b);
+  friend std::strong_ordering operator<=>(const Term& a, const Term& b);
+
+ private:
+  bool is_heap() const { return kind_ >= Kind::tuple; }
+  void retain() const;
+  void release();
+
+  Kind kind_;
+  union {
+    std::int64_t integer;
+    const detail::AtomData* atom;
+    std::uint64_t id;
+    detail::HeapBlock* heap;
+  } u_;
+};
+
+/// Shorthand constructors used throughout the model.
+inline Term atom(std::string_view text) { return Term(Atom(text)); }
+/// Variadic, not a braced list: g++ 12 rejects a braced initializer list in
+/// a co_await expression ("array used as initializer"), so inside process
+/// bodies write `tuple(a, b)`, not `Term::tuple({a, b})`.
+template <typename... Ts>
+Term tuple(Ts&&... elements) {
+  std::vector<Term> v;
+  v.reserve(sizeof...(Ts));
+  (v.emplace_back(std::forward<Ts>(elements)), ...);
+  return Term::tuple(std::move(v));
+}
+template <typename... Ts>
+Term list(Ts&&... elements) {
+  std::vector<Term> v;
+  v.reserve(sizeof...(Ts));
+  (v.emplace_back(std::forward<Ts>(elements)), ...);
+  return Term::list(std::move(v));
+}
+
+/// Atoms the kernel itself produces; interned once.
+namespace atoms {
+Atom normal();
+Atom kill();
+Atom killed();
+Atom noproc();
+Atom exit_tag();   // 'EXIT'
+Atom down_tag();   // 'DOWN'
+Atom process();
+Atom timeout();
+Atom badarg();
+Atom exception();
+Atom ok();
+Atom error();
+Atom shutdown();
+Atom undefined();
+}  // namespace atoms
+
+}  // namespace otpsim::sim

@@ -1,0 +1,76 @@
+// The record of a run: every step (with full tracing) and every choice.
+//
+// Exports are pure functions of the recorded data, so two runs with the same
+// (program, seed, strategy) produce byte-identical exports.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "sim/effect.hpp"
+#include "sim/ids.hpp"
+
+namespace otpsim::sim {
+
+enum class TraceLevel : std::uint8_t {
+  off,   // only the choice log and counters
+  full,  // one event per step, plus process exits and clock advances
+};
+
+/// Trace-only event kinds, in addition to the effects of steps.
+enum class TraceKind : std::uint8_t {
+  step,    // a process performed `effect`
+  exited,  // a process ended; detail is the reason
+  clock,   // simulated time advanced to time_us (no process)
+};
+
+struct TraceEvent {
+  std::uint64_t step = 0;  // index of the step this event belongs to
+  Micros time_us = 0;
+  Pid pid;
+  TraceKind kind = TraceKind::step;
+  EffectKind effect = EffectKind::none;
+  std::string detail;
+};
+
+struct ProcessLabel {
+  Pid pid;
+  std::string label;
+};
+
+class Trace {
+ public:
+  std::vector<TraceEvent> events;
+  std::vector<ProcessLabel> labels;  // in spawn order; only labelled processes
+
+  /// "<0.3.0>" or "<0.3.0>(registry)".
+  std::string pid_name(Pid pid) const;
+
+  /// One line per event: step, time, pid, effect, detail.
+  void write_text(std::ostream& out) const;
+  /// One JSON object per line.
+  void write_jsonl(std::ostream& out) const;
+  enum class TimeAxis : std::uint8_t { simulated, steps };
+  /// Chrome/Perfetto trace-event JSON: one track per process (named by its
+  /// label), an instant per event, and a slice for each process's life.
+  /// `steps` uses the step index as the timestamp, which separates events
+  /// that happen at the same simulated microsecond.
+  void write_chrome(std::ostream& out, TimeAxis axis = TimeAxis::simulated) const;
+
+  std::string text() const;
+};
+
+/// One choice the strategy made: `pick` in [0, bound).
+struct Choice {
+  enum class Kind : std::uint8_t { schedule, data };
+  Kind kind = Kind::schedule;
+  std::uint32_t bound = 0;
+  std::uint64_t pick = 0;
+  friend bool operator==(const Choice&, const Choice&) = default;
+};
+
+std::string json_escape(std::string_view text);
+
+}  // namespace otpsim::sim
