@@ -226,12 +226,12 @@ class Ctx {
 
   // -- tables --
   /// A table owned by this process.
-  auto table_new() { return table_new(TableOptions{}); }
   auto table_new(TableOptions options) {
     return make(EffectKind::table_new,
                 [&](detail::Effect& e) { e.access = options.access; e.term2 = std::move(options.name); },
                 [](detail::Process& p) { return TableResult<TableId>{status_of(p), p.result.table}; });
   }
+  auto table_new() { return table_new(TableOptions{}); }
   /// Inserts or replaces the row keyed by row[0].
   auto insert(TableId table, Term row) { return table_op(EffectKind::table_insert, table, std::move(row)); }
   /// Inserts only if no row has that key; value tells whether it did.
