@@ -7,6 +7,8 @@
 // only inside the process it was given to.
 #pragma once
 
+#include <concepts>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -18,6 +20,20 @@
 namespace otpsim::sim {
 
 namespace detail {
+
+// g++ 12 NOTE (GCC PR 101367 and relatives): in a co_await expression, g++ 12
+// destroys aggregate and lambda temporaries twice, so a lambda temporary
+// that captures a std::string or a Term frees it twice; a defaulted
+// class-type argument there fails the same way. Checked against g++ 12.2
+// under ASan and valgrind. So: Ctx takes no defaulted class arguments;
+// spawn and receive reject (static_assert) lambda temporaries whose captures
+// have destructors; awaiters take pointers into themselves only in
+// await_suspend, once they sit in the coroutine frame.
+
+struct SpawnRequest {
+  ProcessFn fn;
+  SpawnOptions options;
+};
 
 template <typename Extract>
 struct [[nodiscard]] EffectAwaiter {
@@ -38,14 +54,18 @@ EffectAwaiter<Extract> make_awaiter(Process* p, Effect e, Extract x) {
 /// coroutine frame for as long as the process waits.
 template <typename M>
 struct [[nodiscard]] ReceiveAwaiter {
+  static_assert(std::is_trivially_copyable_v<M>,
+                "a receive matcher must be trivially copyable: g++ 12 destroys the captures of a lambda "
+                "temporary in a co_await expression twice (GCC PR 101367). Capture Pid, Ref, Atom, integers "
+                "or a pointer to a named Term, not a Term or a std::string.");
   Process* process;
   Effect effect;
   M matcher;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<>) {
     if constexpr (!std::is_same_v<M, std::nullptr_t>) {
-      effect.matcher = Matcher{[](const void* c, const Term& m) { return (*static_cast<const M*>(c))(m); },
-                               &matcher};
+      effect.matcher =
+          Matcher{[](const void* c, const Term& t) { return (*static_cast<const M*>(c))(t); }, &matcher};
     }
     process->kernel->declare(*process, std::move(effect));
   }
@@ -60,6 +80,21 @@ struct [[nodiscard]] ReceiveAwaiter {
 
 class Ctx {
   // Helpers first: members with deduced return types must be defined before use.
+  template <typename F>
+  static std::unique_ptr<detail::SpawnRequest> make_request(F&& body, const SpawnOptions& options, bool link,
+                                                            bool monitor) {
+    using Body = std::remove_cvref_t<F>;
+    static_assert(std::is_lvalue_reference_v<F> || std::is_same_v<Body, ProcessFn> ||
+                      std::is_trivially_destructible_v<Body>,
+                  "g++ 12 destroys the captures of a lambda temporary in a co_await expression twice "
+                  "(GCC PR 101367). This lambda captures something with a destructor (a std::string, a Term): "
+                  "name it first - `auto body = [..](Ctx c) -> Proc {..}; co_await ctx.spawn(body);` - or "
+                  "capture only trivially copyable values (Pid, Ref, Atom, TableId, integers, pointers).");
+    auto request = std::make_unique<detail::SpawnRequest>(ProcessFn(std::forward<F>(body)), options);
+    request->options.link = link;
+    request->options.monitor = monitor;
+    return request;
+  }
   static TableStatus status_of(const detail::Process& p) { return static_cast<TableStatus>(p.result.status); }
   template <typename Fill, typename Extract>
   auto make(EffectKind kind, Fill fill, Extract extract) {
@@ -106,6 +141,7 @@ class Ctx {
   /// `matcher(message)` holds. nullopt when `timeout_us` passes first;
   /// timeout 0 polls. `infinity_us` waits forever.
   template <typename M>
+    requires std::predicate<const M&, const Term&>
   detail::ReceiveAwaiter<M> receive(M matcher, Micros timeout_us = infinity_us) {
     detail::Effect e;
     e.kind = EffectKind::receive;
@@ -114,7 +150,10 @@ class Ctx {
   }
   /// Receive any message.
   detail::ReceiveAwaiter<std::nullptr_t> receive(Micros timeout_us = infinity_us) {
-    return receive(nullptr, timeout_us);
+    detail::Effect e;
+    e.kind = EffectKind::receive;
+    e.duration_us = timeout_us;
+    return detail::ReceiveAwaiter<std::nullptr_t>{p_, std::move(e), nullptr};
   }
   auto sleep(Micros duration_us) {
     return make(EffectKind::sleep, [&](detail::Effect& e) { e.duration_us = duration_us; },
@@ -125,19 +164,18 @@ class Ctx {
   }
 
   // -- processes --
-  /// Keeps `fn` and `options` alive until the step runs. Resumes with the
-  /// new pid, or with {pid, monitor ref} for spawn_monitor.
+  /// Keeps `fn` and `options` alive (on the heap) until the step runs.
+  /// Resumes with the new pid, or with {pid, monitor ref} for spawn_monitor.
   template <bool WithMonitor>
   struct [[nodiscard]] SpawnAwaiter {
     detail::Process* process;
-    ProcessFn fn;
-    SpawnOptions options;
+    std::unique_ptr<detail::SpawnRequest> request;  // see the g++ 12 note at the top
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) {
       detail::Effect e;
       e.kind = EffectKind::spawn;
-      e.spawn_fn = &fn;
-      e.spawn_options = &options;
+      e.spawn_fn = &request->fn;
+      e.spawn_options = &request->options;
       process->kernel->declare(*process, std::move(e));
     }
     auto await_resume() {
@@ -148,23 +186,33 @@ class Ctx {
       }
     }
   };
-  // No default arguments here: g++ 12 miscompiles a defaulted class-type
-  // argument in a co_await expression (it destroys a bitwise copy).
-  SpawnAwaiter<false> spawn(ProcessFn fn, SpawnOptions options) {
-    options.monitor = false;
-    return {p_, std::move(fn), std::move(options)};
+  // The body and options are taken by reference and copied to the heap here:
+  // g++ 12 mishandles by-value class arguments (and defaulted ones) in a
+  // co_await expression, destroying a stale bitwise copy of them.
+  template <typename F>
+  SpawnAwaiter<false> spawn(F&& body, const SpawnOptions& options) {
+    return {p_, make_request(std::forward<F>(body), options, options.link, false)};
   }
-  SpawnAwaiter<false> spawn(ProcessFn fn) { return spawn(std::move(fn), SpawnOptions{}); }
-  SpawnAwaiter<false> spawn_link(ProcessFn fn, SpawnOptions options) {
-    options.link = true;
-    return spawn(std::move(fn), std::move(options));
+  template <typename F>
+  SpawnAwaiter<false> spawn(F&& body) {
+    return {p_, make_request(std::forward<F>(body), SpawnOptions{}, false, false)};
   }
-  SpawnAwaiter<false> spawn_link(ProcessFn fn) { return spawn_link(std::move(fn), SpawnOptions{}); }
-  SpawnAwaiter<true> spawn_monitor(ProcessFn fn, SpawnOptions options) {
-    options.monitor = true;
-    return {p_, std::move(fn), std::move(options)};
+  template <typename F>
+  SpawnAwaiter<false> spawn_link(F&& body, const SpawnOptions& options) {
+    return {p_, make_request(std::forward<F>(body), options, true, false)};
   }
-  SpawnAwaiter<true> spawn_monitor(ProcessFn fn) { return spawn_monitor(std::move(fn), SpawnOptions{}); }
+  template <typename F>
+  SpawnAwaiter<false> spawn_link(F&& body) {
+    return {p_, make_request(std::forward<F>(body), SpawnOptions{}, true, false)};
+  }
+  template <typename F>
+  SpawnAwaiter<true> spawn_monitor(F&& body, const SpawnOptions& options) {
+    return {p_, make_request(std::forward<F>(body), options, options.link, true)};
+  }
+  template <typename F>
+  SpawnAwaiter<true> spawn_monitor(F&& body) {
+    return {p_, make_request(std::forward<F>(body), SpawnOptions{}, false, true)};
+  }
 
   auto link(Pid pid) {
     return make(EffectKind::link, [&](detail::Effect& e) { e.target = pid; }, [](detail::Process&) {});

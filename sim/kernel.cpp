@@ -82,7 +82,7 @@ Process& Kernel::create_process(ProcessFn fn, const SpawnOptions& options, Pid p
   p->pid = Pid{++pid_counter_};
   p->kernel = this;
   p->fn = std::move(fn);
-  p->label = options.label;
+  if (options.label.is_string()) p->label = std::string(options.label.string_value());
   p->runnable_index = not_runnable;
   p->pending.kind = EffectKind::start;
   processes_.push_back(p);

@@ -163,3 +163,28 @@ TEST(Kernel, spawn_from_outside_a_process_and_exit_external_kill) {
 
 }  // namespace
 }  // namespace otpsim::sim
+
+namespace otpsim::sim {
+namespace {
+
+// g++ 12 double-destroys lambda temporaries in co_await operands (ctx.hpp):
+// the safe form names the lambda first; a named body may capture anything.
+TEST(Kernel, a_named_spawn_body_may_capture_a_std_string_and_a_term) {
+  testing::World w;
+  std::string seen;
+  w.spawn([&](Ctx ctx) -> Proc {
+    std::string name = "a string longer than the small buffer, to force the heap";
+    Term tag = tuple(atom("tag"), Term::string("a heap term"));
+    auto body = [name, tag, &seen](Ctx) -> Proc {
+      seen = name + tag.to_string();
+      co_return;
+    };
+    co_await ctx.spawn(body, SpawnOptions{"child-with-a-long-label-beyond-sso"});
+    co_await ctx.spawn(body);
+  });
+  w.run();
+  EXPECT_EQ(seen, "a string longer than the small buffer, to force the heap{tag,\"a heap term\"}");
+}
+
+}  // namespace
+}  // namespace otpsim::sim

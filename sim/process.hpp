@@ -22,8 +22,15 @@ class Kernel;
 using ProcessFn = std::function<Proc(Ctx)>;
 
 /// How `spawn` creates a process.
+///
+/// The label is a string Term, not a std::string: g++ 12 may copy an
+/// argument of a co_await expression bitwise, which breaks std::string's
+/// small-buffer pointer (see the note in ctx.hpp).
 struct SpawnOptions {
-  std::string label;     // shown in traces next to the pid ("registry")
+  SpawnOptions() = default;
+  SpawnOptions(std::string_view label_text, bool link_ = false, bool monitor_ = false)
+      : label(Term::string(label_text)), link(link_), monitor(monitor_) {}
+  Term label;            // shown in traces next to the pid ("registry"); 0 = none
   bool link = false;     // spawn_link
   bool monitor = false;  // spawn_monitor
 };

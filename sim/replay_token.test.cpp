@@ -1,1 +1,52 @@
+#include "sim/replay_token.hpp"
+
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+namespace otpsim::sim {
+namespace {
+
+ReplayToken sample() {
+  return ReplayToken{"kernel/name-race", 42, "random", 120, 10'000'000, 86'400'000'000, {0, 1, 2, 1, 300, 0}};
+}
+
+TEST(ReplayToken, round_trips) {
+  ReplayToken t = sample();
+  std::string text = encode_token(t);
+  EXPECT_EQ(text.find(' '), std::string::npos);
+  EXPECT_TRUE(text.starts_with("otpsim1.kernel/name-race.42.random.120."));
+  TokenParse p = decode_token(text);
+  ASSERT_TRUE(p.token.has_value()) << p.error;
+  EXPECT_EQ(*p.token, t);
+}
+
+TEST(ReplayToken, trailing_newline_from_a_paste_is_accepted) {
+  TokenParse p = decode_token(encode_token(sample()) + "\n");
+  EXPECT_TRUE(p.token.has_value()) << p.error;
+}
+
+TEST(ReplayToken, a_changed_character_fails_the_checksum) {
+  std::string text = encode_token(sample());
+  text[text.find(".42.") + 1] = '3';
+  TokenParse p = decode_token(text);
+  EXPECT_FALSE(p.token.has_value());
+  EXPECT_NE(p.error.find("checksum"), std::string::npos);
+}
+
+TEST(ReplayToken, malformed_tokens_get_a_one_line_error_naming_the_field) {
+  EXPECT_NE(decode_token("").error.find("9 dot-separated fields"), std::string::npos);
+  EXPECT_NE(decode_token("hello").error.find("found 1"), std::string::npos);
+  EXPECT_NE(decode_token("x.a.1.random.1.1.1.AA.00000000").error.find("field 1"), std::string::npos);
+  std::string text = encode_token(sample());
+  EXPECT_NE(decode_token(text.substr(0, text.size() - 1)).error.find("checksum"), std::string::npos);
+}
+
+RC_GTEST_PROP(ReplayToken, any_choice_log_round_trips, (std::vector<std::uint64_t> picks, std::uint64_t seed)) {
+  ReplayToken t{"p", seed, "random", picks.size(), 100, 200, picks};
+  TokenParse p = decode_token(encode_token(t));
+  RC_ASSERT(p.token.has_value());
+  RC_ASSERT(*p.token == t);
+}
+
+}  // namespace
+}  // namespace otpsim::sim

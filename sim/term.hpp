@@ -13,6 +13,7 @@
 //   on addresses or interning order.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
@@ -53,7 +54,10 @@ class Term {
 
   Term() : Term(std::int64_t{0}) {}  // the integer 0
   Term(std::int64_t value) : kind_(Kind::integer) { u_.integer = value; }
-  Term(int value) : Term(std::int64_t{value}) {}
+  /// Any integer type (not bool: Erlang booleans are the atoms true/false).
+  template <std::integral I>
+    requires(!std::same_as<I, bool> && !std::same_as<I, std::int64_t>)
+  Term(I value) : Term(static_cast<std::int64_t>(value)) {}
   Term(Atom atom) : kind_(Kind::atom) { u_.atom = atom.data_; }
   Term(Pid pid) : kind_(Kind::pid) { u_.id = pid.id; }
   Term(Ref ref) : kind_(Kind::ref) { u_.id = ref.id; }

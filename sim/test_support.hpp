@@ -39,7 +39,9 @@ struct World {
   Kernel kernel;
   ExitRecorder exits;
 
-  Pid spawn(ProcessFn fn, std::string label = {}) { return kernel.spawn(std::move(fn), SpawnOptions{std::move(label)}); }
+  Pid spawn(ProcessFn fn, std::string_view label = {}) {
+    return kernel.spawn(std::move(fn), label.empty() ? SpawnOptions{} : SpawnOptions{label});
+  }
   RunResult run() { return kernel.run(); }
   std::string reason(Pid pid) const { return exits.reason(pid); }
 };
