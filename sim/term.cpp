@@ -109,22 +109,21 @@ Term::Term(Term&& other) noexcept : kind_(other.kind_), u_(other.u_) {
 }
 
 Term& Term::operator=(const Term& other) {
-  if (this != &other) {
-    other.retain();
-    release();
-    kind_ = other.kind_;
-    u_ = other.u_;
-  }
-  return *this;
+  // `other` may live inside the block this term releases (t = t[0]): take
+  // its value before releasing anything.
+  Term copy(other);
+  return *this = std::move(copy);
 }
 
 Term& Term::operator=(Term&& other) noexcept {
   if (this != &other) {
-    release();
-    kind_ = other.kind_;
-    u_ = other.u_;
+    const Kind kind = other.kind_;
+    const auto u = other.u_;
     other.kind_ = Kind::integer;
     other.u_.integer = 0;
+    release();
+    kind_ = kind;
+    u_ = u;
   }
   return *this;
 }
@@ -195,7 +194,10 @@ void Term::append_to(std::string& out) const {
     case Kind::atom:
       if (u_.atom->needs_quotes) {
         out += '\'';
-        out += u_.atom->text;
+        for (char c : u_.atom->text) {
+          if (c == '\'' || c == '\\') out += '\\';
+          out += c;
+        }
         out += '\'';
       } else {
         out += u_.atom->text;
