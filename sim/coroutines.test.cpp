@@ -15,7 +15,6 @@
 namespace otpsim::sim {
 
 // Readable terms in assertion failures (found by gtest through ADL).
-[[maybe_unused]] static void PrintTo(const Term& term, std::ostream* os) { *os << term.to_string(); }
 
 namespace {
 
@@ -319,6 +318,30 @@ TEST(Coroutines, a_hundred_thousand_nested_synchronous_tasks_use_constant_stack)
 }
 
 // -- frame destruction --
+
+Task<> nest_then_block(Ctx ctx, int depth, int* destroyed) {
+  struct Count {
+    int* n;
+    ~Count() { ++*n; }
+  } count{destroyed};
+  if (depth == 0) {
+    co_await ctx.receive();
+  } else {
+    co_await nest_then_block(ctx, depth - 1, destroyed);
+  }
+}
+
+TEST(Coroutines, killing_a_process_blocked_a_hundred_thousand_tasks_deep_destroys_every_frame_iteratively) {
+  World w(0, TraceLevel::off);
+  int destroyed = 0;
+  Pid p = w.spawn([&](Ctx ctx) -> Proc { co_await nest_then_block(ctx, 100'000, &destroyed); });
+  w.run();
+  EXPECT_EQ(destroyed, 0);
+  w.kernel.exit_external(p, atom("kill"));
+  w.run();
+  EXPECT_EQ(w.reason(p), "killed");
+  EXPECT_EQ(destroyed, 100'001);
+}
 
 Task<> inner_waits(Ctx ctx, Lifetimes* lifetimes) {
   Tracked inner(lifetimes, "inner");

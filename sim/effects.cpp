@@ -145,7 +145,13 @@ void Kernel::perform(Process& p) {
       }
       return;
     case EffectKind::is_alive:
-      p.result.ok = find(e.target) != nullptr;
+      // Erlang: alive means "not exiting and not exited"; a process already
+      // hit by a fatal signal is not alive even before its die step.
+      if (Process* target = find(e.target)) {
+        p.result.ok = target->state != detail::ProcState::exiting;
+      } else {
+        p.result.ok = false;
+      }
       if (tracing()) trace_step(p, kind, fmt::format("{} -> {}", trace_.pid_name(e.target), p.result.ok));
       return;
     case EffectKind::send_after: {

@@ -40,7 +40,7 @@ Kernel::~Kernel() {
   // Teardown without signals: destroy every live frame, then the pool.
   for (Process* p : processes_) {
     if (p == nullptr) continue;
-    if (p->root) p->root.destroy();
+    destroy_frames(*p);
     for (detail::MessageNode* n = p->mailbox.head; n != nullptr;) {
       detail::MessageNode* next = n->next;
       delete n;
@@ -302,7 +302,7 @@ void Kernel::terminate(Process& p, Term reason) {
   processes_[p.pid.id - 1] = nullptr;
   --alive_count_;
   if (current_ == &p) current_ = nullptr;
-  p.root.destroy();
+  destroy_frames(p);
   for (detail::MessageNode* n = p.mailbox.head; n != nullptr;) {
     detail::MessageNode* next = n->next;
     n->message = Term();
@@ -311,6 +311,16 @@ void Kernel::terminate(Process& p, Term reason) {
     n = next;
   }
   delete &p;
+}
+
+// Destroys a process's coroutine frames, the innermost first. Frames do not
+// own the frames they await (task.hpp), so this never recurses.
+void Kernel::destroy_frames(Process& p) {
+  while (!p.frames.empty()) {
+    p.frames.back().destroy();
+    p.frames.pop_back();
+  }
+  p.root = {};
 }
 
 // -- timers --

@@ -122,6 +122,7 @@ class Kernel {
   void resume(detail::Process& p);
   void finish_body(detail::Process& p);
   void terminate(detail::Process& p, Term reason);
+  void destroy_frames(detail::Process& p);
 
   // Signals (signals.cpp).
   void deliver_message(detail::Process& target, Term message);

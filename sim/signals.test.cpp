@@ -11,7 +11,6 @@
 namespace otpsim::sim {
 
 // Readable terms in assertion failures (found by gtest through ADL).
-[[maybe_unused]] static void PrintTo(const Term& term, std::ostream* os) { *os << term.to_string(); }
 
 namespace {
 
@@ -657,6 +656,27 @@ TEST(Signals, a_process_hit_by_a_fatal_signal_dies_at_its_own_later_step) {
   EXPECT_EQ(w.reason(killer), "normal");
 }
 
+TEST(Signals, is_alive_is_false_for_a_process_already_hit_by_kill_from_the_caller) {
+  // erlang:is_process_alive/1: "is not exiting and has not exited"; signals
+  // from the caller are delivered before the check, so after
+  // exit(P2, kill) the same caller's is_process_alive(P2) is always false.
+  FixedWorld w;  // the caller runs before the target's `die` step
+  bool alive_before = false;
+  bool alive_after_kill = true;
+  Pid target;
+  w.spawn([&](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1);
+    alive_before = co_await ctx.is_alive(target);
+    co_await ctx.exit(target, atom("kill"));
+    alive_after_kill = co_await ctx.is_alive(target);
+  });
+  target = w.spawn(wait_forever);
+  w.kernel.run();
+  EXPECT_TRUE(alive_before);
+  EXPECT_FALSE(alive_after_kill);
+  EXPECT_EQ(w.reason(target), "killed");
+}
+
 TEST(Signals, a_dying_process_keeps_its_first_fatal_reason_and_takes_no_more_messages) {
   FixedWorld w;
   bool got_wake = false;
@@ -667,8 +687,7 @@ TEST(Signals, a_dying_process_keeps_its_first_fatal_reason_and_takes_no_more_mes
     co_await ctx.send(target, atom("wake"));       // dropped
     co_await ctx.exit(target, atom("boom"));       // dropped: already dying
   });
-  target = w.spawn([&](Ctx ctx) -> Proc {
-    ctx.trap_exit(true);
+  target = w.spawn([&](Ctx ctx) -> Proc {  // not trapping: `boom` would be fatal too
     co_await ctx.receive([](const Term& m) { return m == atom("wake"); });
     got_wake = true;
   });

@@ -11,7 +11,6 @@
 namespace otpsim::sim {
 
 // Readable terms in assertion failures (found by gtest through ADL).
-[[maybe_unused]] static void PrintTo(const Term& term, std::ostream* os) { *os << term.to_string(); }
 
 namespace {
 

@@ -108,6 +108,11 @@ class [[nodiscard]] Task {
     if (handle_) handle_.destroy();
   }
 
+  // Ownership of the frame: the Task until awaited; then the process's
+  // frame stack while it runs (so a kill destroys frames one by one, top
+  // first, with no recursion however deep the nesting); then, once it has
+  // finished and popped itself, the awaiter, which takes the result and
+  // destroys the frame.
   struct Awaiter {
     Handle child;
     bool await_ready() const noexcept { return false; }
@@ -115,11 +120,17 @@ class [[nodiscard]] Task {
       OTPSIM_ASSERT(detail::current_frames != nullptr, "a Task was awaited outside a simulated process");
       detail::current_frames->push_back(child);
     }
-    T await_resume() const { return child.promise().take(); }
+    T await_resume() const {
+      struct DestroyFrame {
+        Handle h;
+        ~DestroyFrame() { h.destroy(); }
+      } destroy{child};
+      return child.promise().take();
+    }
   };
   Awaiter operator co_await() && {
     OTPSIM_ASSERT(static_cast<bool>(handle_), "awaiting an empty Task");
-    return Awaiter{handle_};
+    return Awaiter{std::exchange(handle_, {})};
   }
 
  private:
@@ -128,7 +139,8 @@ class [[nodiscard]] Task {
 };
 
 /// The body of a process. Created suspended; the kernel starts it on the
-/// process's first step and owns the frame afterwards.
+/// process's first step and owns the frame afterwards (with the frames of
+/// the nested Tasks it is running, which it destroys top first).
 class [[nodiscard]] Proc {
  public:
   struct promise_type {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <ostream>
 
 #include "sim/assert.hpp"
 
@@ -208,8 +209,19 @@ void Term::append_to(std::string& out) const {
     case Kind::string:
       out += '"';
       for (char c : u_.heap->text) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
+        switch (c) {
+          case '"': out += "\\\""; break;
+          case '\\': out += "\\\\"; break;
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          case '\t': out += "\\t"; break;
+          default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+              fmt::format_to(std::back_inserter(out), "\\{:03o}", static_cast<unsigned>(c));
+            } else {
+              out += c;
+            }
+        }
       }
       out += '"';
       return;
@@ -267,6 +279,10 @@ std::strong_ordering operator<=>(const Term& a, const Term& b) {
   }
   return std::strong_ordering::equal;
 }
+
+std::ostream& operator<<(std::ostream& out, const Term& term) { return out << term.to_string(); }
+std::ostream& operator<<(std::ostream& out, Pid pid) { return out << Term(pid).to_string(); }
+std::ostream& operator<<(std::ostream& out, Ref ref) { return out << Term(ref).to_string(); }
 
 namespace atoms {
 #define OTPSIM_ATOM(fn, text) \

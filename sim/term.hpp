@@ -16,6 +16,7 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,6 +55,8 @@ class Term {
 
   Term() : Term(std::int64_t{0}) {}  // the integer 0
   Term(std::int64_t value) : kind_(Kind::integer) { u_.integer = value; }
+  /// Erlang booleans are the atoms true/false: say which you mean.
+  Term(bool) = delete;
   /// Any integer type (not bool: Erlang booleans are the atoms true/false).
   template <std::integral I>
     requires(!std::same_as<I, bool> && !std::same_as<I, std::int64_t>)
@@ -121,6 +124,11 @@ class Term {
     detail::HeapBlock* heap;
   } u_;
 };
+
+/// Printing (also how GoogleTest shows a Term in a failure).
+std::ostream& operator<<(std::ostream& out, const Term& term);
+std::ostream& operator<<(std::ostream& out, Pid pid);
+std::ostream& operator<<(std::ostream& out, Ref ref);
 
 /// Shorthand constructors used throughout the model.
 inline Term atom(std::string_view text) { return Term(Atom(text)); }

@@ -11,7 +11,6 @@
 namespace otpsim::sim {
 
 // Readable terms in assertion failures (found by gtest through ADL).
-[[maybe_unused]] static void PrintTo(const Term& term, std::ostream* os) { *os << term.to_string(); }
 
 namespace {
 
@@ -108,9 +107,12 @@ TEST(Timers, a_message_arriving_before_the_timeout_wins_and_cancels_it) {
   World w;
   std::optional<Term> got;
   Micros at_us = -1;
+  bool woke_again = false;
   Pid receiver = w.spawn([&](Ctx ctx) -> Proc {
     got = co_await ctx.receive(Micros{100});
     at_us = ctx.now_us();
+    co_await ctx.receive();  // forever: the old timeout must not end this wait
+    woke_again = true;
   });
   w.spawn([receiver](Ctx ctx) -> Proc {
     co_await ctx.sleep(40);
@@ -120,6 +122,7 @@ TEST(Timers, a_message_arriving_before_the_timeout_wins_and_cancels_it) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, atom("hello"));
   EXPECT_EQ(at_us, 40);
+  EXPECT_FALSE(woke_again);
   EXPECT_EQ(r.end_time_us, 40);  // the timeout's timer was removed, not left to fire
 }
 
