@@ -225,6 +225,20 @@ class Ctx {
     return make(EffectKind::monitor, [&](detail::Effect& e) { e.target = pid; },
                 [](detail::Process& p) { return p.result.ref; });
   }
+  /// A monitor whose ref is also an alias of the caller (OTP's
+  /// monitor(process, Pid, [{alias, demonitor}])): messages sent to the alias
+  /// with send_alias arrive while the monitor is active and are dropped once
+  /// it is removed (demonitor, or its DOWN). gen_server:call uses it so a
+  /// late reply never reaches the caller.
+  auto monitor_alias(Pid pid) {
+    return make(EffectKind::monitor, [&](detail::Effect& e) { e.target = pid; e.flag = true; },
+                [](detail::Process& p) { return p.result.ref; });
+  }
+  /// Sends to the process whose active alias `alias` is; dropped otherwise.
+  auto send_alias(Ref alias, Term message) {
+    return make(EffectKind::send_alias, [&](detail::Effect& e) { e.ref = alias; e.term = std::move(message); },
+                [](detail::Process&) {});
+  }
   /// True if the monitor was active. `flush` removes a queued DOWN for it.
   auto demonitor(Ref ref, bool flush = false) {
     return make(EffectKind::demonitor, [&](detail::Effect& e) { e.ref = ref; e.flag = flush; },

@@ -14,6 +14,7 @@ enum class EffectKind : std::uint8_t {
   start,            // a new process runs its body for the first time
   send,             // message to a pid
   send_named,       // message to a registered name
+  send_alias,       // message to a process alias (a monitor ref)
   receive,          // selective receive (maybe with timeout)
   sleep,            // wait for a duration
   yield,            // a scheduling point with no effect

@@ -15,6 +15,7 @@ std::string_view effect_name(EffectKind kind) {
     case EffectKind::start: return "start";
     case EffectKind::send: return "send";
     case EffectKind::send_named: return "send_named";
+    case EffectKind::send_alias: return "send_alias";
     case EffectKind::receive: return "receive";
     case EffectKind::sleep: return "sleep";
     case EffectKind::yield: return "yield";
@@ -71,6 +72,17 @@ void Kernel::perform(Process& p) {
       if (Process* target = find(to)) deliver_message(*target, std::move(e.term2));
       return;
     }
+    case EffectKind::send_alias: {
+      auto alias = aliases_.find(e.ref);
+      Process* owner = alias == aliases_.end() ? nullptr : find(alias->second);
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{} ({}) ! {}", Term(e.ref).to_string(),
+                                        owner ? trace_.pid_name(owner->pid) : std::string("inactive, dropped"),
+                                        e.term.to_string()));
+      }
+      if (owner != nullptr) deliver_message(*owner, std::move(e.term));
+      return;
+    }
     case EffectKind::receive: {
       take_received(p);
       if (tracing()) trace_step(p, kind, p.result.ok ? p.result.term.to_string() : std::string("timeout"));
@@ -84,7 +96,7 @@ void Kernel::perform(Process& p) {
     case EffectKind::spawn: {
       Process& child = create_process(std::move(*e.spawn_fn), *e.spawn_options, p.pid);
       if (e.spawn_options->link) do_link(p, child.pid);
-      p.result.ref = e.spawn_options->monitor ? do_monitor(p, child.pid) : Ref{};
+      p.result.ref = e.spawn_options->monitor ? do_monitor(p, child.pid, false) : Ref{};
       p.result.pid = child.pid;
       if (tracing()) {
         trace_step(p, kind, fmt::format("{}{}{}", trace_.pid_name(child.pid), e.spawn_options->link ? " link" : "",
@@ -101,8 +113,11 @@ void Kernel::perform(Process& p) {
       do_unlink(p, e.target);
       return;
     case EffectKind::monitor:
-      p.result.ref = do_monitor(p, e.target);
-      if (tracing()) trace_step(p, kind, fmt::format("{} {}", trace_.pid_name(e.target), Term(p.result.ref).to_string()));
+      p.result.ref = do_monitor(p, e.target, e.flag);
+      if (tracing()) {
+        trace_step(p, kind, fmt::format("{} {}{}", trace_.pid_name(e.target), Term(p.result.ref).to_string(),
+                                        e.flag ? " alias" : ""));
+      }
       return;
     case EffectKind::demonitor:
       p.result.ok = do_demonitor(p, e.ref, e.flag);

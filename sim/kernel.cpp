@@ -123,6 +123,11 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     case EffectKind::monitor:
     case EffectKind::exit_signal:
     case EffectKind::is_alive: info.object = {StepObject::Kind::process, e.target.id}; break;
+    case EffectKind::send_alias: {
+      auto alias = aliases_.find(e.ref);
+      info.object = {StepObject::Kind::process, alias == aliases_.end() ? p.pid.id : alias->second.id};
+      break;
+    }
     case EffectKind::send_named:
     case EffectKind::register_name:
     case EffectKind::unregister_name:
@@ -291,10 +296,12 @@ void Kernel::terminate(Process& p, Term reason) {
     Process* watcher = find(m.other);
     if (watcher == nullptr) continue;
     std::erase_if(watcher->monitors_out, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
+    aliases_.erase(m.ref);
     deliver_message(*watcher, Term::tuple({Term(atoms::down_tag()), Term(m.ref), Term(atoms::process()),
                                            Term(p.pid), reason}));
   }
   for (const detail::MonitorEntry& m : p.monitors_out) {
+    aliases_.erase(m.ref);
     if (Process* target = find(m.other)) {
       std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
     }

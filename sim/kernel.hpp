@@ -130,7 +130,7 @@ class Kernel {
   void mark_exiting(detail::Process& target, Term reason);
   void do_link(detail::Process& p, Pid target);
   void do_unlink(detail::Process& p, Pid target);
-  Ref do_monitor(detail::Process& p, Pid target);
+  Ref do_monitor(detail::Process& p, Pid target, bool alias);
   bool do_demonitor(detail::Process& p, Ref ref, bool flush);
   void declare_receive(detail::Process& p);
   void take_received(detail::Process& p);
@@ -172,6 +172,7 @@ class Kernel {
   std::map<detail::TimerKey, Timer> timers_;
   std::map<Ref, detail::TimerKey> timer_refs_;  // send_after timers by ref
   std::map<Term, Pid> names_;
+  std::map<Ref, Pid> aliases_;  // active aliases -> owner
   std::map<TableId, std::unique_ptr<Table>> tables_;
   std::map<Term, TableId> table_names_;
   detail::MessageNode* free_nodes_ = nullptr;

@@ -120,15 +120,16 @@ void Kernel::do_unlink(Process& p, Pid target_pid) {
   if (Process* target = find(target_pid)) std::erase(target->links, p.pid);
 }
 
-Ref Kernel::do_monitor(Process& p, Pid target_pid) {
+Ref Kernel::do_monitor(Process& p, Pid target_pid, bool alias) {
   Ref ref = make_ref();
   Process* target = find(target_pid);
-  if (target == nullptr) {
+  if (target == nullptr) {  // the DOWN ends the monitor, and its alias, at once
     deliver_message(p, Term::tuple({Term(atoms::down_tag()), Term(ref), Term(atoms::process()), Term(target_pid),
                                     Term(atoms::noproc())}));
     return ref;
   }
   p.monitors_out.push_back({ref, target_pid});
+  if (alias) aliases_.emplace(ref, p.pid);
   target->monitors_in.push_back({ref, p.pid});
   return ref;
 }
@@ -142,6 +143,7 @@ bool Kernel::do_demonitor(Process& p, Ref ref, bool flush) {
     }
     p.monitors_out.erase(it);
     active = true;
+    aliases_.erase(ref);
     break;
   }
   if (flush) {

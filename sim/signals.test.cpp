@@ -896,3 +896,53 @@ TEST(Signals, exit_external_kill_of_a_process_sleeping_cancels_its_timer) {
 
 }  // namespace
 }  // namespace otpsim::sim
+
+namespace otpsim::sim {
+namespace {
+
+TEST(Aliases, a_message_to_an_active_alias_arrives_and_after_demonitor_is_dropped) {
+  testing::World w;
+  std::vector<std::string> got;
+  Pid server = w.spawn([](Ctx ctx) -> Proc {
+    for (;;) {
+      auto m = co_await ctx.receive();
+      co_await ctx.sleep((*m)[1].integer());
+      co_await ctx.send_alias((*m)[0].ref(), tuple((*m)[0], atom("reply")));
+    }
+  });
+  Pid caller = w.spawn([&](Ctx ctx) -> Proc {
+    Ref fast = co_await ctx.monitor_alias(server);
+    co_await ctx.send(server, tuple(fast, 0));
+    auto r1 = co_await ctx.receive([fast](const Term& t) { return t.is_tuple() && t[0] == Term(fast); }, 100);
+    got.push_back(r1 ? "reply" : "timeout");
+    (void)co_await ctx.demonitor(fast, true);
+    Ref slow = co_await ctx.monitor_alias(server);
+    co_await ctx.send(server, tuple(slow, 500));
+    auto r2 = co_await ctx.receive([slow](const Term& t) { return t.is_tuple() && t[0] == Term(slow); }, 100);
+    got.push_back(r2 ? "reply" : "timeout");
+    (void)co_await ctx.demonitor(slow, true);  // the alias dies with the monitor
+    co_await ctx.sleep(1000);                  // the late reply is sent meanwhile
+    auto stray = co_await ctx.receive(0);
+    got.push_back(stray ? "late reply arrived" : "no late reply");
+  });
+  w.run();
+  EXPECT_EQ(got, (std::vector<std::string>{"reply", "timeout", "no late reply"}));
+  EXPECT_EQ(w.reason(caller), "normal");
+}
+
+TEST(Aliases, an_alias_ends_with_its_monitors_down) {
+  testing::World w;
+  bool delivered = true;
+  w.spawn([&](Ctx ctx) -> Proc {
+    Pid target = co_await ctx.spawn([](Ctx c) -> Proc { co_await c.sleep(10); });
+    Ref alias = co_await ctx.monitor_alias(target);
+    co_await ctx.receive();  // the DOWN
+    co_await ctx.send_alias(alias, atom("after_down"));
+    delivered = (co_await ctx.receive(0)).has_value();
+  });
+  w.run();
+  EXPECT_FALSE(delivered);
+}
+
+}  // namespace
+}  // namespace otpsim::sim
