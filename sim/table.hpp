@@ -32,7 +32,11 @@ struct [[nodiscard]] TableResult {
   bool ok() const { return status == TableStatus::ok; }
 };
 
+/// A class with constructors, not an aggregate: g++ 12 destroys aggregate
+/// temporaries in a co_await expression twice (see ctx.hpp).
 struct TableOptions {
+  TableOptions() = default;
+  TableOptions(TableAccess access_, Term name_ = Term()) : access(access_), name(std::move(name_)) {}
   TableAccess access = TableAccess::public_access;
   /// An atom to find the table by (named_table), or the integer 0.
   Term name;

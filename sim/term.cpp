@@ -23,8 +23,11 @@ struct AtomData {
 // One block for strings, tuples and lists. Immutable after construction.
 struct HeapBlock {
   std::uint32_t refcount = 1;
-  std::string text;           // strings
+  std::string text;           // strings; an opaque's type name
   std::vector<Term> elements;  // tuples and lists
+  std::shared_ptr<void> opaque;
+  const void* opaque_type = nullptr;
+  std::uint64_t opaque_seq = 0;  // creation order within the thread
 };
 
 namespace {
@@ -79,6 +82,17 @@ Term Term::string(std::string_view text) {
   t.u_.heap = new detail::HeapBlock{1, std::string(text), {}};
   return t;
 }
+
+Term Term::make_opaque(std::shared_ptr<void> value, const void* type, std::string_view type_name) {
+  thread_local std::uint64_t opaque_counter = 0;
+  Term t;
+  t.kind_ = Kind::opaque;
+  t.u_.heap = new detail::HeapBlock{1, std::string(type_name), {}, std::move(value), type, ++opaque_counter};
+  return t;
+}
+
+const void* Term::opaque_type() const { return u_.heap->opaque_type; }
+std::shared_ptr<void> Term::opaque_value() const { return u_.heap->opaque; }
 
 Term Term::tuple(std::initializer_list<Term> elements) {
   return tuple(std::vector<Term>(elements));
@@ -206,6 +220,7 @@ void Term::append_to(std::string& out) const {
       return;
     case Kind::pid: fmt::format_to(std::back_inserter(out), "<0.{}.0>", u_.id); return;
     case Kind::ref: fmt::format_to(std::back_inserter(out), "#Ref<{}>", u_.id); return;
+    case Kind::opaque: fmt::format_to(std::back_inserter(out), "#Opaque<{}>", u_.heap->text); return;
     case Kind::string:
       out += '"';
       for (char c : u_.heap->text) {
@@ -254,6 +269,7 @@ bool operator==(const Term& a, const Term& b) {
     case Term::Kind::pid:
     case Term::Kind::ref: return a.u_.id == b.u_.id;
     case Term::Kind::string: return a.u_.heap == b.u_.heap || a.u_.heap->text == b.u_.heap->text;
+    case Term::Kind::opaque: return a.u_.heap == b.u_.heap;
     case Term::Kind::tuple:
     case Term::Kind::list: return a.u_.heap == b.u_.heap || a.u_.heap->elements == b.u_.heap->elements;
   }
@@ -268,6 +284,7 @@ std::strong_ordering operator<=>(const Term& a, const Term& b) {
     case Term::Kind::pid:
     case Term::Kind::ref: return a.u_.id <=> b.u_.id;
     case Term::Kind::string: return a.u_.heap->text.compare(b.u_.heap->text) <=> 0;
+    case Term::Kind::opaque: return a.u_.heap->opaque_seq <=> b.u_.heap->opaque_seq;
     case Term::Kind::tuple:
     case Term::Kind::list: {
       const auto& x = a.u_.heap->elements;
@@ -304,6 +321,8 @@ OTPSIM_ATOM(ok, "ok")
 OTPSIM_ATOM(error, "error")
 OTPSIM_ATOM(shutdown, "shutdown")
 OTPSIM_ATOM(undefined, "undefined")
+OTPSIM_ATOM(ignore, "ignore")
+OTPSIM_ATOM(infinity, "infinity")
 #undef OTPSIM_ATOM
 }  // namespace atoms
 

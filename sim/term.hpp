@@ -16,6 +16,7 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -51,7 +52,9 @@ class Atom {
 
 class Term {
  public:
-  enum class Kind : std::uint8_t { integer, atom, ref, pid, tuple, list, string };
+  /// In Erlang's term order. `opaque` (a C++ value carried by a message,
+  /// as an Erlang fun is) sits where funs do.
+  enum class Kind : std::uint8_t { integer, atom, ref, opaque, pid, tuple, list, string };
 
   Term() : Term(std::int64_t{0}) {}  // the integer 0
   Term(std::int64_t value) : kind_(Kind::integer) { u_.integer = value; }
@@ -66,6 +69,19 @@ class Term {
   Term(Ref ref) : kind_(Kind::ref) { u_.id = ref.id; }
 
   static Term string(std::string_view text);
+  /// A C++ value in a message (a closure, a child spec). Equal only to
+  /// itself; ordered by creation within the thread (never by address);
+  /// prints as #Opaque<type>. Read it back with opaque_as<T>().
+  template <typename T>
+  static Term opaque(std::shared_ptr<T> value, std::string_view type_name) {
+    return make_opaque(std::static_pointer_cast<void>(std::move(value)), &opaque_tag<T>, type_name);
+  }
+  /// The value if this is an opaque of type T, else nullptr.
+  template <typename T>
+  std::shared_ptr<T> opaque_as() const {
+    if (kind_ != Kind::opaque || opaque_type() != &opaque_tag<T>) return nullptr;
+    return std::static_pointer_cast<T>(opaque_value());
+  }
   static Term tuple(std::initializer_list<Term> elements);
   static Term tuple(std::vector<Term> elements);
   static Term list(std::initializer_list<Term> elements);
@@ -85,6 +101,7 @@ class Term {
   bool is_tuple() const { return kind_ == Kind::tuple; }
   bool is_list() const { return kind_ == Kind::list; }
   bool is_string() const { return kind_ == Kind::string; }
+  bool is_opaque() const { return kind_ == Kind::opaque; }
 
   /// True if this is the atom with the given text.
   bool is_atom(std::string_view text) const;
@@ -112,7 +129,12 @@ class Term {
   friend std::strong_ordering operator<=>(const Term& a, const Term& b);
 
  private:
-  bool is_heap() const { return kind_ >= Kind::tuple; }
+  template <typename T>
+  static inline const char opaque_tag = 0;
+  static Term make_opaque(std::shared_ptr<void> value, const void* type, std::string_view type_name);
+  const void* opaque_type() const;
+  std::shared_ptr<void> opaque_value() const;
+  bool is_heap() const { return kind_ >= Kind::tuple || kind_ == Kind::opaque; }
   void retain() const;
   void release();
 
@@ -166,6 +188,8 @@ Atom ok();
 Atom error();
 Atom shutdown();
 Atom undefined();
+Atom ignore();
+Atom infinity();
 }  // namespace atoms
 
 }  // namespace otpsim::sim
