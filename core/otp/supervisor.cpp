@@ -281,9 +281,11 @@ class SupervisorServer final : public GenServer {
         [pid](const Term& m) { return m.is_tagged(sa::exit_tag(), 3) && m[1] == Term(pid); }, 0);
   }
 
+  // Newest first, as supervisor.erl keeps its ids.
   Term which_children() const {
     std::vector<Term> out;
-    for (const Child& c : children_) {
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      const Child& c = *it;
       Term state = c.state == Child::State::running      ? Term(c.pid)
                    : c.state == Child::State::restarting ? Term(a("restarting"))
                                                          : Term(sa::undefined());
@@ -298,9 +300,8 @@ class SupervisorServer final : public GenServer {
       if (c.state == Child::State::running) ++active;
       (c.spec.type == ChildType::supervisor ? supervisors : workers)++;
     }
-    return sim::list(sim::tuple(a("specs"), static_cast<std::int64_t>(children_.size())),
-                     sim::tuple(a("active"), active), sim::tuple(a("supervisors"), supervisors),
-                     sim::tuple(a("workers"), workers));
+    return sim::list(sim::tuple(a("active"), active), sim::tuple(a("specs"), static_cast<std::int64_t>(children_.size())),
+                     sim::tuple(a("supervisors"), supervisors), sim::tuple(a("workers"), workers));
   }
 
   SupervisorFlags flags_;

@@ -81,9 +81,9 @@ namespace supervisor {
 
 Task<Term> start_link(Ctx ctx, SupervisorFlags flags, std::vector<ChildSpec> children, StartOptions options);
 
-/// Supervisor.which_children, summarised: [{Id, Pid | undefined | restarting, worker | supervisor}].
+/// Supervisor.which_children, newest first: [{Id, Pid | undefined | restarting, worker | supervisor}].
 Task<Term> which_children(Ctx ctx, ServerRef sup);
-/// [{specs, N}, {active, N}, {supervisors, N}, {workers, N}].
+/// [{active, N}, {specs, N}, {supervisors, N}, {workers, N}] (Elixir's map, in key order).
 Task<Term> count_children(Ctx ctx, ServerRef sup);
 /// {ok, Pid} | {ok, Pid, Info} | {error, {already_started, Pid}} | {error, already_present} | {error, Reason}.
 Task<Term> start_child(Ctx ctx, ServerRef sup, ChildSpec spec);
