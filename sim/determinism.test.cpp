@@ -23,8 +23,10 @@ Program racy_program() {
       for (int i = 0; i < 3; ++i) {
         co_await ctx.spawn_monitor([judge, i, t = table.value](Ctx c) -> Proc {
           bool won = co_await c.register_name(Atom("leader"), c.self());
-          (void)co_await c.insert(t, tuple(i, won ? atom("won") : atom("lost")));
-          co_await c.send(judge, tuple(atom("result"), i, won ? 1 : 0));
+          const Atom outcome(won ? "won" : "lost");
+          (void)co_await c.insert(t, tuple(i, outcome));
+          const int won_flag = won ? 1 : 0;
+          co_await c.send(judge, tuple(atom("result"), i, won_flag));
           if (won) co_await c.sleep(static_cast<Micros>(c.choose(5)) * 1000);
         }, SpawnOptions{"racer"});
       }

@@ -252,7 +252,11 @@ void Kernel::finish_body(Process& p) {
       reason = Term::tuple({Term(atoms::exception()), Term::string("unknown exception")});
     }
   }
-  terminate(p, std::move(reason));
+  // The end of a body is not the end of the process: its exit (releasing
+  // its name and tables, signalling links and monitors) is a step of its
+  // own, so others may run in between, as on the BEAM. A reply sent just
+  // before exiting can reach its caller while the name is still held.
+  mark_exiting(p, std::move(reason));
 }
 
 void Kernel::declare(Process& p, Effect&& effect) {

@@ -17,7 +17,10 @@
 //   exit signals into {'EXIT', From, Reason} messages. A process hit by a
 //   fatal signal dies at its own next step (`die`), so others may run first.
 // - When a process dies, its name and tables are released first, then its
-//   links get exit signals and its monitors exactly one DOWN each.
+//   links get exit signals and its monitors exactly one DOWN each. Dying is
+//   a step of its own (`die`), also when the body returns or throws: in
+//   between, the process is no longer alive but still holds its name,
+//   tables and links.
 // - run() always returns: at quiescence, or at the step or time limit.
 #pragma once
 

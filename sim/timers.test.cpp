@@ -70,7 +70,7 @@ TEST(Timers, the_clock_jumps_straight_to_the_next_timer) {
   });
   RunResult r = w.run();
   EXPECT_EQ(woke_at_us, 1'000'000'000);
-  EXPECT_EQ(r.steps, 2u);  // start, then the sleep's wake-up: no ticking
+  EXPECT_EQ(r.steps, 3u);  // start, the sleep's wake-up, the exit: no ticking
 }
 
 TEST(Timers, a_24_hour_sleep_completes_at_24_hours_of_simulated_time) {

@@ -26,6 +26,10 @@ class DynamicServer final : public GenServer {
 
   Task<InitResult> init(Ctx ctx) override {
     ctx.trap_exit(true);
+    if (options_.init_hook) {
+      auto hook = options_.init_hook;
+      co_await hook(ctx);
+    }
     co_return InitResult::ok();
   }
 
@@ -152,7 +156,8 @@ class DynamicServer final : public GenServer {
       Ref m = co_await ctx.monitor(pid);
       co_await ctx.unlink(pid);
       (void)co_await ctx.receive([pid](const Term& t) { return t.is_tagged(sa::exit_tag(), 3) && t[1] == Term(pid); }, 0);
-      co_await ctx.exit(pid, how.is_brutal_kill() ? Term(sa::kill()) : Term(sa::shutdown()));
+      Term signal(how.is_brutal_kill() ? sa::kill() : sa::shutdown());
+      co_await ctx.exit(pid, signal);
       waiting.emplace(m.id, pid);
       if (!how.is_brutal_kill() && !how.is_infinity()) deadlines[m.id] = ctx.now_us() + how.timeout_us();
     }

@@ -19,6 +19,8 @@ class Options {
   int max_restarts = 3;
   int max_seconds = 5;
   std::int64_t max_children = -1;
+  /// Runs first in init (see SupervisorFlags::init_hook).
+  std::function<Task<>(Ctx)> init_hook;
 };
 
 Task<Term> start_link(Ctx ctx, Options options, StartOptions start_options);

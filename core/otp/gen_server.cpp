@@ -140,8 +140,11 @@ Proc server_main(Ctx ctx, std::shared_ptr<Server> s, Pid starter, Ref tag) {
   if (failed) init = InitResult::stop(reason_of(failed));
   if (init.kind != InitResult::Kind::ok) {
     co_await unregister_self(ctx, s->name);
-    bool ignore = init.kind == InitResult::Kind::ignore;
-    co_await ctx.send(starter, sim::tuple(a_ack(), tag, ignore ? Term(sim::atoms::ignore()) : error(init.reason)));
+    Term result(sim::atoms::ignore());
+    if (init.kind == InitResult::Kind::stop) result = error(init.reason);
+    Term ack = sim::tuple(a_ack(), tag, std::move(result));
+    co_await ctx.send(starter, std::move(ack));
+    const bool ignore = init.kind == InitResult::Kind::ignore;
     if (ignore) co_return;
     ctx.exit(init.reason);
   }

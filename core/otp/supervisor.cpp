@@ -46,6 +46,10 @@ class SupervisorServer final : public GenServer {
   // ones already started and fails the supervisor's own start.
   Task<InitResult> init(Ctx ctx) override {
     ctx.trap_exit(true);
+    if (flags_.init_hook) {
+      auto hook = flags_.init_hook;
+      co_await hook(ctx);
+    }
     for (ChildSpec& spec : initial_) children_.push_back(Child{std::move(spec), {}, Child::State::undefined});
     initial_.clear();
     for (std::size_t i = 0; i < children_.size(); ++i) {
@@ -270,7 +274,8 @@ class SupervisorServer final : public GenServer {
       (void)co_await ctx.receive(is_down);
     } else {
       co_await ctx.exit(pid, Term(sa::shutdown()));
-      auto down = co_await ctx.receive(is_down, how.is_infinity() ? sim::infinity_us : how.timeout_us());
+      const Micros wait_us = how.is_infinity() ? sim::infinity_us : how.timeout_us();
+      auto down = co_await ctx.receive(is_down, wait_us);
       if (!down) {
         co_await ctx.exit(pid, Term(sa::kill()));
         (void)co_await ctx.receive(is_down);

@@ -70,6 +70,9 @@ class SupervisorFlags {
   Strategy strategy;
   int intensity;
   int period_s;
+  /// Runs first in the supervisor's init, before any child starts (a
+  /// callback module's own code in init/1; tests use it to observe starts).
+  std::function<Task<>(Ctx)> init_hook;
 };
 
 /// add_restart/3 as pure arithmetic: drops restarts older than

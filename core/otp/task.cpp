@@ -85,7 +85,8 @@ Task<Term> await(Ctx ctx, TaskRef task, Micros timeout_us) {
 
 Task<Term> shutdown(Ctx ctx, TaskRef task, Shutdown how) {
   co_await ctx.unlink(task.pid);
-  co_await ctx.exit(task.pid, how.is_brutal_kill() ? Term(sa::kill()) : Term(sa::shutdown()));
+  Term signal(how.is_brutal_kill() ? sa::kill() : sa::shutdown());
+  co_await ctx.exit(task.pid, signal);
   Ref ref = task.ref;
   auto is_down = [ref](const Term& t) { return t.is_tagged(sa::down_tag(), 5) && t[1] == Term(ref); };
   auto reply_or_down = [ref](const Term& t) {

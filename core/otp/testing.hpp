@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/otp/gen_server.hpp"
+#include "core/otp/supervisor.hpp"
 #include "sim/test_support.hpp"
 
 namespace otpsim::core::otp::testing {
