@@ -439,9 +439,12 @@ TEST(SupervisorSuite, sup_stop_infinity_timeout_and_brutal_kill) {
       note(out, "terminate_child", co_await supervisor::terminate_child(ctx, ServerRef(sup), Term(Atom("c1"))));
       out.push_back("after " + std::to_string((ctx.now_us() - t0) / 1000) + "ms");
     });
-    if (k == 0) EXPECT_EQ(lines, (Lines{"start c1", "exit c1 shutdown", "call terminate_child ok", "after 3000ms"}));
-    if (k == 1) EXPECT_EQ(lines, (Lines{"start c1", "exit c1 killed", "call terminate_child ok", "after 1000ms"}));
-    if (k == 2) EXPECT_EQ(lines, (Lines{"start c1", "exit c1 killed", "call terminate_child ok", "after 0ms"}));
+    const Lines expected[] = {
+        {"start c1", "exit c1 shutdown", "call terminate_child ok", "after 3000ms"},  // infinity: waits
+        {"start c1", "exit c1 killed", "call terminate_child ok", "after 1000ms"},    // timeout, then kill
+        {"start c1", "exit c1 killed", "call terminate_child ok", "after 0ms"},       // brutal_kill
+    };
+    EXPECT_EQ(lines, expected[k]);
   }
 }
 
