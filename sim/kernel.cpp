@@ -25,6 +25,7 @@ std::string_view outcome_name(Outcome outcome) {
     case Outcome::step_limit: return "step limit reached";
     case Outcome::time_limit: return "time limit reached";
     case Outcome::strategy_stopped: return "strategy stopped";
+    case Outcome::mailbox_limit: return "mailbox limit reached";
   }
   return "?";
 }
@@ -168,6 +169,11 @@ RunResult Kernel::run() {
     if (strategy_failed_) {
       result.outcome = Outcome::strategy_stopped;
       result.message = strategy_.error();
+      break;
+    }
+    if (!mailbox_overflow_.empty()) {
+      result.outcome = Outcome::mailbox_limit;
+      result.message = mailbox_overflow_;
       break;
     }
     if (steps_ >= config_.limits.steps_max) {

@@ -42,6 +42,9 @@ namespace otpsim::sim {
 struct RunLimits {
   std::uint64_t steps_max = 10'000'000;
   Micros time_max_us = Micros{24} * 3600 * 1'000'000;  // one simulated day
+  /// A mailbox longer than this stops the run (a consumer that fell behind
+  /// for good would otherwise eat memory until the step limit).
+  std::uint32_t mailbox_depth_max = 1'000'000;
 };
 
 struct KernelConfig {
@@ -54,6 +57,7 @@ enum class Outcome : std::uint8_t {
   step_limit,    // limits.steps_max steps ran
   time_limit,    // the next timer lies beyond limits.time_max_us
   strategy_stopped,  // the strategy could not continue (replay diverged)
+  mailbox_limit,     // a mailbox grew past limits.mailbox_depth_max
 };
 
 std::string_view outcome_name(Outcome outcome);
@@ -169,6 +173,7 @@ class Kernel {
   std::uint64_t table_counter_ = 0;
   std::size_t alive_count_ = 0;
   bool strategy_failed_ = false;
+  std::string mailbox_overflow_;  // set when a mailbox passed its bound
   detail::Process* current_ = nullptr;
   std::vector<detail::Process*> processes_;  // index pid.id - 1; nullptr once dead
   std::vector<detail::Process*> runnable_;   // the enabled set

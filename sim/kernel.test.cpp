@@ -97,6 +97,17 @@ TEST(Kernel, step_limit_is_reported_as_a_result_never_a_hang) {
   EXPECT_NE(r.message.find("spin loop"), std::string::npos);
 }
 
+TEST(Kernel, a_mailbox_past_its_bound_stops_the_run_with_a_result) {
+  World w(0, TraceLevel::off, RunLimits{1'000'000, 1'000'000, 100});
+  Pid sink = w.spawn([](Ctx ctx) -> Proc { co_await ctx.receive([](const Term&) { return false; }); });
+  w.spawn([sink](Ctx ctx) -> Proc {
+    for (;;) co_await ctx.send(sink, atom("flood"));
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::mailbox_limit);
+  EXPECT_NE(r.message.find("holds 101 messages"), std::string::npos) << r.message;
+}
+
 TEST(Kernel, time_limit_is_reported_as_a_result) {
   World w(0, TraceLevel::off, RunLimits{1'000'000, 5'000});
   w.spawn([](Ctx ctx) -> Proc {

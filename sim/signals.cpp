@@ -1,5 +1,7 @@
 // Signals between processes: messages, exit signals, links and monitors,
 // with Erlang's rules (reference manual, "Processes": receiving exit signals).
+#include <fmt/format.h>
+
 #include "sim/assert.hpp"
 #include "sim/kernel.hpp"
 
@@ -23,6 +25,10 @@ void Kernel::deliver_message(Process& target, Term message) {
   *link = node;
   target.mailbox.tail = &node->next;
   ++target.mailbox.size;
+  if (target.mailbox.size > config_.limits.mailbox_depth_max && mailbox_overflow_.empty()) [[unlikely]] {
+    mailbox_overflow_ = fmt::format("mailbox limit reached: {} holds {} messages (a consumer fell behind for good?)",
+                                    trace_.pid_name(target.pid), target.mailbox.size);
+  }
   // Earlier messages already failed the pending receive's matcher: test the new one only.
   if (target.pending.kind == EffectKind::receive && target.matched == nullptr && &target != current_ &&
       target.pending.matcher(node->message)) {
