@@ -116,41 +116,9 @@ Term Term::list(std::vector<Term> elements) {
   return t;
 }
 
-Term::Term(const Term& other) : kind_(other.kind_), u_(other.u_) { retain(); }
+void Term::retain_heap() const { ++u_.heap->refcount; }
 
-Term::Term(Term&& other) noexcept : kind_(other.kind_), u_(other.u_) {
-  other.kind_ = Kind::integer;
-  other.u_.integer = 0;
-}
-
-Term& Term::operator=(const Term& other) {
-  // `other` may live inside the block this term releases (t = t[0]): take
-  // its value before releasing anything.
-  Term copy(other);
-  return *this = std::move(copy);
-}
-
-Term& Term::operator=(Term&& other) noexcept {
-  if (this != &other) {
-    const Kind kind = other.kind_;
-    const auto u = other.u_;
-    other.kind_ = Kind::integer;
-    other.u_.integer = 0;
-    release();
-    kind_ = kind;
-    u_ = u;
-  }
-  return *this;
-}
-
-Term::~Term() { release(); }
-
-void Term::retain() const {
-  if (is_heap()) ++u_.heap->refcount;
-}
-
-void Term::release() {
-  if (!is_heap()) return;
+void Term::release_heap() {
   OTPSIM_ASSERT(u_.heap->refcount > 0, "otpsim internal bug: term refcount underflow");
   if (--u_.heap->refcount == 0) delete u_.heap;
   kind_ = Kind::integer;
@@ -277,7 +245,23 @@ bool operator==(const Term& a, const Term& b) {
 }
 
 std::strong_ordering operator<=>(const Term& a, const Term& b) {
-  if (a.kind_ != b.kind_) return a.kind_ <=> b.kind_;
+  if (a.kind_ != b.kind_) {
+    // Erlang's order of kinds (the enum keeps heap kinds last instead).
+    auto rank = [](Term::Kind k) -> int {
+      switch (k) {
+        case Term::Kind::integer: return 0;
+        case Term::Kind::atom: return 1;
+        case Term::Kind::ref: return 2;
+        case Term::Kind::opaque: return 3;
+        case Term::Kind::pid: return 4;
+        case Term::Kind::tuple: return 5;
+        case Term::Kind::list: return 6;
+        case Term::Kind::string: return 7;
+      }
+      return 8;
+    };
+    return rank(a.kind_) <=> rank(b.kind_);
+  }
   switch (a.kind_) {
     case Term::Kind::integer: return a.u_.integer <=> b.u_.integer;
     case Term::Kind::atom: return Atom(a.u_.atom) <=> Atom(b.u_.atom);

@@ -52,9 +52,11 @@ class Atom {
 
 class Term {
  public:
-  /// In Erlang's term order. `opaque` (a C++ value carried by a message,
-  /// as an Erlang fun is) sits where funs do.
-  enum class Kind : std::uint8_t { integer, atom, ref, opaque, pid, tuple, list, string };
+  /// The kinds; heap kinds last, so telling them apart is one compare. Term
+  /// order (operator<=>) ranks them as Erlang does: number < atom < ref <
+  /// fun (opaque, a C++ value carried by a message) < pid < tuple < list <
+  /// string.
+  enum class Kind : std::uint8_t { integer, atom, ref, pid, opaque, tuple, list, string };
 
   Term() : Term(std::int64_t{0}) {}  // the integer 0
   Term(std::int64_t value) : kind_(Kind::integer) { u_.integer = value; }
@@ -87,11 +89,36 @@ class Term {
   static Term list(std::initializer_list<Term> elements);
   static Term list(std::vector<Term> elements);
 
-  Term(const Term& other);
-  Term(Term&& other) noexcept;
-  Term& operator=(const Term& other);
-  Term& operator=(Term&& other) noexcept;
-  ~Term();
+  // Copies, moves and destruction are inline: most terms are scalars, and
+  // these run several times per message on the kernel's hot path.
+  Term(const Term& other) : kind_(other.kind_), u_(other.u_) {
+    if (is_heap()) retain_heap();
+  }
+  Term(Term&& other) noexcept : kind_(other.kind_), u_(other.u_) {
+    other.kind_ = Kind::integer;
+    other.u_.integer = 0;
+  }
+  Term& operator=(const Term& other) {
+    // `other` may live inside the block this term releases (t = t[0]):
+    // take its value before releasing anything.
+    Term copy(other);
+    return *this = std::move(copy);
+  }
+  Term& operator=(Term&& other) noexcept {
+    if (this != &other) {
+      const Kind kind = other.kind_;
+      const auto u = other.u_;
+      other.kind_ = Kind::integer;
+      other.u_.integer = 0;
+      if (is_heap()) release_heap();
+      kind_ = kind;
+      u_ = u;
+    }
+    return *this;
+  }
+  ~Term() {
+    if (is_heap()) release_heap();
+  }
 
   Kind kind() const { return kind_; }
   bool is_integer() const { return kind_ == Kind::integer; }
@@ -134,9 +161,9 @@ class Term {
   static Term make_opaque(std::shared_ptr<void> value, const void* type, std::string_view type_name);
   const void* opaque_type() const;
   std::shared_ptr<void> opaque_value() const;
-  bool is_heap() const { return kind_ >= Kind::tuple || kind_ == Kind::opaque; }
-  void retain() const;
-  void release();
+  bool is_heap() const { return kind_ >= Kind::opaque; }
+  void retain_heap() const;
+  void release_heap();
 
   Kind kind_;
   union {
