@@ -96,7 +96,8 @@ TEST(TaskSupervisor, a_crashing_task_is_not_restarted_and_yield_nil_leaves_it_ru
     task::TaskRef t = co_await task::async_nolink(ctx, ServerRef(sup), slow);
     auto y = co_await task::yield(ctx, t, 100'000);
     out.push_back(y ? "yield " + canonical(*y) : "yield nil");
-    note(out, "alive", Term(Atom((co_await ctx.is_alive(t.pid)) ? "true" : "false")));
+    const bool alive = co_await ctx.is_alive(t.pid);
+    note(out, "alive", Term(Atom(alive ? "true" : "false")));
     note(out, "shutdown", co_await task::shutdown(ctx, t, Shutdown::brutal_kill()));
   });
   EXPECT_EQ(lines, (Lines{"call start_child {ok,<pid>}", "call count_children [{active,0},{specs,0},{supervisors,0},{workers,0}]",

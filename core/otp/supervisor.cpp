@@ -3,6 +3,7 @@
 #include "core/otp/supervisor.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 namespace otpsim::core::otp {
@@ -19,6 +20,30 @@ bool is_normal_exit(const Term& reason) {  // normal, shutdown, {shutdown, _}
 }
 
 Term type_atom(ChildType t) { return Term(t == ChildType::worker ? a("worker") : a("supervisor")); }
+
+Term restart_atom(Restart r) {
+  switch (r) {
+    case Restart::permanent: return Term(a("permanent"));
+    case Restart::transient: return Term(a("transient"));
+    case Restart::temporary: return Term(a("temporary"));
+  }
+  return Term(sa::undefined());
+}
+
+Term shutdown_term(Shutdown s) {
+  if (s.is_brutal_kill()) return Term(a("brutal_kill"));
+  if (s.is_infinity()) return Term(sa::infinity());
+  return Term(s.timeout_us() / 1000);
+}
+
+// supervisor.erl's #child{pid, id, mfargs, restart_type, significant,
+// shutdown, child_type, modules} as a tuple; the start function stands in
+// for {M, F, A}.
+Term child_record(const ChildSpec& spec) {
+  Term start = Term::opaque(std::make_shared<StartFn>(spec.start), "start_fn");
+  return sim::tuple(a("child"), sa::undefined(), spec.id, start, restart_atom(spec.restart), a("false"),
+                    shutdown_term(spec.shutdown), type_atom(spec.type), Term::list(std::vector<Term>()));
+}
 
 }  // namespace
 
@@ -172,10 +197,14 @@ class SupervisorServer final : public GenServer {
     children_.push_back(Child{std::move(spec), {}, Child::State::undefined});
     Term result = co_await do_start_child(ctx, children_.back());
     if (result.is_tagged(sa::error(), 2)) {
+      // handle_start_child/2: {error, {already_started, P}} passes through
+      // unwrapped; any other {error, What} becomes {error, {What, Child}},
+      // Child being the #child record, and the spec is not kept
+      // (golden/child_api.txt: `start_child_c4_init_stop {error,{bad,childspec}}`).
+      Term child = child_record(children_.back().spec);
       children_.pop_back();
-      // {error, {already_started, P}} passes through unwrapped.
       if (result[1].is_tagged(a("already_started"), 2)) co_return result;
-      co_return result;
+      co_return error(sim::tuple(result[1], std::move(child)));
     }
     if (children_.back().state == Child::State::undefined && children_.back().spec.restart == Restart::temporary) {
       children_.pop_back();
