@@ -79,7 +79,8 @@ std::strong_ordering operator<=>(Atom a, Atom b) {
 Term Term::string(std::string_view text) {
   Term t;
   t.kind_ = Kind::string;
-  t.u_.heap = new detail::HeapBlock{1, std::string(text), {}};
+  t.u_.heap = new detail::HeapBlock();
+  t.u_.heap->text = std::string(text);
   return t;
 }
 
@@ -87,7 +88,11 @@ Term Term::make_opaque(std::shared_ptr<void> value, const void* type, std::strin
   thread_local std::uint64_t opaque_counter = 0;
   Term t;
   t.kind_ = Kind::opaque;
-  t.u_.heap = new detail::HeapBlock{1, std::string(type_name), {}, std::move(value), type, ++opaque_counter};
+  t.u_.heap = new detail::HeapBlock();
+  t.u_.heap->text = std::string(type_name);
+  t.u_.heap->opaque = std::move(value);
+  t.u_.heap->opaque_type = type;
+  t.u_.heap->opaque_seq = ++opaque_counter;
   return t;
 }
 
@@ -101,7 +106,8 @@ Term Term::tuple(std::initializer_list<Term> elements) {
 Term Term::tuple(std::vector<Term> elements) {
   Term t;
   t.kind_ = Kind::tuple;
-  t.u_.heap = new detail::HeapBlock{1, {}, std::move(elements)};
+  t.u_.heap = new detail::HeapBlock();
+  t.u_.heap->elements = std::move(elements);
   return t;
 }
 
@@ -112,7 +118,8 @@ Term Term::list(std::initializer_list<Term> elements) {
 Term Term::list(std::vector<Term> elements) {
   Term t;
   t.kind_ = Kind::list;
-  t.u_.heap = new detail::HeapBlock{1, {}, std::move(elements)};
+  t.u_.heap = new detail::HeapBlock();
+  t.u_.heap->elements = std::move(elements);
   return t;
 }
 

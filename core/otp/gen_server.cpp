@@ -18,7 +18,6 @@ Atom a_ack() { static const Atom a("$ack"); return a; }
 Atom a_already_started() { static const Atom a("already_started"); return a; }
 Atom a_elixir_genserver() { static const Atom a("Elixir.GenServer"); return a; }
 Atom a_call() { static const Atom a("call"); return a; }
-Atom a_stop() { static const Atom a("stop"); return a; }
 Atom a_calling_self() { static const Atom a("calling_self"); return a; }
 
 Term ok_pid(Pid pid) { return sim::tuple(sa::ok(), pid); }
