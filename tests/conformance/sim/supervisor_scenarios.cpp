@@ -8,13 +8,21 @@ namespace {
 namespace sa = sim::atoms;
 
 // one_for_one: 3 permanent workers; kill c2 with :kill; only c2 restarts.
-Task<> one_for_one(Ctx ctx, Conf& conf) {
-  SupArgs top(Strategy::one_for_one, 3, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
+// The opening most scenarios share (README: "start_link; await N; log
+// start_link"): start `top`, await its N child starts, log the result, and
+// track top's fate for the final `sup` line.
+Task<Pid> start_top(Ctx ctx, Conf& conf, const SupArgs& top, int starts) {
   Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
+  co_await conf.await(starts);
   co_await conf.log("start_link", res);
   Pid s = co_await conf.ok_pid(res);
   co_await conf.track("top", s);
+  co_return s;
+}
+
+Task<> one_for_one(Ctx ctx, Conf& conf) {
+  SupArgs top(Strategy::one_for_one, 3, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
+  Pid s = co_await start_top(ctx, conf, top, 3);
   Pid c1 = co_await conf.pid("c1");
   Pid c3 = co_await conf.pid("c3");
 
@@ -34,11 +42,7 @@ Task<> one_for_one(Ctx ctx, Conf& conf) {
 Task<> rest_for_one(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::rest_for_one, 3, 5,
               specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3")), wspec(W("c4"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(4);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 4);
   Pid c1 = co_await conf.pid("c1");
 
   co_await conf.kill("c2");
@@ -52,11 +56,7 @@ Task<> rest_for_one(Ctx ctx, Conf& conf) {
 // one_for_all: kill c1 -> c3, c2 terminated in reverse order, then all start in order.
 Task<> one_for_all(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_all, 3, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c1");
   co_await conf.await(6);
@@ -69,11 +69,7 @@ Task<> one_for_all(Ctx ctx, Conf& conf) {
 // exceeds the intensity: c2 terminated, the supervisor exits shutdown.
 Task<> intensity_one_level(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 2, 5, specs(wspec(W("c1")), wspec(W("c2"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(2);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 2);
 
   co_await conf.kill("c1");
   co_await conf.await(2);
@@ -111,11 +107,7 @@ Task<> intensity_two_levels(Ctx ctx, Conf& conf) {
 // intensity_shared: one restart history per supervisor, shared by all children.
 Task<> intensity_shared(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 2, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c1");
   co_await conf.await(2);
@@ -130,11 +122,7 @@ Task<> intensity_shared(Ctx ctx, Conf& conf) {
 // survives; kill again at once -> the supervisor exits shutdown.
 Task<> intensity_window(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 1, 1, specs(wspec(W("c1"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(1);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 1);
 
   co_await conf.kill("c1");
   co_await conf.await(2);
@@ -154,11 +142,7 @@ Task<> restart_types(Ctx ctx, Conf& conf) {
               specs(wspec(W("perm").with_restart(Restart::permanent)),
                     wspec(W("trans").with_restart(Restart::transient)),
                     wspec(W("temp").with_restart(Restart::temporary))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   // 1. normal exits
   co_await conf.stop("perm", atom("normal"));
@@ -204,11 +188,7 @@ Task<> restart_types(Ctx ctx, Conf& conf) {
 Task<> temporary_bystander(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_all, 3, 5,
               specs(wspec(W("c1").with_restart(Restart::permanent)), wspec(W("c2").with_restart(Restart::temporary))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(2);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 2);
 
   co_await conf.kill("c1");
   co_await conf.await(3);  // exit c1 killed, exit c2 shutdown, start c1
@@ -222,11 +202,7 @@ Task<> temporary_bystander(Ctx ctx, Conf& conf) {
 Task<> shutdown_brutal_kill(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 3, 5,
               specs(wspec(W("c1").with_shutdown(Shutdown::brutal_kill()).trapping().terminate_hang())));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(1);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 1);
 
   Term r = co_await sup::terminate_child(ctx, s, atom("c1"));
   co_await conf.await(1);
@@ -249,11 +225,7 @@ Task<> shutdown_timeout(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 3, 5,
               specs(wspec(W("c1").with_shutdown(Shutdown::timeout_ms(200)).trapping()),
                     wspec(W("c2").with_shutdown(Shutdown::timeout_ms(200)).trapping().terminate_hang())));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(2);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 2);
 
   std::int64_t t0 = now_ms(ctx);
   Term r = co_await sup::terminate_child(ctx, s, atom("c1"));
@@ -278,11 +250,7 @@ Task<> shutdown_infinity(Ctx ctx, Conf& conf) {
               specs(wspec(W("c1").with_shutdown(Shutdown::infinity()).trapping().terminate_sleep(100)),
                     wspec(W("c2").with_shutdown(Shutdown::infinity()).trapping().terminate_sleep(100)),
                     wspec(W("c3"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   std::int64_t t0 = now_ms(ctx);
   Term r = co_await sup::terminate_child(ctx, s, atom("c1"));
@@ -307,11 +275,7 @@ Task<> shutdown_infinity(Ctx ctx, Conf& conf) {
 Task<> sup_stop_order(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::rest_for_one, 3, 5,
               specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3")), wspec(W("c4")), wspec(W("c5"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(5);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 5);
 
   co_await conf.kill("c3");
   co_await conf.await(6);
@@ -325,11 +289,7 @@ Task<> sup_stop_order(Ctx ctx, Conf& conf) {
 // child_api: start_child / terminate_child / restart_child / delete_child results.
 Task<> child_api(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 3, 5, specs(wspec(W("c1")), wspec(W("c2").with_restart(Restart::transient))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(2);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 2);
 
   Pid c1 = co_await conf.pid("c1");
   ChildSpec c1_spec = wspec(W("c1"));
@@ -426,11 +386,7 @@ Task<> init_failure(Ctx ctx, Conf& conf) {
 Task<> restart_failure_one_for_all(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_all, 2, 5,
               specs(wspec(W("c1")), wspec(W("c2").fail_from(2, "bad")), wspec(W("c3"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c2");
   co_await conf.await(7);
@@ -446,11 +402,7 @@ Task<> restart_failure_one_for_all(Ctx ctx, Conf& conf) {
 Task<> restart_failure_rest_for_one(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::rest_for_one, 2, 5,
               specs(wspec(W("c1")), wspec(W("c2").fail_from(2, "bad")), wspec(W("c3"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c2");
   co_await conf.await(3);  // exit c2 killed, exit c3 shutdown, [c2 fails] x3, exit c1 shutdown
@@ -487,11 +439,7 @@ Task<> escalation_transient(Ctx ctx, Conf& conf) {
 // supervisor stop its children and exit with the parent's reason.
 Task<> parent_exit(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 3, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
-  Term res = co_await sup_start_link(ctx, top);
-  co_await conf.await(3);
-  co_await conf.log("start_link", res);
-  Pid s = co_await conf.ok_pid(res);
-  co_await conf.track("top", s);
+  Pid s = co_await start_top(ctx, conf, top, 3);
 
   // a stranger sends exit(sup, foo): ignored (the supervisor traps exits)
   Pid driver = ctx.self();
