@@ -7,7 +7,6 @@ namespace {
 
 namespace sa = sim::atoms;
 
-// one_for_one: 3 permanent workers; kill c2 with :kill; only c2 restarts.
 // The opening most scenarios share (README: "start_link; await N; log
 // start_link"): start `top`, await its N child starts, log the result, and
 // track top's fate for the final `sup` line.
@@ -20,6 +19,7 @@ Task<Pid> start_top(Ctx ctx, Conf& conf, const SupArgs& top, int starts) {
   co_return s;
 }
 
+// one_for_one: 3 permanent workers; kill c2 with :kill; only c2 restarts.
 Task<> one_for_one(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 3, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
   Pid s = co_await start_top(ctx, conf, top, 3);
