@@ -103,6 +103,10 @@ class Ctx {
     fill(e);
     return detail::make_awaiter(p_, std::move(e), std::move(extract));
   }
+  auto named_op(EffectKind kind, Atom table, Term operand) {
+    return make(kind, [&](detail::Effect& e) { e.term2 = Term(table); e.term = std::move(operand); },
+                [](detail::Process& p) { return static_cast<TableStatus>(p.result.status); });
+  }
   auto table_op(EffectKind kind, TableId table, Term operand) {
     return make(kind, [&](detail::Effect& e) { e.table = table; e.term = std::move(operand); },
                 [](detail::Process& p) { return static_cast<TableStatus>(p.result.status); });
@@ -123,6 +127,11 @@ class Ctx {
   std::uint64_t choose(std::uint64_t bound) { return p_->kernel->choose(bound); }
   /// exit/1: ends this process with `reason`.
   [[noreturn]] void exit(Term reason) { throw ExitException{std::move(reason)}; }
+  /// Records `event` in the trace and hands it to the observer, in this
+  /// process, at this instant (as :telemetry.execute and Logger run their
+  /// handlers in the caller). Not a scheduling point: it touches nothing
+  /// another process can see.
+  void emit(const Term& event) { p_->kernel->emit(*p_, event); }
 
   // -- messages --
   auto send(Pid to, Term message) {
@@ -311,6 +320,30 @@ class Ctx {
   }
   auto erase(TableId table, Term key) { return table_op(EffectKind::table_delete, table, std::move(key)); }
   auto delete_table(TableId table) { return table_op(EffectKind::table_delete_table, table, Term()); }
+  /// The same operations on a named table, resolving the name when the step
+  /// runs (as ETS does): no_table if no table has the name then.
+  auto insert(Atom table, Term row) { return named_op(EffectKind::table_insert, table, std::move(row)); }
+  auto erase(Atom table, Term key) { return named_op(EffectKind::table_delete, table, std::move(key)); }
+  auto lookup(Atom table, Term key) {
+    return make(EffectKind::table_lookup, [&](detail::Effect& e) { e.term2 = Term(table); e.term = std::move(key); },
+                [](detail::Process& p) {
+                  TableResult<std::optional<Term>> r{status_of(p), std::nullopt};
+                  if (p.result.value != 0) r.value = std::move(p.result.term);
+                  return r;
+                });
+  }
+
+  // -- the world outside the processes --
+  /// A scheduling point that stands for one operation on an external
+  /// resource (durable storage, a command line tool): the code after it,
+  /// up to the next effect, performs the operation atomically. `resource`
+  /// tells strategies which operations depend on each other; `what` names
+  /// the operation in the trace.
+  auto external(std::uint64_t resource, Atom what) {
+    return make(EffectKind::external,
+                [&](detail::Effect& e) { e.term = Term(static_cast<std::int64_t>(resource)); e.term2 = Term(what); },
+                [](detail::Process&) {});
+  }
   /// The table registered under `name` (TableStatus::no_table if none).
   auto table_named(Atom name) {
     return make(EffectKind::table_whereis, [&](detail::Effect& e) { e.term2 = Term(name); },

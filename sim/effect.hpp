@@ -37,6 +37,7 @@ enum class EffectKind : std::uint8_t {
   table_delete,
   table_delete_table,
   table_whereis,     // find a named table
+  external,         // an operation on something outside the processes (disk, a CLI)
   die,              // a process killed by a signal ends (its own step)
 };
 
@@ -44,11 +45,12 @@ std::string_view effect_name(EffectKind kind);
 
 /// What an enabled step touches, for strategies that reason about
 /// dependence (partial-order reduction): a process (its mailbox, links or
-/// liveness), a table, the name registry, or nothing but itself.
+/// liveness), a table, the name registry, an external resource (durable
+/// storage, a command line tool: see Ctx::external), or nothing but itself.
 struct StepObject {
-  enum class Kind : std::uint8_t { self, process, table, names };
+  enum class Kind : std::uint8_t { self, process, table, names, external };
   Kind kind = Kind::self;
-  std::uint64_t id = 0;  // pid id, table id, or 0
+  std::uint64_t id = 0;  // pid id, table id, external resource id, or 0
 };
 
 /// One enabled step at a scheduling point.

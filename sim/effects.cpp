@@ -38,6 +38,7 @@ std::string_view effect_name(EffectKind kind) {
     case EffectKind::table_delete: return "delete";
     case EffectKind::table_delete_table: return "delete_table";
     case EffectKind::table_whereis: return "table_whereis";
+    case EffectKind::external: return "external";
     case EffectKind::die: return "die";
   }
   return "?";
@@ -56,6 +57,9 @@ void Kernel::perform(Process& p) {
     case EffectKind::start:
     case EffectKind::yield:
       if (tracing()) trace_step(p, kind, {});
+      return;
+    case EffectKind::external:
+      if (tracing()) trace_step(p, kind, fmt::format("{} {}", e.term.to_string(), e.term2.to_string()));
       return;
     case EffectKind::send: {
       if (tracing()) trace_step(p, kind, fmt::format("{} ! {}", trace_.pid_name(e.target), e.term.to_string()));

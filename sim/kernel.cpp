@@ -139,7 +139,20 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     case EffectKind::table_insert_new:
     case EffectKind::table_lookup:
     case EffectKind::table_delete:
-    case EffectKind::table_delete_table: info.object = {StepObject::Kind::table, e.table.id}; break;
+    case EffectKind::table_delete_table: {
+      TableId table = e.table;
+      if (!table && e.term2.is_atom()) {  // an operation by table name
+        auto named = table_names_.find(e.term2);
+        if (named == table_names_.end()) {
+          info.object = {StepObject::Kind::names, 0};
+          break;
+        }
+        table = named->second;
+      }
+      info.object = {StepObject::Kind::table, table.id};
+      break;
+    }
+    case EffectKind::external: info.object = {StepObject::Kind::external, static_cast<std::uint64_t>(e.term.integer())}; break;
     case EffectKind::start:
     case EffectKind::yield:
     case EffectKind::sleep:
@@ -149,6 +162,11 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     default: break;  // receive, demonitor, die: the process itself
   }
   return info;
+}
+
+void Kernel::emit(const Process& p, const Term& event) {
+  if (tracing()) trace_.events.push_back({steps_, now_us_, p.pid, TraceKind::event, EffectKind::none, event.to_string()});
+  if (observer_ != nullptr) observer_->on_event(p.pid, event);
 }
 
 std::uint64_t Kernel::choose(std::uint64_t bound) {

@@ -78,6 +78,8 @@ class Observer {
   virtual void on_spawn(Pid /*parent*/, Pid /*child*/, const std::string& /*label*/) {}
   virtual void on_exit(Pid /*pid*/, const Term& /*reason*/) {}
   virtual void on_step(const StepInfo& /*step*/) {}
+  /// A process called Ctx::emit (telemetry, log records).
+  virtual void on_event(Pid /*pid*/, const Term& /*event*/) {}
 };
 
 class Kernel {
@@ -118,6 +120,7 @@ class Kernel {
   // Called by Ctx (inside a process). Not for models to call directly.
   void declare(detail::Process& process, detail::Effect&& effect);
   std::uint64_t choose(std::uint64_t bound);
+  void emit(const detail::Process& process, const Term& event);
   Ref make_ref() { return Ref{++ref_counter_}; }
 
  private:

@@ -85,6 +85,10 @@ void Kernel::perform_table(Process& p) {
     return;
   }
 
+  if (!e.table && e.term2.is_atom()) {  // an operation by table name: resolved now, as ETS does
+    auto named = table_names_.find(e.term2);
+    if (named != table_names_.end()) e.table = named->second;
+  }
   auto it = tables_.find(e.table);
   Table* table = it == tables_.end() ? nullptr : it->second.get();
   const bool writes = e.kind != EffectKind::table_lookup;

@@ -45,6 +45,7 @@ std::string_view kind_text(const TraceEvent& e) {
     case TraceKind::step: return effect_name(e.effect);
     case TraceKind::exited: return "exited";
     case TraceKind::clock: return "clock";
+    case TraceKind::event: return "event";
   }
   return "?";
 }

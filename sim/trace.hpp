@@ -24,6 +24,7 @@ enum class TraceKind : std::uint8_t {
   step,    // a process performed `effect`
   exited,  // a process ended; detail is the reason
   clock,   // simulated time advanced to time_us (no process)
+  event,   // a process emitted an event (Ctx::emit); detail is the term
 };
 
 struct TraceEvent {
