@@ -25,6 +25,7 @@ std::string_view outcome_name(Outcome outcome) {
     case Outcome::step_limit: return "step limit reached";
     case Outcome::time_limit: return "time limit reached";
     case Outcome::strategy_stopped: return "strategy stopped";
+    case Outcome::stopped: return "stopped";
     case Outcome::mailbox_limit: return "mailbox limit reached";
   }
   return "?";
@@ -184,6 +185,12 @@ RunResult Kernel::run() {
   OTPSIM_ASSERT(current_ == nullptr, "Kernel::run called from inside a process");
   RunResult result;
   for (;;) {
+    if (stop_requested_) {
+      stop_requested_ = false;
+      result.outcome = Outcome::stopped;
+      result.message = "the program asked to stop";
+      break;
+    }
     if (strategy_failed_) {
       result.outcome = Outcome::strategy_stopped;
       result.message = strategy_.error();

@@ -58,6 +58,7 @@ enum class Outcome : std::uint8_t {
   time_limit,    // the next timer lies beyond limits.time_max_us
   strategy_stopped,  // the strategy could not continue (replay diverged)
   mailbox_limit,     // a mailbox grew past limits.mailbox_depth_max
+  stopped,           // request_stop() was called (a driver finished its workload)
 };
 
 std::string_view outcome_name(Outcome outcome);
@@ -98,6 +99,9 @@ class Kernel {
   /// Runs until quiescence or a limit. May be called again after more
   /// spawns; limits count from the start of the kernel's life.
   RunResult run();
+  /// Makes run() return (Outcome::stopped) before the next step, leaving
+  /// every process as it is. May be called from inside a process body.
+  void request_stop() { stop_requested_ = true; }
 
   // Observation (from outside processes).
   Micros now_us() const { return now_us_; }
@@ -108,6 +112,8 @@ class Kernel {
   /// A table's row for `key`, read from outside the simulation.
   std::optional<Term> table_peek(TableId table, const Term& key) const;
   bool table_exists(TableId table) const;
+  /// The table registered under `name` now, if any.
+  std::optional<TableId> table_named(const Term& name) const;
   const Trace& trace() const { return trace_; }
   const std::vector<Choice>& choices() const { return choices_; }
   void set_observer(Observer* observer) { observer_ = observer; }
@@ -176,6 +182,7 @@ class Kernel {
   std::uint64_t table_counter_ = 0;
   std::size_t alive_count_ = 0;
   bool strategy_failed_ = false;
+  bool stop_requested_ = false;
   std::string mailbox_overflow_;  // set when a mailbox passed its bound
   detail::Process* current_ = nullptr;
   std::vector<detail::Process*> processes_;  // index pid.id - 1; nullptr once dead

@@ -21,6 +21,12 @@ std::string_view table_status_name(TableStatus status) {
 
 bool Kernel::table_exists(TableId table) const { return tables_.contains(table); }
 
+std::optional<TableId> Kernel::table_named(const Term& name) const {
+  auto it = table_names_.find(name);
+  if (it == table_names_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<Term> Kernel::table_peek(TableId table, const Term& key) const {
   auto t = tables_.find(table);
   if (t == tables_.end()) return std::nullopt;

@@ -104,3 +104,30 @@ TEST(Emit, events_reach_the_observer_and_the_trace_without_a_step) {
 
 }  // namespace
 }  // namespace otpsim::sim
+
+namespace otpsim::sim {
+namespace {
+
+TEST(RequestStop, ends_the_run_before_the_next_step_with_processes_as_they_are) {
+  World w;
+  Kernel* k = &w.kernel;
+  bool after = false;
+  Pid sleeper = w.spawn([](Ctx ctx) -> Proc { co_await ctx.sleep(1000); });
+  w.spawn([k, &after](Ctx ctx) -> Proc {
+    co_await ctx.yield();
+    k->request_stop();
+    co_await ctx.yield();
+    after = true;
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::stopped);
+  EXPECT_FALSE(after);
+  EXPECT_TRUE(w.kernel.is_alive(sleeper));
+  EXPECT_EQ(w.kernel.now_us(), 0);
+  r = w.run();  // a later run goes on from there
+  EXPECT_EQ(r.outcome, Outcome::quiescent);
+  EXPECT_TRUE(after);
+}
+
+}  // namespace
+}  // namespace otpsim::sim

@@ -1,0 +1,96 @@
+// Tokens.Supervisor, ETSOwner, resolve_app_server and whereis_app_server.
+#include "core/tokens/trio.hpp"
+
+#include "core/otp/dynamic_supervisor.hpp"
+#include "core/otp/registry.hpp"
+#include "core/otp/supervisor.hpp"
+#include "core/otp/task.hpp"
+#include "core/tokens/app_server.hpp"
+#include "core/tokens/atoms.hpp"
+
+namespace otpsim::core::tokens {
+
+namespace ta = tokens::atoms;
+namespace sa = sim::atoms;
+using otp::ChildSpec;
+using otp::ServerName;
+using otp::StartOptions;
+
+namespace {
+
+/// Owns the shared cache table: public, set, named; it dies with this process.
+class EtsOwner final : public otp::GenServer {
+ public:
+  explicit EtsOwner(const Trio* trio) : trio_(trio) {}
+  Task<otp::InitResult> init(Ctx ctx) override {
+    if (!trio_->has(Mutant::ets_owned_by_app_server)) {
+      sim::TableOptions options(sim::TableAccess::public_access, Term(trio_->names().table));
+      auto table = co_await ctx.table_new(options);
+      if (!table.ok()) co_return otp::InitResult::stop(Term(sa::badarg()));  // the name is taken
+    }
+    co_return otp::InitResult::ok();
+  }
+
+ private:
+  const Trio* trio_;
+};
+
+/// The first {ok, Pid} / {ok, Pid, Info} pid, or Pid{}.
+Pid started_pid(const Term& r) {
+  if (r.is_tuple() && r.size() >= 2 && r[0].is(sa::ok()) && r[1].is_pid()) return r[1].pid();
+  return Pid{};
+}
+
+}  // namespace
+
+std::vector<ChildSpec> child_specs(const Trio* trio) {
+  const Names& n = trio->names();
+  std::vector<ChildSpec> specs;
+  const sim::Atom registry = n.registry;
+  specs.push_back(ChildSpec::supervisor(Term(registry), [registry](Ctx c) { return otp::registry::start_link(c, registry); }));
+  specs.push_back(ChildSpec::worker(Term(n.ets_owner), [trio](Ctx c) {
+    otp::ServerFactory factory = [trio] { return std::make_unique<EtsOwner>(trio); };
+    return otp::start_link(c, factory, StartOptions(ServerName::local(trio->names().ets_owner), "ets_owner"));
+  }));
+  specs.push_back(ChildSpec::supervisor(Term(n.task_sup), [trio](Ctx c) {
+    return otp::task::supervisor_start_link(c, StartOptions(ServerName::local(trio->names().task_sup), "task_sup"));
+  }));
+  specs.push_back(ChildSpec::supervisor(Term(n.dyn_sup), [trio](Ctx c) {
+    // one_for_one, at most 20 restarts in 60 s.
+    return otp::dynamic_supervisor::start_link(c, otp::dynamic_supervisor::Options(20, 60),
+                                               StartOptions(ServerName::local(trio->names().dyn_sup), "dyn_sup"));
+  }));
+  return specs;
+}
+
+Task<Term> start_link(Ctx ctx, const Trio* trio) {
+  const otp::Strategy strategy =
+      trio->has(Mutant::top_one_for_one) ? otp::Strategy::one_for_one : otp::Strategy::rest_for_one;
+  otp::SupervisorFlags flags(strategy, 3, 5);
+  StartOptions options(ServerName::local(trio->names().top), "tokens_sup");
+  co_return co_await otp::supervisor::start_link(ctx, flags, child_specs(trio), options);
+}
+
+Task<Term> resolve_app_server(Ctx ctx, const Trio* trio, std::string app) {
+  const Term key = app_term(app);
+  auto entries = co_await otp::registry::lookup(ctx, trio->names().registry, key);
+  if (!entries.empty()) co_return sim::tuple(sa::ok(), entries.front().first);  // maybe dead already
+  ChildSpec spec = app_server::child_spec(trio, app);
+  otp::ServerRef dyn_sup(ServerName::local(trio->names().dyn_sup));
+  Term started = co_await otp::dynamic_supervisor::start_child(ctx, dyn_sup, spec);
+  if (Pid pid = started_pid(started)) co_return sim::tuple(sa::ok(), pid);
+  // A concurrent caller started it first: its via-registration won the name.
+  if (!trio->has(Mutant::no_already_started_branch) && started.is_tagged(sa::error(), 2) &&
+      started[1].is_tagged(ta::already_started(), 2)) {
+    co_return sim::tuple(sa::ok(), started[1][1]);
+  }
+  co_return started;
+}
+
+Task<Pid> whereis_app_server(Ctx ctx, const Trio* trio, std::string app) {
+  auto entries = co_await otp::registry::lookup(ctx, trio->names().registry, app_term(app));
+  if (entries.empty()) co_return Pid{};
+  co_return entries.front().first;
+}
+
+}  // namespace otpsim::core::tokens
