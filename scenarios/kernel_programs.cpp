@@ -46,7 +46,8 @@ KernelProgram name_race() {
       auto table = co_await ctx.table_new(TableOptions{TableAccess::public_access, atom("wins")});
       for (int i = 0; i < 3; ++i) {
         co_await ctx.spawn([i, t = table.value](Ctx c) -> Proc {
-          if (co_await c.register_name(Atom("leader"), c.self())) {
+          const bool won = co_await c.register_name(Atom("leader"), c.self());
+          if (won) {
             (void)co_await c.insert(t, tuple(atom("winner"), i));
             for (;;) co_await c.receive();
           }

@@ -7,6 +7,9 @@ docs/kernel.md). The compile-time checks in sim/ctx.hpp catch lambda
 temporaries given to spawn/receive; this lint catches the pattern they
 cannot: a conditional operator (`c ? a : b`) inside a co_await statement,
 whose class-type result is destroyed twice. Compute it into a local first.
+It also flags `if (co_await ...)`: a co_await tested in place, at the end of
+a coroutine, compiled to ud2 (SIGILL) although the operation returned ok
+(core/tokens/app_server.cpp). Name the result, then test it.
 
 Usage: lint_coawait.py ROOT
 """
@@ -35,6 +38,9 @@ for folder in ["sim", "core", "faults", "scenarios", "tests", "bench"]:
                 if "co_await" in stmt and re.search(r"\?[^:]*:(?!:)", stmt.split("co_await", 1)[1]):
                     problems.append(f"{path.relative_to(root)}:{start_line}: conditional operator in a co_await "
                                     f"expression (g++ 12 destroys its result twice); compute it into a local first")
+                if re.search(r"\b(if|while)\s*\(\s*!?\s*co_await\b", stmt):
+                    problems.append(f"{path.relative_to(root)}:{start_line}: co_await tested in place in an if/while "
+                                    f"condition (g++ 12 miscompiled this to ud2); name the result first")
                 buf = ""
                 start_line = line
             else:

@@ -124,7 +124,8 @@ Task<std::optional<Term>> dispatch(Ctx ctx, Server& s, Term message) {
 
 /// The server process: register, init, ack the starter, then the loop.
 Proc server_main(Ctx ctx, std::shared_ptr<Server> s, Pid starter, Ref tag) {
-  if (!co_await register_self(ctx, s->name)) {
+  const bool registered = co_await register_self(ctx, s->name);
+  if (!registered) {
     Pid holder = co_await where(ctx, s->name);
     co_await ctx.send(starter, sim::tuple(a_ack(), tag, error(sim::tuple(a_already_started(), holder))));
     co_return;  // exit normal: a linked starter survives

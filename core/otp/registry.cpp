@@ -108,7 +108,8 @@ Task<Term> register_key(Ctx ctx, Atom name, Term key, Term value) {
     auto held = co_await ctx.lookup(keys.value, key);
     if (!held.ok() || !held.value) continue;  // freed meanwhile: try again
     Pid holder = (*held.value)[1][0].pid();
-    if (co_await ctx.is_alive(holder)) {
+    const bool alive = co_await ctx.is_alive(holder);
+    if (alive) {
       co_await update_pid_row(ctx, pids.value, ctx.self(), key, false);
       co_return sim::tuple(sa::error(), sim::tuple(a_already_registered(), holder));
     }
@@ -138,7 +139,8 @@ Task<std::vector<std::pair<Pid, Term>>> lookup(Ctx ctx, Atom name, Term key) {
 Task<Pid> whereis_name(Ctx ctx, Atom name, Term key) {
   auto found = co_await lookup(ctx, name, key);
   if (found.empty()) co_return Pid{};
-  if (!co_await ctx.is_alive(found[0].first)) co_return Pid{};
+  const bool alive = co_await ctx.is_alive(found[0].first);
+  if (!alive) co_return Pid{};
   co_return found[0].first;
 }
 
