@@ -4,6 +4,8 @@
 //   {log, Level, App, What}                              Level: warning | error
 //   {cli_run, App}                                       the CLI task ran the CLI
 //   {persisted, App, Key, Token}                         a durable write landed
+//   {soft_refresh, App}                                  the soft-expiry timer fired
+//   {already_started, App, Pid}                          resolve_app_server lost the start race
 // Source: ets | storage | config | cli | manual | none.
 // Acquirer: facade | app_server.
 #pragma once

@@ -393,5 +393,242 @@ TEST(Tokens, ten_concurrent_gets_of_one_app_run_the_cli_once) {
   }
 }
 
+/// The pid registered under `name` now.
+Task<Pid> named(Ctx ctx, Atom name) { co_return co_await ctx.whereis(name); }
+
+/// Kills `pid` and waits (simulated time) until the trio has restarted what it will.
+Task<> kill_and_settle(Ctx ctx, Pid pid) {
+  co_await ctx.exit(pid, Term(sa::kill()));
+  co_await ctx.sleep(1000);
+}
+
+TEST(Tokens, an_app_server_crash_keeps_the_cached_row_and_the_restarted_server_serves_it) {
+  TrioWorld w;
+  Term first, direct, via_facade;
+  Pid before, after, sibling_before, sibling_after;
+  w.run([&](Ctx ctx) -> Task<> {
+    first = co_await w.get(ctx, "my-app");
+    (void)co_await w.get(ctx, "other-app");
+    before = co_await whereis_app_server(ctx, &w.trio, "my-app");
+    sibling_before = co_await whereis_app_server(ctx, &w.trio, "other-app");
+    co_await kill_and_settle(ctx, before);
+    after = co_await whereis_app_server(ctx, &w.trio, "my-app");
+    sibling_after = co_await whereis_app_server(ctx, &w.trio, "other-app");
+    direct = co_await app_server::acquire(ctx, &w.trio, after);
+    via_facade = co_await w.get(ctx, "my-app");
+  });
+  ASSERT_TRUE(w.driver_done);
+  EXPECT_NE(before, after);                  // restarted by the DynamicSupervisor, same arguments
+  EXPECT_EQ(sibling_before, sibling_after);  // siblings keep their pids
+  EXPECT_EQ(direct, sim::tuple(sa::ok(), Term::string("cli-my-app-1"), Atom("ets")));
+  EXPECT_EQ(via_facade, first);
+  EXPECT_EQ(w.env.sim_cli.runs, 2u);  // one per app, none after the crash
+  EXPECT_TRUE(w.cache_row("other-app").has_value());
+}
+
+TEST(Tokens, an_ets_owner_crash_empties_the_table_and_the_next_get_recovers_from_storage) {
+  TrioWorld w;
+  Term first, second;
+  Pid server_before, server_after, registry_before, registry_after;
+  std::optional<sim::TableId> table_before, table_after;
+  bool row_after_crash = true;
+  w.run([&](Ctx ctx) -> Task<> {
+    first = co_await w.get(ctx, "my-app");
+    co_await ctx.sleep(1);  // the async persist lands
+    table_before = w.table();
+    server_before = co_await whereis_app_server(ctx, &w.trio, "my-app");
+    registry_before = co_await named(ctx, w.trio.names().registry);
+    Pid owner = co_await named(ctx, w.trio.names().ets_owner);
+    co_await kill_and_settle(ctx, owner);
+    table_after = w.table();
+    row_after_crash = w.cache_row("my-app").has_value();
+    registry_after = co_await named(ctx, w.trio.names().registry);
+    server_after = co_await whereis_app_server(ctx, &w.trio, "my-app");
+    second = co_await w.get(ctx, "my-app");
+  });
+  ASSERT_TRUE(w.driver_done);
+  ASSERT_TRUE(table_before && table_after);
+  EXPECT_NE(*table_before, *table_after);  // a new, empty table
+  EXPECT_FALSE(row_after_crash);
+  EXPECT_FALSE(server_after);              // every AppServer is gone with the DynamicSupervisor
+  EXPECT_EQ(registry_before, registry_after);  // earlier siblings are untouched (rest_for_one)
+  EXPECT_EQ(w.exit_reason(server_before), "shutdown");
+  EXPECT_EQ(second, first);
+  EXPECT_EQ(how(w.stops().at(1)), "storage/app_server");
+  EXPECT_EQ(w.env.sim_cli.runs, 1u);
+}
+
+TEST(Tokens, soft_expiry_fires_a_cli_call_with_no_caller) {
+  TrioConfig c;
+  c.knobs.ttl_s = 3;
+  c.knobs.soft_refresh_lead_s = 1;
+  TrioWorld w(c);
+  // Storage that cannot be read, so the refresh cannot stop at the stored copy
+  // (which is still valid for `lead` seconds: see docs/model.md).
+  w.env.memory_storage.faults.fail_get = true;
+  Term first;
+  std::optional<Term> row_at_2s;
+  w.run([&](Ctx ctx) -> Task<> {
+    first = co_await w.get(ctx, "my-app");
+    co_await ctx.sleep(2 * s + 1000);
+    row_at_2s = w.cache_row("my-app");
+  });
+  EXPECT_EQ(first, ok("cli-my-app-1"));
+  ASSERT_EQ(w.env.sim_cli.runs, 2u);
+  auto runs = w.tagged("cli_run");
+  EXPECT_EQ(runs.at(1).at_us, 2 * s);  // expires_at - lead
+  EXPECT_EQ(w.stops().size(), 1u);     // nobody asked
+  ASSERT_TRUE(row_at_2s.has_value());
+  EXPECT_EQ((*row_at_2s)[1], Term::string("cli-my-app-2"));
+  EXPECT_EQ((*row_at_2s)[2], Term(5));  // re-anchored: 2 + ttl
+  EXPECT_EQ(w.tagged("soft_refresh").size(), 1u);
+}
+
+TEST(Tokens, soft_expiry_re_anchors_on_every_hit_and_zero_lead_disables_it) {
+  TrioConfig c;
+  c.knobs.ttl_s = 10;
+  c.knobs.soft_refresh_lead_s = 2;
+  TrioWorld w(c);
+  w.env.memory_storage.faults.fail_get = true;
+  w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.get(ctx, "my-app");       // t=0: timer for t=8
+    co_await ctx.sleep(5 * s);
+    (void)co_await w.refresh(ctx, "my-app");   // t=5: new token, timer moved to t=13
+    co_await ctx.sleep(9 * s);                 // t=14: only the t=13 timer fired
+  });
+  auto runs = w.tagged("cli_run");
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[1].at_us, 5 * s);
+  EXPECT_EQ(runs[2].at_us, 13 * s);
+
+  TrioConfig off = c;
+  off.knobs.soft_refresh_lead_s = 0;
+  TrioWorld w0(off);
+  w0.env.memory_storage.faults.fail_get = true;
+  w0.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w0.get(ctx, "my-app");
+    co_await ctx.sleep(20 * s);
+  });
+  EXPECT_EQ(w0.env.sim_cli.runs, 1u);
+}
+
+TEST(Tokens, refresh_re_runs_the_chain) {
+  TrioWorld w;
+  w.env.memory_storage.faults.fail_get = true;
+  Term first, refreshed, after;
+  w.run([&](Ctx ctx) -> Task<> {
+    first = co_await w.get(ctx, "my-app");
+    refreshed = co_await w.refresh(ctx, "my-app");
+    after = co_await w.get(ctx, "my-app");
+  });
+  EXPECT_EQ(first, ok("cli-my-app-1"));
+  EXPECT_EQ(refreshed, ok("cli-my-app-2"));
+  EXPECT_EQ(after, refreshed);
+  ASSERT_EQ(w.stops("refresh").size(), 1u);
+  EXPECT_EQ(how(w.stops("refresh")[0]), "cli/app_server");
+}
+
+TEST(Tokens, refresh_with_a_valid_stored_copy_stops_at_storage) {
+  // The chain starts at storage, and refresh deletes only the table row.
+  TrioWorld w;
+  Term first, refreshed;
+  w.run([&](Ctx ctx) -> Task<> {
+    first = co_await w.get(ctx, "my-app");
+    co_await ctx.sleep(1);
+    refreshed = co_await w.refresh(ctx, "my-app");
+  });
+  EXPECT_EQ(refreshed, first);
+  EXPECT_EQ(how(w.stops("refresh").at(0)), "storage/app_server");
+}
+
+TEST(Tokens, the_config_flag_is_a_snapshot_taken_at_app_server_start) {
+  TrioWorld w;
+  w.env.sim_config_file.content = "access_token: cfg-tok\n";
+  Term a1, a2, b1;
+  w.run([&](Ctx ctx) -> Task<> {
+    w.env.memory_storage.faults.fail_get = true;
+    a1 = co_await w.get(ctx, "a");      // AppServer "a" starts with the flag on
+    w.env.read_config_file = false;     // flipped after "a" started
+    (void)co_await w.invalidate(ctx, "a");
+    a2 = co_await w.get(ctx, "a");      // still reads the config file
+    b1 = co_await w.get(ctx, "b");      // "b" starts with the flag off
+  });
+  EXPECT_EQ(a1, ok("cfg-tok"));
+  EXPECT_EQ(a2, ok("cfg-tok"));
+  EXPECT_EQ(b1, ok("cli-b-1"));
+  EXPECT_EQ(w.env.sim_config_file.reads, 2u);
+}
+
+TEST(Tokens, the_app_server_replies_before_a_slow_persist_finishes) {
+  TrioWorld w;
+  w.env.memory_storage.faults.put_latency_us = 5 * s;
+  Term result;
+  sim::Micros replied_at = -1;
+  bool stored_at_reply = true;
+  w.run([&](Ctx ctx) -> Task<> {
+    result = co_await w.get(ctx, "my-app");
+    replied_at = ctx.now_us();
+    stored_at_reply = w.env.memory_storage.peek("my-app", StorageKey::cached).has_value();
+    co_await ctx.sleep(6 * s);
+  });
+  EXPECT_EQ(result, ok("cli-my-app-1"));
+  EXPECT_EQ(replied_at, 0);
+  EXPECT_FALSE(stored_at_reply);
+  ASSERT_EQ(w.tagged("persisted").size(), 1u);
+  EXPECT_EQ(w.tagged("persisted")[0].at_us, 5 * s);
+  EXPECT_TRUE(w.env.memory_storage.peek("my-app", StorageKey::cached).has_value());
+}
+
+TEST(Tokens, direct_app_server_acquire_returns_the_source) {
+  TrioWorld w;
+  Term resolved, reply;
+  w.run([&](Ctx ctx) -> Task<> {
+    resolved = co_await resolve_app_server(ctx, &w.trio, "my-app");
+    reply = co_await app_server::acquire(ctx, &w.trio, resolved[1].pid());
+  });
+  ASSERT_TRUE(resolved.is_tagged(sa::ok(), 2));
+  EXPECT_EQ(reply, sim::tuple(sa::ok(), Term::string("cli-my-app-1"), Atom("cli")));
+}
+
+TEST(Tokens, whereis_app_server_is_nil_until_the_first_call) {
+  TrioWorld w;
+  Pid before, after;
+  Term resolved;
+  w.run([&](Ctx ctx) -> Task<> {
+    before = co_await whereis_app_server(ctx, &w.trio, "my-app");
+    resolved = co_await resolve_app_server(ctx, &w.trio, "my-app");
+    after = co_await whereis_app_server(ctx, &w.trio, "my-app");
+  });
+  EXPECT_FALSE(before);
+  EXPECT_EQ(Term(after), resolved[1]);
+  EXPECT_EQ(w.spawned("app:my-app").size(), 1u);
+}
+
+TEST(Tokens, persist_runs_inline_without_a_task_supervisor) {
+  TrioConfig c;
+  c.knobs.use_task_sup = false;
+  TrioWorld w(c);
+  w.env.memory_storage.faults.put_latency_us = 5 * s;
+  sim::Micros replied_at = -1;
+  w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.get(ctx, "my-app");
+    replied_at = ctx.now_us();
+  });
+  EXPECT_EQ(replied_at, 5 * s);  // the AppServer wrote before replying
+  EXPECT_EQ(w.tagged("persisted").at(0).pid, w.spawned("app:my-app").at(0));
+}
+
+TEST(Tokens, slow_storage_delays_a_read_by_its_latency) {
+  TrioWorld w;
+  (void)w.env.memory_storage.put("my-app", StorageKey::cached, StorageRecord("stored-tok", 100));
+  w.env.memory_storage.faults.get_latency_us = 3 * s;
+  sim::Micros at = -1;
+  w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.get(ctx, "my-app");
+    at = ctx.now_us();
+  });
+  EXPECT_EQ(at, 3 * s);
+}
+
 }  // namespace
 }  // namespace otpsim::core::tokens

@@ -82,6 +82,7 @@ Task<Term> resolve_app_server(Ctx ctx, const Trio* trio, std::string app) {
   // A concurrent caller started it first: its via-registration won the name.
   if (!trio->has(Mutant::no_already_started_branch) && started.is_tagged(sa::error(), 2) &&
       started[1].is_tagged(ta::already_started(), 2)) {
+    ctx.emit(sim::tuple(ta::already_started(), key, started[1][1]));
     co_return sim::tuple(sa::ok(), started[1][1]);
   }
   co_return started;
