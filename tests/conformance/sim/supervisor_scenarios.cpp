@@ -107,7 +107,7 @@ Task<> intensity_two_levels(Ctx ctx, Conf& conf) {
 // intensity_shared: one restart history per supervisor, shared by all children.
 Task<> intensity_shared(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_one, 2, 5, specs(wspec(W("c1")), wspec(W("c2")), wspec(W("c3"))));
-  Pid s = co_await start_top(ctx, conf, top, 3);
+  (void)co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c1");
   co_await conf.await(2);
@@ -386,7 +386,7 @@ Task<> init_failure(Ctx ctx, Conf& conf) {
 Task<> restart_failure_one_for_all(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::one_for_all, 2, 5,
               specs(wspec(W("c1")), wspec(W("c2").fail_from(2, "bad")), wspec(W("c3"))));
-  Pid s = co_await start_top(ctx, conf, top, 3);
+  (void)co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c2");
   co_await conf.await(7);
@@ -402,7 +402,7 @@ Task<> restart_failure_one_for_all(Ctx ctx, Conf& conf) {
 Task<> restart_failure_rest_for_one(Ctx ctx, Conf& conf) {
   SupArgs top(Strategy::rest_for_one, 2, 5,
               specs(wspec(W("c1")), wspec(W("c2").fail_from(2, "bad")), wspec(W("c3"))));
-  Pid s = co_await start_top(ctx, conf, top, 3);
+  (void)co_await start_top(ctx, conf, top, 3);
 
   co_await conf.kill("c2");
   co_await conf.await(3);  // exit c2 killed, exit c3 shutdown, [c2 fails] x3, exit c1 shutdown
