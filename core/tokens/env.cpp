@@ -32,7 +32,7 @@ void MemoryStorage::erase(const std::string& app, StorageKey key) {
 }
 
 void MemoryStorage::node_restart() {
-  if (!durable_) rows_.clear();
+  if (!durable) rows_.clear();
 }
 
 std::optional<StorageRecord> MemoryStorage::peek(const std::string& app, StorageKey key) const {

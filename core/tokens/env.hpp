@@ -75,11 +75,11 @@ class StorageFaults {
   Micros put_latency_us = 0;
 };
 
-/// The in-memory store (stands for a disk file). `durable` false: a
-/// whole-node restart loses it.
+/// The in-memory store (stands for a disk file, or with `durable` off, for
+/// a store in the node's memory that a whole-node restart loses).
 class MemoryStorage final : public Storage {
  public:
-  explicit MemoryStorage(bool durable = true) : durable_(durable) {}
+  MemoryStorage() = default;
   std::optional<StorageRecord> get(const std::string& app, StorageKey key, std::optional<StorageError>& error) override;
   std::optional<StorageError> put(const std::string& app, StorageKey key, const StorageRecord& record) override;
   void erase(const std::string& app, StorageKey key) override;
@@ -91,11 +91,11 @@ class MemoryStorage final : public Storage {
   /// The record as stored now, read from outside the simulation.
   std::optional<StorageRecord> peek(const std::string& app, StorageKey key) const;
 
+  bool durable = true;
   StorageFaults faults;
   std::uint64_t gets = 0, puts = 0, failed_puts = 0, deletes = 0;
 
  private:
-  bool durable_;
   std::map<std::pair<std::string, StorageKey>, StorageRecord> rows_;
 };
 

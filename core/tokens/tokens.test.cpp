@@ -5,6 +5,7 @@
 
 #include "core/tokens/app_server.hpp"
 #include "core/tokens/testing.hpp"
+#include "sim/test_support.hpp"
 
 namespace otpsim::core::tokens {
 namespace {
@@ -628,6 +629,45 @@ TEST(Tokens, slow_storage_delays_a_read_by_its_latency) {
     at = ctx.now_us();
   });
   EXPECT_EQ(at, 3 * s);
+}
+
+TEST(Tokens, an_acquire_slower_than_cli_timeout_plus_five_seconds_exits_the_client) {
+  TrioWorld w;
+  w.env.memory_storage.faults.get_latency_us = 25 * s;  // the chain's first read outlasts the call
+  Pid client;
+  std::string reason;
+  w.run([&](Ctx ctx) -> Task<> {
+    TrioWorld* wp = &w;
+    auto body = [wp](Ctx c) -> Proc { (void)co_await wp->get(c, "my-app"); };
+    auto [pid, ref] = co_await ctx.spawn_monitor(body);
+    client = pid;
+    auto down = co_await ctx.receive(::otpsim::sim::testing::tagged("DOWN"));
+    reason = (*down)[4].to_string();
+  });
+  // GenServer.call's exit, at cli_timeout + 5 s = 20 s.
+  EXPECT_EQ(reason.rfind("{timeout,{'Elixir.GenServer',call,", 0), 0u) << reason;
+  auto exceptions = w.tagged("telemetry");
+  ASSERT_EQ(exceptions.size(), 2u);  // start, exception: no stop
+  EXPECT_TRUE(exceptions[1].term[1].is_atom("exception"));
+  EXPECT_EQ(exceptions[1].at_us, 20 * s);
+}
+
+TEST(Tokens, a_non_durable_store_is_lost_on_a_node_restart_and_a_durable_one_is_kept) {
+  Env env;
+  (void)env.memory_storage.put("a", StorageKey::manual, StorageRecord("m", std::nullopt));
+  env.memory_storage.node_restart();
+  EXPECT_TRUE(env.memory_storage.peek("a", StorageKey::manual).has_value());
+  env.memory_storage.durable = false;
+  env.memory_storage.node_restart();
+  EXPECT_FALSE(env.memory_storage.peek("a", StorageKey::manual).has_value());
+}
+
+TEST(Tokens, the_config_file_parser_reads_one_access_token_line) {
+  EXPECT_EQ(parse_access_token("access_token: abc\n"), std::optional<std::string>("abc"));
+  EXPECT_EQ(parse_access_token("x: 1\naccess_token:   'q t'  \r\ny: 2"), std::optional<std::string>("q t"));
+  EXPECT_EQ(parse_access_token("access_token: \"\"\n"), std::nullopt);
+  EXPECT_EQ(parse_access_token("  access_token: nested\n"), std::nullopt);
+  EXPECT_EQ(parse_access_token(""), std::nullopt);
 }
 
 }  // namespace
