@@ -174,10 +174,16 @@ void Kernel::perform(Process& p) {
       if (tracing()) trace_step(p, kind, fmt::format("{} -> {}", trace_.pid_name(e.target), p.result.ok));
       return;
     case EffectKind::send_after: {
+      // As erlang:send_after to a pid: a timer aimed at a dead process is
+      // cancelled (here: never armed), and dies with its target.
       Ref ref = make_ref();
-      detail::TimerKey key = arm_timer(now_us_ + std::max<Micros>(0, e.duration_us),
-                                       Timer{Timer::Kind::message, e.target, ref, std::move(e.term)});
-      timer_refs_.emplace(ref, key);
+      Process* target = find(e.target);
+      if (target != nullptr && target->state != detail::ProcState::exiting) {
+        detail::TimerKey key = arm_timer(now_us_ + std::max<Micros>(0, e.duration_us),
+                                         Timer{Timer::Kind::message, e.target, ref, std::move(e.term)});
+        timer_refs_.emplace(ref, key);
+        target->inbound_timers.push_back(ref);
+      }
       p.result.ref = ref;
       if (tracing()) {
         trace_step(p, kind, fmt::format("{}us {} {}", e.duration_us, trace_.pid_name(e.target), Term(ref).to_string()));
@@ -189,7 +195,9 @@ void Kernel::perform(Process& p) {
       p.result.ok = it != timer_refs_.end();
       if (p.result.ok) {
         p.result.value = it->second.at_us - now_us_;
-        timers_.erase(it->second);
+        auto timer = timers_.find(it->second);
+        if (Process* target = find(timer->second.target)) std::erase(target->inbound_timers, e.ref);
+        timers_.erase(timer);
         timer_refs_.erase(it);
       }
       if (tracing()) trace_step(p, kind, fmt::format("{} -> {}", Term(e.ref).to_string(), p.result.ok ? "cancelled" : "false"));

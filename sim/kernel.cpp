@@ -313,6 +313,13 @@ void Kernel::declare(Process& p, Effect&& effect) {
 void Kernel::terminate(Process& p, Term reason) {
   set_runnable(p, false);
   cancel_process_timer(p);
+  for (Ref ref : p.inbound_timers) {  // erlang:send_after timers die with their target
+    auto it = timer_refs_.find(ref);
+    if (it == timer_refs_.end()) continue;
+    timers_.erase(it->second);
+    timer_refs_.erase(it);
+  }
+  p.inbound_timers.clear();
   p.state = ProcState::exiting;  // from here on, signals to p are dropped
   // Directly visible resources go first (names, tables), then signals.
   if (p.registered_name.is_atom()) names_.erase(p.registered_name);
@@ -399,7 +406,10 @@ bool Kernel::advance_clock() {
       if (p->state == ProcState::waiting) set_runnable(*p, true);
     } else {
       timer_refs_.erase(timer.ref);
-      if (Process* target = find(timer.target)) deliver_message(*target, std::move(timer.message));
+      if (Process* target = find(timer.target)) {
+        std::erase(target->inbound_timers, timer.ref);
+        deliver_message(*target, std::move(timer.message));
+      }
     }
   }
   return true;

@@ -128,6 +128,7 @@ struct Process {
   std::vector<MonitorEntry> monitors_out;  // monitors this process holds
   std::vector<MonitorEntry> monitors_in;   // monitors watching this process
   std::vector<TableId> tables;             // tables this process owns
+  std::vector<Ref> inbound_timers;         // send_after timers aimed at this process
 };
 
 }  // namespace detail

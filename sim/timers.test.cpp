@@ -237,14 +237,37 @@ TEST(Timers, send_after_can_target_another_process_and_outlives_the_process_that
   EXPECT_EQ(at_us, 500);
 }
 
-TEST(Timers, send_after_to_a_process_that_died_is_dropped) {
+TEST(Timers, send_after_to_a_dead_process_arms_nothing) {
+  // erlang:send_after/3: "the timer is automatically cancelled if the
+  // process referred to by the pid is not alive".
   World w;
   Pid gone = w.spawn([](Ctx) -> Proc { co_return; });
-  w.spawn([gone](Ctx ctx) -> Proc { co_await ctx.send_after(100, gone, atom("late")); });
+  std::optional<Micros> left = 1;
+  w.spawn([gone, &left](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1);
+    Ref t = co_await ctx.send_after(100, gone, atom("late"));
+    left = co_await ctx.cancel_timer(t);
+  });
   RunResult r = w.run();
   EXPECT_EQ(r.outcome, Outcome::quiescent);
-  EXPECT_EQ(r.end_time_us, 100);  // the timer fired and found nobody
-  EXPECT_EQ(r.processes_alive, 0u);
+  EXPECT_EQ(r.end_time_us, 1);  // no timer to advance the clock to
+  EXPECT_FALSE(left.has_value());
+}
+
+TEST(Timers, a_send_after_timer_dies_with_its_target) {
+  World w;
+  Pid target = w.spawn([](Ctx ctx) -> Proc { co_await ctx.receive(); });
+  std::optional<Micros> left = 1;
+  w.spawn([target, &left](Ctx ctx) -> Proc {
+    Ref t = co_await ctx.send_after(1'000'000, target, atom("late"));
+    co_await ctx.exit(target, atom("kill"));
+    co_await ctx.sleep(10);
+    left = co_await ctx.cancel_timer(t);
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::quiescent);
+  EXPECT_EQ(r.end_time_us, 10);  // the 1 s timer went with the target
+  EXPECT_FALSE(left.has_value());
 }
 
 TEST(Timers, send_after_with_zero_delay_delivers_at_the_current_time) {

@@ -28,11 +28,13 @@ def check(name, condition, detail=""):
 # run with no argument runs every built-in program and prints a table
 r = run("run", "--seeds", "20")
 check("run exits 0 when every check holds", r.returncode == 0, r.stderr)
-for name in ["kernel/call-timeout", "kernel/link-restart", "kernel/name-race", "kernel/ping-pong",
-             "kernel/table-owner-dies"]:
+programs = ["kernel/call-timeout", "kernel/link-restart", "kernel/name-race", "kernel/ping-pong",
+            "kernel/table-owner-dies", "trio/app-server-crash", "trio/cli-hang", "trio/cold-gets",
+            "trio/ets-owner-crash"]
+for name in programs:
     check(f"run table lists {name}", re.search(rf"^{re.escape(name)}\s+20\s", r.stdout, re.M) is not None, r.stdout)
 tokens = re.findall(r"otpsim replay (\S+)", r.stdout)
-check("run prints one replay line per program", len(tokens) == 5, r.stdout)
+check("run prints one replay line per program", len(tokens) == len(programs), r.stdout)
 
 # a replay reproduces the original run byte for byte, in every format
 for token in tokens:
