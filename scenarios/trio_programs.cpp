@@ -41,14 +41,19 @@ using Driver = Task<> (*)(Ctx ctx, TrioRun* run);
 using Configure = void (*)(TrioRun& run);
 using Check = std::optional<std::string> (*)(const TrioRun& run);
 
-/// A client process: one get, its result recorded.
+/// A client process: one get, its result recorded, then a note to the driver.
 Task<> spawn_get(Ctx ctx, TrioRun* run, const char* app) {
-  auto body = [run, app](Ctx c) -> Proc { run->results.push_back(co_await tk::facade::get(c, &run->trio, app)); };
+  const Pid driver = ctx.self();
+  auto body = [run, app, driver](Ctx c) -> Proc {
+    run->results.push_back(co_await tk::facade::get(c, &run->trio, app));
+    co_await c.send(driver, Term(Atom("client_done")));
+  };
   (void)co_await ctx.spawn(body, SpawnOptions("client"));
 }
 
+/// Waits until `n` clients in all have returned.
 Task<> wait_results(Ctx ctx, TrioRun* run, std::size_t n) {
-  while (run->results.size() < n) co_await ctx.sleep(100'000);  // a poll every 100 ms of simulated time
+  while (run->results.size() < n) (void)co_await ctx.receive([](const Term& m) { return m.is_atom("client_done"); });
 }
 
 Task<> kill_named(Ctx ctx, Atom name) {
