@@ -81,6 +81,9 @@ class Observer {
   virtual void on_step(const StepInfo& /*step*/) {}
   /// A process called Ctx::emit (telemetry, log records).
   virtual void on_event(Pid /*pid*/, const Term& /*event*/) {}
+  /// A receive took `message` from `pid`'s mailbox (inside pid's step; to
+  /// act on the process, wait for the on_step that ends the step).
+  virtual void on_receive(Pid /*pid*/, const Term& /*message*/) {}
 };
 
 class Kernel {

@@ -69,6 +69,7 @@ void Kernel::take_received(Process& p) {
   --p.mailbox.size;
   p.result.term = std::move(node->message);
   p.result.ok = true;
+  if (observer_ != nullptr) observer_->on_receive(p.pid, p.result.term);
   node->message = Term();
   node->next = free_nodes_;
   free_nodes_ = node;

@@ -6,6 +6,10 @@
 //   {persisted, App, Key, Token}                         a durable write landed
 //   {soft_refresh, App}                                  the soft-expiry timer fired
 //   {already_started, App, Pid}                          resolve_app_server lost the start race
+//   {resolved, App, Pid}                                 resolve_app_server's answer (maybe a dead pid)
+//   {app_server_up, App}                                 an AppServer's init ran
+//   {cached, App, Token, ExpiresAt}                      an AppServer wrote the table row
+//   {uncached, App}                                      an AppServer deleted the table row
 // Source: ets | storage | config | cli | manual | none.
 // Acquirer: facade | app_server.
 #pragma once

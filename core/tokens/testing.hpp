@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "core/tokens/facade.hpp"
+#include "core/tokens/record.hpp"
+#include "core/tokens/workload.hpp"
+#include "sim/observer_set.hpp"
 #include "core/tokens/telemetry.hpp"
 #include "core/tokens/trio.hpp"
 #include "sim/ctx.hpp"
@@ -35,7 +38,10 @@ class TrioWorld : public sim::Observer {
   explicit TrioWorld(TrioConfig config = TrioConfig(), std::uint64_t seed = 0,
                      sim::TraceLevel trace = sim::TraceLevel::off)
       : trio(std::move(config), env), strategy(seed), kernel(sim::KernelConfig{sim::RunLimits(), trace}, strategy) {
-    kernel.set_observer(this);
+    record.attach(&kernel);
+    observers.add(this);
+    observers.add(&record);
+    kernel.set_observer(&observers);
   }
 
   /// Starts the trio (linked to the driver), runs `driver`, and stops the
@@ -56,6 +62,17 @@ class TrioWorld : public sim::Observer {
         },
         sim::SpawnOptions("driver"));
     return kernel.run();
+  }
+
+  /// A facade call recorded in `record` (for properties): op is get,
+  /// refresh, invalidate or set_manual.
+  /// (No defaulted token: a defaulted class argument in a co_await
+  /// expression is destroyed twice by g++ 12.)
+  Task<Term> call(Ctx ctx, std::string client, std::string op, std::string app, std::string token) {
+    return recorded_call(ctx, &trio, &record, std::move(client), std::move(op), std::move(app), std::move(token));
+  }
+  Task<Term> call(Ctx ctx, std::string client, std::string op, std::string app) {
+    return recorded_call(ctx, &trio, &record, std::move(client), std::move(op), std::move(app), std::string());
   }
 
   // The facade, for this world's trio.
@@ -125,6 +142,9 @@ class TrioWorld : public sim::Observer {
   Trio trio;
   sim::RandomStrategy strategy;
   sim::Kernel kernel;
+  /// Everything properties judge. More observers: observers.add(&mine).
+  RunRecord record;
+  sim::ObserverSet observers;
   Term start_result;
   Pid top;
   bool driver_done = false;

@@ -15,6 +15,7 @@ namespace sa = sim::atoms;
 using otp::ChildSpec;
 using otp::ServerName;
 using otp::StartOptions;
+using sim::Atom;
 
 namespace {
 
@@ -74,15 +75,22 @@ Task<Term> start_link(Ctx ctx, const Trio* trio) {
 Task<Term> resolve_app_server(Ctx ctx, const Trio* trio, std::string app) {
   const Term key = app_term(app);
   auto entries = co_await otp::registry::lookup(ctx, trio->names().registry, key);
-  if (!entries.empty()) co_return sim::tuple(sa::ok(), entries.front().first);  // maybe dead already
+  if (!entries.empty()) {
+    ctx.emit(sim::tuple(Atom("resolved"), key, entries.front().first));
+    co_return sim::tuple(sa::ok(), entries.front().first);  // maybe dead already
+  }
   ChildSpec spec = app_server::child_spec(trio, app);
   otp::ServerRef dyn_sup(ServerName::local(trio->names().dyn_sup));
   Term started = co_await otp::dynamic_supervisor::start_child(ctx, dyn_sup, spec);
-  if (Pid pid = started_pid(started)) co_return sim::tuple(sa::ok(), pid);
+  if (Pid pid = started_pid(started)) {
+    ctx.emit(sim::tuple(Atom("resolved"), key, pid));
+    co_return sim::tuple(sa::ok(), pid);
+  }
   // A concurrent caller started it first: its via-registration won the name.
   if (!trio->has(Mutant::no_already_started_branch) && started.is_tagged(sa::error(), 2) &&
       started[1].is_tagged(ta::already_started(), 2)) {
     ctx.emit(sim::tuple(ta::already_started(), key, started[1][1]));
+    ctx.emit(sim::tuple(Atom("resolved"), key, started[1][1]));
     co_return sim::tuple(sa::ok(), started[1][1]);
   }
   co_return started;

@@ -1,0 +1,56 @@
+// Named properties of the trio, judged on a finished run's RunRecord (and
+// the end state). Each has a one-line statement (docs/properties.md). The
+// same predicates serve scenario files and C++ tests.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tokens/record.hpp"
+#include "core/tokens/trio.hpp"
+#include "sim/kernel.hpp"
+
+namespace otpsim::core::tokens {
+
+/// What a property may look at.
+class PropertyContext {
+ public:
+  PropertyContext(const RunRecord& record_, const Trio& trio_, const sim::Kernel& kernel_, sim::Outcome outcome_)
+      : record(record_), trio(trio_), kernel(kernel_), outcome(outcome_) {}
+  const RunRecord& record;
+  const Trio& trio;
+  const sim::Kernel& kernel;
+  sim::Outcome outcome;  // how the run ended (a cut-off run leaves calls unfinished)
+  /// liveness: after the last fault has healed, a get must succeed within this.
+  Micros liveness_bound_us = 30'000'000;
+};
+
+/// Why a property does not hold: the first counterexample in the run.
+class Violation {
+ public:
+  Violation(std::string message_, Micros at_us_ = 0, std::uint64_t step_ = 0)
+      : message(std::move(message_)), at_us(at_us_), step(step_) {}
+  std::string message;  // one line, naming pids, apps, tokens
+  Micros at_us;
+  std::uint64_t step;
+};
+
+class Property {
+ public:
+  std::string name;
+  std::string statement;  // one line
+  std::function<std::optional<Violation>(const PropertyContext&)> check;
+};
+
+/// Every property, in name order:
+///   cli_coalesced, liveness, manual_token_durable, no_client_crash,
+///   no_expired_token, one_live_app_server_per_app, refresh_atomic,
+///   resolve_agrees, restart_intensity, restart_scope.
+const std::vector<Property>& properties();
+/// The property called `name`, or nullptr.
+const Property* find_property(std::string_view name);
+
+}  // namespace otpsim::core::tokens

@@ -1,0 +1,51 @@
+#include "core/tokens/record.hpp"
+
+namespace otpsim::core::tokens {
+
+void RunRecord::on_spawn(Pid parent, Pid child, const std::string& label) {
+  ProcessLife life;
+  life.pid = child;
+  life.parent = parent;
+  life.label = label;
+  life.spawned_us = now_us();
+  life.spawned_step = steps();
+  // Pids are handed out in increasing order, so the vector stays sorted.
+  processes.push_back(std::move(life));
+}
+
+void RunRecord::on_exit(Pid pid, const Term& reason) {
+  for (auto it = processes.rbegin(); it != processes.rend(); ++it) {
+    if (it->pid == pid) {
+      it->exited_us = now_us();
+      it->exited_step = steps();
+      it->exit_reason = reason;
+      return;
+    }
+  }
+}
+
+void RunRecord::on_event(Pid pid, const Term& event) { events.emplace_back(pid, now_us(), steps(), event); }
+
+const ProcessLife* RunRecord::life(Pid pid) const {
+  auto it = std::lower_bound(processes.begin(), processes.end(), pid,
+                             [](const ProcessLife& l, Pid p) { return l.pid < p; });
+  return it != processes.end() && it->pid == pid ? &*it : nullptr;
+}
+
+std::vector<const ProcessLife*> RunRecord::lives(std::string_view label) const {
+  std::vector<const ProcessLife*> out;
+  for (const ProcessLife& l : processes) {
+    if (l.label == label) out.push_back(&l);
+  }
+  return out;
+}
+
+std::vector<const RecordedEvent*> RunRecord::tagged(std::string_view tag) const {
+  std::vector<const RecordedEvent*> out;
+  for (const RecordedEvent& e : events) {
+    if (e.term.is_tuple() && e.term.size() > 0 && e.term[0].is_atom(tag)) out.push_back(&e);
+  }
+  return out;
+}
+
+}  // namespace otpsim::core::tokens

@@ -1,0 +1,105 @@
+// A fault plan is data: a list of (trigger, action, target). See
+// docs/scenarios.md for the file syntax and docs/faults.md for semantics.
+//
+// Triggers: at a simulated time, at a step, when a target process receives
+// a matching message, or with probability p at each scheduling point; each
+// may skip its first `after` occurrences, be limited to a time window, and
+// fire at most `max_fires` times.
+// Actions on processes: kill with a reason, crash on next message.
+// Actions on the environment: storage put/get failure or slowness, CLI
+// failure / hang / slowness / empty output, a clock jump, a whole-node
+// restart (volatile state lost, durable storage kept). Environment faults
+// may heal after a duration.
+// Targets by logical name: top, registry, ets_owner, task_sup, dyn_sup,
+// app:NAME, any_app (process targets); storage, cli, cli:NAME (one app's
+// CLI), clock, node (environment targets).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/ids.hpp"
+#include "sim/term.hpp"
+
+namespace otpsim::faults {
+
+using sim::Micros;
+
+class Target {
+ public:
+  enum class Kind : std::uint8_t {
+    top, registry, ets_owner, task_sup, dyn_sup, app, any_app,  // processes
+    storage, cli, clock, node,                                   // the environment
+  };
+  Target() = default;
+  Target(Kind k, std::string app_ = {}) : kind(k), app(std::move(app_)) {}
+  Kind kind = Kind::top;
+  std::string app;  // app: the app name; cli: one app's CLI, or empty for every app
+  bool is_process() const { return kind <= Kind::any_app; }
+  /// As written in a scenario file: "ets_owner", "app:my-app", "cli:my-app".
+  std::string name() const;
+  /// nullopt (with `error` set) for an unknown name.
+  static std::optional<Target> parse(std::string_view text, std::string& error);
+};
+
+class Trigger {
+ public:
+  enum class Kind : std::uint8_t { at_time, at_step, on_receive, probability };
+  Trigger() = default;
+  Kind kind = Kind::at_time;
+  Micros at_us = 0;              // at_time
+  std::uint64_t at_step = 0;     // at_step: after this many steps
+  Target receiver;               // on_receive: whose mailbox
+  /// on_receive: an atom name. A message matches if it is that atom, a
+  /// tuple tagged with it, or a gen_server call/cast whose request is.
+  std::string match;
+  double probability = 0;        // probability: chance per scheduling point
+  std::uint64_t after = 0;       // skip the first `after` occurrences
+  Micros from_us = 0;            // the window the trigger may fire in
+  Micros until_us = sim::infinity_us;
+  std::uint64_t max_fires = 1;   // how many times it may fire
+};
+
+class Action {
+ public:
+  enum class Kind : std::uint8_t {
+    kill,                   // exit signal with `reason` (kill is untrappable)
+    crash_on_next_message,  // the target dies with `reason` when it next receives
+    storage_put_fail, storage_get_fail, storage_slow,
+    cli_fail, cli_hang, cli_slow, cli_empty,
+    clock_jump,             // the system clock moves by `duration_us` (may be negative)
+    node_restart,           // every trio process dies; volatile storage is lost; the trio starts again
+  };
+  Action() = default;
+  Kind kind = Kind::kill;
+  sim::Term reason;             // kill, crash_on_next_message (default: the atom kill)
+  Micros duration_us = 0;       // storage_slow/cli_slow: the latency; clock_jump: the jump
+  int exit_code = 1;            // cli_fail
+  Micros heal_after_us = -1;    // environment faults: undone after this long; -1 never
+  std::string name() const;     // as written: "kill", "cli_hang", ...
+  static std::optional<Kind> parse(std::string_view text);
+  /// Which targets the action applies to.
+  bool fits(const Target& target) const;
+};
+
+class Fault {
+ public:
+  Fault() = default;
+  std::string name;  // for reports ("kill ets_owner at 1s" if not given)
+  Trigger trigger;
+  Action action;
+  Target target;
+};
+
+class FaultPlan {
+ public:
+  std::vector<Fault> faults;
+};
+
+/// True if `message` matches the on_receive pattern `match` (see Trigger).
+bool message_matches(const sim::Term& message, std::string_view match);
+
+}  // namespace otpsim::faults

@@ -1,0 +1,99 @@
+// A scenario as data: the model's configuration and mutants, the
+// environment, the workload (clients and their calls), the fault plan, the
+// properties to check with their expected verdicts, and how to explore.
+// scenario_file.hpp parses it from TOML (docs/scenarios.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/tokens/config.hpp"
+#include "core/tokens/env.hpp"
+#include "faults/plan.hpp"
+
+namespace otpsim::scenarios {
+
+using sim::Micros;
+
+/// One facade call: get | refresh | invalidate | set_manual.
+class CallSpec {
+ public:
+  CallSpec() = default;
+  std::string op = "get";
+  std::string app;
+  std::string token;  // set_manual only
+};
+
+/// A client, or `count` identical clients started together.
+class ClientSpec {
+ public:
+  ClientSpec() = default;
+  std::string name;
+  std::uint64_t count = 1;      // concurrent copies ("herd#0", "herd#1", ...)
+  Micros start_us = 0;          // when the client starts
+  std::vector<CallSpec> calls;  // made in order, each waiting for the last
+  std::uint64_t repeat = 1;     // how many times the call list runs
+  Micros every_us = 0;          // pause before each repetition after the first
+};
+
+/// A record the durable store holds when the run starts.
+class StorageRowSpec {
+ public:
+  StorageRowSpec() = default;
+  std::string app;
+  core::tokens::StorageKey key = core::tokens::StorageKey::cached;
+  std::string token;
+  std::optional<std::int64_t> expires_at_s;  // required for cached; none for manual
+};
+
+class EnvSpec {
+ public:
+  EnvSpec() = default;
+  bool storage_durable = true;
+  core::tokens::StorageFaults storage_faults;
+  std::vector<StorageRowSpec> storage_rows;
+  core::tokens::CliBehaviour cli;
+  std::map<std::string, core::tokens::CliBehaviour> cli_per_app;
+  std::optional<std::string> config_file;  // its text; nullopt: absent
+  bool read_config_file = true;
+  Micros clock_offset_us = 0;
+};
+
+class ExploreSpec {
+ public:
+  ExploreSpec() = default;
+  std::string strategy = "random";
+  std::uint64_t seeds = 100;       // schedules to run (seed_base .. seed_base + seeds - 1)
+  std::uint64_t seed_base = 0;
+  double budget_s = 0;             // stop after this much wall time; 0: no budget
+  std::uint64_t steps_max = 1'000'000;
+  Micros time_max_us = Micros{24} * 3600 * 1'000'000;
+};
+
+class ScenarioSpec {
+ public:
+  ScenarioSpec() = default;
+  std::string name;         // [a-z0-9_-]+, unique in the library
+  std::string description;  // one line
+  std::string source;       // the file it came from, or "builtin:NAME"
+  core::tokens::TrioConfig model;
+  EnvSpec env;
+  std::vector<ClientSpec> clients;
+  faults::FaultPlan faults;
+  /// The properties to check, in the order given.
+  std::vector<std::string> properties;
+  /// Expected verdicts: property -> true (holds on every schedule) or false
+  /// (violated on some schedule: a documented finding or a mutant). A
+  /// property not listed is expected to hold.
+  std::map<std::string, bool> expect;
+  Micros liveness_bound_us = 30'000'000;
+  /// After the last client finishes, how long the run goes on before the
+  /// trio is stopped (lets timers and heals play out).
+  Micros settle_us = 0;
+  ExploreSpec explore;
+};
+
+}  // namespace otpsim::scenarios
