@@ -1,22 +1,30 @@
-// The injector: runs a FaultPlan against the trio inside one kernel run.
+// The injector: runs a FaultPlan against the trio inside one kernel run
+// (docs/faults.md has the full semantics).
 //
 // It is an Observer. Triggers are evaluated after every step (on_step, where
 // no process is running) and on every receive; a fired fault is applied
 // right after the step that fired it, so a process hit by
 // crash_on_next_message dies having taken the message but before its next
-// effect. Time triggers are reached even when the system is idle: start()
-// spawns a timer process ("fault_clock") that sleeps until each one.
+// effect. Time triggers and heals are reached even when the system is idle:
+// the injector spawns timer processes (labelled "fault_clock") that sleep
+// until each due time; due work runs in the on_step after a timer's wake
+// step, so the strategy decides how a fault interleaves with other steps of
+// the same instant. A node-restart callback must spare "fault_clock".
 //
-// Determinism: probability triggers draw from a xoshiro256** seeded by the
-// run's seed; when one decides to fire, the decision is also a logged data
-// choice (Kernel::choose(2)) so a shrinker can drop the fault. `any_app`
-// picks among the live AppServers, in pid order, with a data choice.
-// A process target that does not exist when the fault fires is recorded as
-// skipped (FaultEvent::applied false), never an error.
+// Determinism: probability triggers draw from a xoshiro256** seeded from the
+// run's seed (not logged as choices yet: shrinking probabilistic faults is
+// for later). `any_app` picks among the live AppServers, in pid order, with
+// a logged data choice (Kernel::choose). A process target that does not
+// exist when the fault fires is recorded as skipped (FaultEvent::applied
+// false), never an error.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "core/tokens/record.hpp"
 #include "core/tokens/trio.hpp"
@@ -46,10 +54,41 @@ class Injector final : public sim::Observer {
 
  private:
   // Implemented in faults/injector.cpp.
-  struct Pending;
+  /// What an environment fault changed, to undo it at heal time: the
+  /// values from before the fault, of the fields its action sets.
+  struct Heal {
+    std::size_t fault = 0;
+    core::tokens::StorageFaults storage_before;
+    /// CLI behaviours touched: the app (nullopt: SimCli::behaviour) and
+    /// the behaviour before the change.
+    std::vector<std::pair<std::optional<std::string>, core::tokens::CliBehaviour>> cli_before;
+    /// per_app entries this fault created (a copy of behaviour, then changed).
+    std::vector<std::string> cli_created;
+    Micros clock_jump_us = 0;
+  };
+  /// A process to kill after this step (crash_on_next_message).
+  struct Crash {
+    sim::Pid pid;
+    sim::Term reason;
+    std::size_t event;    // its FaultEvent in record_.faults
+    std::string message;  // what it took (for the FaultEvent's detail)
+  };
+  /// Counts one occurrence of fault `index`'s trigger; true if it fires.
+  bool occur(std::size_t index);
   void fire(std::size_t index);
   void apply_queued();
+  void run_due_heals();
   sim::Pid resolve(const Target& target, std::string& why_not);
+  sim::Pid live_app(const std::string& app, std::string& why_not) const;
+  bool is_receiver(const Target& target, sim::Pid pid) const;
+  bool can_fire(std::size_t index) const;
+  bool in_window(const Trigger& trigger, Micros now_us) const;
+  /// Applies an environment action; `heal` gets what to restore. False
+  /// (with `detail` saying why) if it could not be applied.
+  bool apply_environment(const Fault& fault, Heal& heal, std::string& detail);
+  void undo(const Heal& heal);
+  /// A "fault_clock" process that wakes at each of `wakes_us` (sorted).
+  void spawn_timer(std::vector<Micros> wakes_us);
 
   FaultPlan plan_;
   sim::Kernel& kernel_;
@@ -57,13 +96,21 @@ class Injector final : public sim::Observer {
   core::tokens::RunRecord& record_;
   sim::Rng rng_;
   std::function<void()> restart_node_;
+  bool started_ = false;
   std::vector<std::uint64_t> occurrences_;  // per fault: how often its trigger condition held
   std::vector<std::uint64_t> fires_;        // per fault: how often it fired
+  std::vector<bool> passed_;                // per at_time/at_step fault: its one occurrence came
+  std::vector<std::size_t> on_receive_;     // the faults with on_receive triggers
   std::vector<std::size_t> queued_;         // faults fired during a step, applied after it
   std::map<std::uint64_t, sim::Term> crash_armed_;  // pid -> reason (crash_on_next_message)
-  std::vector<sim::Pid> crash_now_;                 // processes to kill after this step
-  // Environment faults to undo: (at_us, fault index).
-  std::multimap<Micros, std::size_t> heals_;
+  std::map<std::uint64_t, std::size_t> crash_event_;  // pid -> its FaultEvent in record_.faults
+  std::vector<Crash> crash_now_;                    // processes to kill after this step
+  // Environment faults to undo, by due time (in firing order within a time).
+  std::multimap<Micros, Heal> heals_;
+  std::set<std::uint64_t> timer_pids_;  // the "fault_clock" processes
+  std::set<Micros> wakes_us_;           // times some timer process will wake at
+  std::size_t applied_ = 0;
+  std::size_t skipped_ = 0;
 };
 
 }  // namespace otpsim::faults

@@ -75,7 +75,9 @@ class Action {
   };
   Action() = default;
   Kind kind = Kind::kill;
-  sim::Term reason;             // kill, crash_on_next_message (default: the atom kill)
+  /// kill, crash_on_next_message. The atom kill by default; the integer 0
+  /// (a default-constructed Term) also stands for kill.
+  sim::Term reason = sim::atom("kill");
   Micros duration_us = 0;       // storage_slow/cli_slow: the latency; clock_jump: the jump
   int exit_code = 1;            // cli_fail
   Micros heal_after_us = -1;    // environment faults: undone after this long; -1 never
@@ -83,12 +85,16 @@ class Action {
   static std::optional<Kind> parse(std::string_view text);
   /// Which targets the action applies to.
   bool fits(const Target& target) const;
+  /// Acts on the environment (storage, cli, clock, node), not on a process.
+  bool is_environment() const;
+  /// Can be undone after heal_after_us (every environment fault but node_restart).
+  bool heals() const;
 };
 
 class Fault {
  public:
   Fault() = default;
-  std::string name;  // for reports ("kill ets_owner at 1s" if not given)
+  std::string name;  // for reports; empty: "<action> <target>" ("kill ets_owner")
   Trigger trigger;
   Action action;
   Target target;
@@ -100,6 +106,20 @@ class FaultPlan {
 };
 
 /// True if `message` matches the on_receive pattern `match` (see Trigger).
+/// An empty `match` matches every message.
 bool message_matches(const sim::Term& message, std::string_view match);
+
+/// Why `fault` cannot run as written (an action that does not fit its
+/// target, an on_receive trigger on a non-process, a probability outside
+/// [0, 1], a window that ends before it starts, a heal on an action that
+/// cannot heal), or nullopt. The injector does not require it: a fault
+/// whose action does not fit its target is recorded as skipped.
+std::optional<std::string> validate(const Fault& fault);
+
+/// The actions that fit `target`, comma separated (for error messages).
+std::string expected_actions(const Target& target);
+
+/// "<action> <target>": the name of a fault that was given none.
+std::string default_name(const Fault& fault);
 
 }  // namespace otpsim::faults

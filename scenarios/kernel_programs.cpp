@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "scenarios/trio_programs.hpp"
 #include "sim/ctx.hpp"
 
 namespace otpsim::scenarios {
@@ -190,7 +189,6 @@ KernelProgram call_timeout() {
 const std::vector<KernelProgram>& kernel_programs() {
   static const std::vector<KernelProgram> programs = [] {
     std::vector<KernelProgram> v{call_timeout(), link_restart(), name_race(), ping_pong(), table_owner_dies()};
-    for (KernelProgram& p : trio_programs()) v.push_back(std::move(p));
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.program.name < b.program.name; });
     return v;
   }();

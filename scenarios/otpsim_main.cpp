@@ -1,178 +1,95 @@
-// otpsim: run the built-in programs, replay a run from its token, list.
+// otpsim: run fault scenarios against the Fly-tokens trio, replay a run from
+// its token, sweep seeds across cores and machines, merge sweep results.
 //
-// Exit codes: 0 every check held / the replay reproduced the run; 1 a check
-// was violated or a replay diverged; 2 bad input (flag, name, token).
+// Exit codes: 0 every property behaved as its scenario expects (held, or a
+// documented violation found) / the replay reproduced its run; 1 a property
+// did not (or a replay diverged); 2 bad input (a flag, a name, a file, a
+// token), with a one-line error and nothing run.
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <set>
+#include <thread>
 
-#include "scenarios/kernel_programs.hpp"
-#include "sim/simulation.hpp"
+#include "scenarios/cli_common.hpp"
 
-namespace {
-
-using namespace otpsim;
-using namespace otpsim::sim;
-
-constexpr int exit_ok = 0;
-constexpr int exit_violated = 1;
-constexpr int exit_bad_input = 2;
-
-[[noreturn]] void bad_input(const std::string& message) {
-  std::fprintf(stderr, "otpsim: error: %s\n", message.c_str());
-  std::exit(exit_bad_input);
-}
-
-std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string seconds(Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
-
-struct ProgramSummary {
-  std::uint64_t seeds = 0, steps = 0, violations = 0;
-  Micros time_max_us = 0;
-  std::set<std::uint64_t> interleavings;
-  std::string first_violation, first_token;
-  double wall_s = 0;
-};
-
-int cmd_run(const std::vector<std::string>& names, std::uint64_t seeds, std::uint64_t seed_base) {
-  std::vector<const scenarios::KernelProgram*> selected;
-  if (names.empty()) {
-    for (const auto& p : scenarios::kernel_programs()) selected.push_back(&p);
-  } else {
-    for (const std::string& name : names) {
-      const auto* p = scenarios::find_kernel_program(name);
-      if (p == nullptr) bad_input(fmt::format("unknown program '{}' (see `otpsim list`)", name));
-      selected.push_back(p);
-    }
-  }
-  // Run everything before printing, so no partial table is taken for a result.
-  std::vector<ProgramSummary> summaries;
-  for (const auto* kp : selected) {
-    ProgramSummary s;
-    const auto start = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 0; i < seeds; ++i) {
-      Simulation sim(kp->program, RunOptions{"random", seed_base + i, {}, TraceLevel::full});
-      RunResult r = sim.run();
-      ++s.seeds;
-      s.steps += r.steps;
-      s.time_max_us = std::max(s.time_max_us, r.end_time_us);
-      s.interleavings.insert(fnv1a(sim.trace().text()));
-      std::optional<std::string> problem;
-      if (r.outcome != Outcome::quiescent) problem = std::string(outcome_name(r.outcome)) + ": " + r.message;
-      if (!problem) problem = kp->check(sim.kernel());
-      if (i == 0) s.first_token = sim.token_text();
-      if (problem) {
-        if (s.violations == 0) {
-          s.first_violation = fmt::format("{} (seed {})", *problem, seed_base + i);
-          s.first_token = sim.token_text();
-        }
-        ++s.violations;
-      }
-    }
-    s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    summaries.push_back(std::move(s));
-  }
-  std::printf("%-26s %6s %10s %13s %14s %-9s %8s\n", "program", "seeds", "steps", "interleavings", "sim time max",
-              "check", "wall");
-  bool any_violation = false;
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    const ProgramSummary& s = summaries[i];
-    any_violation |= s.violations > 0;
-    std::printf("%-26s %6llu %10llu %13zu %14s %-9s %7.2fs\n", selected[i]->program.name.c_str(),
-                static_cast<unsigned long long>(s.seeds), static_cast<unsigned long long>(s.steps),
-                s.interleavings.size(), seconds(s.time_max_us).c_str(), s.violations ? "VIOLATED" : "held", s.wall_s);
-  }
-  std::printf("\n");
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    const ProgramSummary& s = summaries[i];
-    if (s.violations > 0) {
-      std::printf("%s: %s\n  replay: otpsim replay %s\n", selected[i]->program.name.c_str(), s.first_violation.c_str(),
-                  s.first_token.c_str());
-    } else {
-      std::printf("%s, seed %llu: otpsim replay %s\n", selected[i]->program.name.c_str(),
-                  static_cast<unsigned long long>(seed_base), s.first_token.c_str());
-    }
-  }
-  return any_violation ? exit_violated : exit_ok;
-}
-
-int cmd_replay(const std::string& text, const std::string& trace_file, const std::string& format) {
-  TokenParse parsed = decode_token(text);
-  if (!parsed.token) bad_input(parsed.error);
-  const auto* kp = scenarios::find_kernel_program(parsed.token->program);
-  if (kp == nullptr) bad_input(fmt::format("replay token names unknown program '{}'", parsed.token->program));
-  Simulation sim(kp->program, *parsed.token, TraceLevel::full);
-  RunResult r = sim.run();
-  std::ofstream file;
-  if (!trace_file.empty()) {
-    file.open(trace_file);
-    if (!file) bad_input(fmt::format("cannot write trace file '{}'", trace_file));
-  }
-  std::ostream& out = trace_file.empty() ? std::cout : file;
-  if (format == "jsonl") {
-    sim.trace().write_jsonl(out);
-  } else if (format == "chrome") {
-    sim.trace().write_chrome(out);
-  } else {
-    sim.trace().write_text(out);
-  }
-  out.flush();
-  if (std::string error = sim.replay_error(); !error.empty()) {
-    std::fprintf(stderr, "otpsim: %s\n", error.c_str());
-    return exit_violated;
-  }
-  auto problem = r.outcome == Outcome::quiescent ? kp->check(sim.kernel()) : std::optional<std::string>(r.message);
-  std::fprintf(stderr, "replayed %s: %llu steps, %s, %s; check %s%s\n", kp->program.name.c_str(),
-               static_cast<unsigned long long>(r.steps), seconds(r.end_time_us).c_str(),
-               std::string(outcome_name(r.outcome)).c_str(), problem ? "VIOLATED: " : "held",
-               problem ? problem->c_str() : "");
-  return exit_ok;
-}
-
-int cmd_list() {
-  for (const auto& p : scenarios::kernel_programs()) {
-    std::printf("%-26s %s\n", p.program.name.c_str(), p.program.description.c_str());
-  }
-  return exit_ok;
-}
-
-}  // namespace
+using namespace otpsim::scenarios::cli;
 
 int main(int argc, char** argv) {
-  CLI::App app{"otpsim: deterministic simulation of OTP-style supervision trees"};
+  CLI::App app{"otpsim: deterministic simulation of OTP supervision trees, with faults and property checks"};
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 all held, 1 a check was violated or a replay diverged, 2 bad input.");
+  app.footer(
+      "Exit codes: 0 every property as expected, 1 a property violated (or a replay diverged), 2 bad input.\n"
+      "Docs: docs/scenarios.md (scenario files), docs/faults.md, docs/properties.md.");
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
 
-  auto* run = app.add_subcommand("run", "Run built-in programs over seeds and print a table");
-  std::vector<std::string> names;
-  std::uint64_t seeds = 100, seed_base = 0;
-  run->add_option("names", names, "Programs to run (default: all; see `otpsim list`)");
-  run->add_option("--seeds", seeds, "Seeds per program")->check(CLI::Range(1, 10'000'000));
-  run->add_option("--seed", seed_base, "First seed");
-  run->footer("Examples:\n  otpsim run\n  otpsim run kernel/name-race --seeds 1000");
+  RunFlags run_flags;
+  auto* run = app.add_subcommand("run", "Run scenarios (files or built-in names; none: the whole built-in library)");
+  run->add_option("scenarios", run_flags.scenarios, "Scenario files (.toml) or built-in names");
+  run->add_option("--seeds", run_flags.seeds, "Schedules per scenario (default: each scenario's [explore] seeds)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+  run->add_option("--seed", run_flags.seed_base, "First seed (default: each scenario's seed_base)")
+      ->each([&](const std::string&) { run_flags.seed_base_given = true; });
+  run->add_option("--jobs,-j", run_flags.jobs, "Threads")->check(CLI::Range(1u, 1024u));
+  run->add_flag("--json", run_flags.json, "JSON Lines on stdout, one object per run (the table goes to stderr)");
+  run->add_option("--junit", run_flags.junit_file, "Write JUnit XML (one testcase per scenario property)");
+  run->add_option("--trace", run_flags.trace_dir,
+                  "Write a Perfetto/Chrome trace and a text timeline per reported run into this directory");
+  run->footer(
+      "Examples:\n"
+      "  otpsim run                                   # the built-in library\n"
+      "  otpsim run thundering-herd --seeds 1000 -j 2\n"
+      "  otpsim run my-scenario.toml --junit report.xml --trace traces/");
 
+  std::string token, trace_file, format = "text", scenario_file;
   auto* replay = app.add_subcommand("replay", "Re-run exactly the run a token names, printing its trace");
-  std::string token, trace_file, format = "text";
   replay->add_option("token", token, "The replay token printed by `otpsim run`")->required();
   replay->add_option("--trace", trace_file, "Write the trace to this file instead of stdout");
-  replay->add_option("--format", format, "Trace format")->check(CLI::IsMember({"text", "jsonl", "chrome"}));
-  replay->footer("Examples:\n  otpsim replay otpsim1.kernel/name-race.0.random...\n"
-                 "  otpsim replay TOKEN --format chrome --trace run.json   # open in ui.perfetto.dev");
+  replay->add_option("--format", format, "text | timeline | jsonl | chrome")
+      ->check(CLI::IsMember({"text", "timeline", "jsonl", "chrome"}));
+  replay->add_option("--scenario", scenario_file, "The scenario file, for a token of a scenario that is not built in");
+  replay->footer(
+      "Examples:\n"
+      "  otpsim replay otpsim1.scenario/stale-registry-entry.3.random...\n"
+      "  otpsim replay TOKEN --format chrome --trace run.json      # open in ui.perfetto.dev\n"
+      "  otpsim replay TOKEN --scenario my-scenario.toml --format timeline");
 
-  app.add_subcommand("list", "List the built-in programs");
+  std::string sweep_scenario, shard, out_file;
+  std::uint64_t sweep_seeds = 1000, sweep_seed_base = 0;
+  unsigned sweep_jobs = cores;
+  auto* sweep = app.add_subcommand("sweep", "Run many seeds of one scenario in parallel; JSON Lines out");
+  sweep->add_option("scenario", sweep_scenario, "A scenario file or built-in name")->required();
+  sweep->add_option("--seeds", sweep_seeds, "Seeds in the whole sweep (before sharding)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  sweep->add_option("--seed", sweep_seed_base, "First seed");
+  sweep->add_option("--jobs,-j", sweep_jobs, "Threads (default: all cores)")->check(CLI::Range(1u, 1024u));
+  sweep->add_option("--shard", shard, "K/N: this machine's share (seeds with seed % N == K-1)");
+  sweep->add_option("--out,-o", out_file, "Write the JSON Lines here instead of stdout");
+  sweep->footer(
+      "Examples:\n"
+      "  otpsim sweep thundering-herd --seeds 100000 -j 2 -o herd.jsonl\n"
+      "  otpsim sweep my.toml --seeds 1000000 --shard $((JOB_COMPLETION_INDEX+1))/16 -o part.jsonl   # Kubernetes\n"
+      "  otpsim merge part-*.jsonl");
+
+  std::vector<std::string> merge_files;
+  std::string merge_junit;
+  auto* merge = app.add_subcommand("merge", "Combine JSON Lines from sweeps (shards) into one summary");
+  merge->add_option("files", merge_files, "JSON Lines files")->required();
+  merge->add_option("--junit", merge_junit, "Write JUnit XML");
+  merge->footer("Example:\n  otpsim merge shard-1.jsonl shard-2.jsonl --junit sweep.xml");
+
+  std::vector<std::string> check_files;
+  auto* check = app.add_subcommand("check", "Validate scenario files without running them");
+  check->add_option("files", check_files, "Scenario files")->required();
+  check->footer("Example:\n  otpsim check my-scenario.toml");
+
+  app.add_subcommand("list", "List the built-in scenarios and kernel programs");
+
+  std::vector<std::string> kernel_names;
+  std::uint64_t kernel_seeds = 100, kernel_seed = 0;
+  auto* kernel = app.add_subcommand("kernel", "Run the built-in kernel programs (sim/ only) over seeds");
+  kernel->add_option("names", kernel_names, "Programs (default: all)");
+  kernel->add_option("--seeds", kernel_seeds, "Seeds per program")->check(CLI::Range(1, 10'000'000));
+  kernel->add_option("--seed", kernel_seed, "First seed");
+  kernel->footer("Example:\n  otpsim kernel kernel/name-race --seeds 1000");
 
   try {
     app.parse(argc, argv);
@@ -184,7 +101,11 @@ int main(int argc, char** argv) {
     std::string what = e.what();
     bad_input(what.empty() ? "bad command line" : what);
   }
-  if (run->parsed()) return cmd_run(names, seeds, seed_base);
-  if (replay->parsed()) return cmd_replay(token, trace_file, format);
+  if (run->parsed()) return cmd_run(run_flags);
+  if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file);
+  if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file);
+  if (merge->parsed()) return cmd_merge(merge_files, merge_junit);
+  if (check->parsed()) return cmd_check(check_files);
+  if (kernel->parsed()) return cmd_kernel(kernel_names, kernel_seeds, kernel_seed);
   return cmd_list();
 }

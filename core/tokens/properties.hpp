@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/tokens/record.hpp"
@@ -26,6 +27,14 @@ class PropertyContext {
   sim::Outcome outcome;  // how the run ended (a cut-off run leaves calls unfinished)
   /// liveness: after the last fault has healed, a get must succeed within this.
   Micros liveness_bound_us = 30'000'000;
+  /// liveness: when the last fault healed, if the runner knows it (it knows
+  /// each fault's heal_after_us). Unset: the last FaultEvent's time.
+  std::optional<Micros> faults_end_us;
+  /// The system clock's offset over the run, as clock_jump faults moved it:
+  /// (from_us, offset_us) in time order. Empty: trio.env->clock_offset_us
+  /// held throughout (and instants before the last clock_jump FaultEvent
+  /// are not judged by the expiry properties; docs/properties.md).
+  std::vector<std::pair<Micros, Micros>> clock_offsets;
 };
 
 /// Why a property does not hold: the first counterexample in the run.

@@ -1,0 +1,867 @@
+// The trio's properties (docs/properties.md), judged after the run from the
+// RunRecord, the Trio's configuration and environment, and the kernel's end
+// state. Every check is a plain function over that data and returns the
+// earliest counterexample (by step), or nullopt.
+#include "core/tokens/properties.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "core/otp/supervisor.hpp"
+#include "core/tokens/telemetry.hpp"
+
+namespace otpsim::core::tokens {
+
+namespace {
+
+namespace sa = sim::atoms;
+using sim::Atom;
+
+constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+
+// ---------------------------------------------------------------------------
+// Text.
+
+std::string pid_str(Pid pid) { return Term(pid).to_string(); }
+
+/// 1.5s, 0s, 0.000250s.
+std::string time_str(Micros us) {
+  if (us % 1'000'000 == 0) return fmt::format("{}s", us / 1'000'000);
+  std::string text = fmt::format("{:.6f}", static_cast<double>(us) / 1e6);
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  return text + "s";
+}
+
+/// "1.5s (step 42)".
+std::string when(Micros us, std::uint64_t step) { return fmt::format("{} (step {})", time_str(us), step); }
+
+std::string quoted(std::string_view s) { return fmt::format("\"{}\"", s); }
+
+/// `get "my-app" by <0.7.0> (herd#3)`.
+std::string describe(const ClientCall& c) {
+  std::string args = quoted(c.app);
+  if (c.op == "set_manual") args += " " + quoted(c.token);
+  std::string name = c.client_name.empty() ? std::string() : fmt::format(" ({})", c.client_name);
+  return fmt::format("{} {} by {}{}", c.op, args, pid_str(c.client), name);
+}
+
+std::string describe(const ProcessLife& l) { return fmt::format("{} ({})", pid_str(l.pid), l.label); }
+
+// ---------------------------------------------------------------------------
+// Small helpers over the record.
+
+/// Keeps the counterexample with the smallest step (the first offered on ties).
+class Earliest {
+ public:
+  void offer(Violation v) {
+    if (!best || v.step < best->step) best = std::move(v);
+  }
+  std::optional<Violation> best;
+};
+
+bool is_normal_exit(const Term& reason) {
+  return reason.is(sa::normal()) || reason.is(sa::shutdown()) || reason.is_tagged(sa::shutdown(), 2);
+}
+
+bool is_app_server(const ProcessLife& l) { return l.label.rfind("app:", 0) == 0; }
+
+/// An exit a supervisor counts as a restart (attempt): an abnormal one, or
+/// a child supervisor's failed start ({shutdown, {failed_to_start_child, ..}}),
+/// which its parent retries and counts again.
+bool is_failure(const Term& reason) {
+  if (!is_normal_exit(reason)) return true;
+  return reason.is_tagged(sa::shutdown(), 2) && reason[1].is_tuple() && reason[1].size() > 0 &&
+         reason[1][0].is_atom("failed_to_start_child");
+}
+
+/// The app named by element `i` of an event (an Elixir binary), or "".
+std::string app_at(const Term& t, std::size_t i) {
+  if (!t.is_tuple() || t.size() <= i || !t[i].is_string()) return std::string();
+  return std::string(t[i].string_value());
+}
+
+bool tagged(const Term& t, std::string_view tag, std::size_t arity) {
+  return t.is_tuple() && t.size() == arity && t[0].is_atom(tag);
+}
+
+std::uint64_t end_step(const ClientCall& c) { return c.end_us >= 0 ? c.end_step : kNever; }
+std::uint64_t exit_step(const ProcessLife& l) { return l.alive() ? kNever : l.exited_step; }
+
+/// The run went on past instant `t` (or has nothing left to do), so whatever
+/// that instant set in motion has happened.
+bool settled_after(const PropertyContext& ctx, Micros t) {
+  return ctx.kernel.now_us() > t || ctx.outcome == sim::Outcome::quiescent;
+}
+
+bool applied(const FaultEvent& f, std::string_view action) { return f.applied && f.action == action; }
+
+/// The client call of `client` running at `step`, or nullptr.
+const ClientCall* call_at(const RunRecord& r, Pid client, std::uint64_t step) {
+  for (const ClientCall& c : r.calls) {
+    if (c.client == client && c.start_step <= step && step <= end_step(c)) return &c;
+  }
+  return nullptr;
+}
+
+/// The telemetry stop `c` emitted (op get/refresh), or nullptr.
+const RecordedEvent* stop_of(const RunRecord& r, const ClientCall& c) {
+  for (const RecordedEvent& e : r.events) {
+    if (e.pid != c.client || e.step < c.start_step || e.step > end_step(c)) continue;
+    if (telemetry::is_stop(e.term) && e.term[2].is_atom(c.op) && app_at(e.term, 3) == c.app) return &e;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// The system clock at an instant.
+
+class Clock {
+ public:
+  explicit Clock(const PropertyContext& ctx) : offsets_(ctx.clock_offsets), current_(ctx.trio.env->clock_offset_us) {
+    if (offsets_.empty()) {
+      for (const FaultEvent& f : ctx.record.faults) {
+        if (applied(f, "clock_jump")) known_from_step_ = std::max(known_from_step_, f.step);
+      }
+    }
+  }
+  /// System.system_time(:second) at `at_us`, or nullopt if the offset then is unknown.
+  std::optional<std::int64_t> system_time_s(Micros at_us, std::uint64_t step) const {
+    Micros offset = current_;
+    if (!offsets_.empty()) {
+      offset = offsets_.front().second;
+      for (const auto& [from_us, o] : offsets_) {
+        if (from_us <= at_us) offset = o;
+      }
+    } else if (step < known_from_step_) {
+      return std::nullopt;
+    }
+    const Micros t = at_us + offset;
+    return t >= 0 ? t / 1'000'000 : -((-t + 999'999) / 1'000'000);  // as Env::system_time_s
+  }
+
+ private:
+  std::vector<std::pair<Micros, Micros>> offsets_;
+  Micros current_;
+  std::uint64_t known_from_step_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// The cache table's rows, rebuilt from events: {cached, App, Tok, Exp} sets
+// a row, {uncached, App} clears it, the death of the table's owner clears
+// them all.
+
+class Row {
+ public:
+  Row(std::string token_, std::int64_t exp_, Micros at_us_, std::uint64_t step_, Pid by_)
+      : token(std::move(token_)), exp(exp_), at_us(at_us_), step(step_), by(by_) {}
+  std::string token;
+  std::int64_t exp;
+  Micros at_us;
+  std::uint64_t step;
+  Pid by;  // the AppServer that wrote it
+};
+
+class RowHistory {
+ public:
+  /// `clear_on_app_server_exit`: an AppServer's death also clears every row
+  /// (its table, under ets_owned_by_app_server).
+  RowHistory(const RunRecord& r, bool clear_on_app_server_exit) {
+    // One timeline of events and owner deaths. Within a step, a death comes
+    // before the events of other processes (a kill, then its killer goes on)
+    // and after the dying process's own events.
+    class Item {
+     public:
+      std::uint64_t step;
+      int rank;
+      std::size_t index;
+      std::string app;
+      std::optional<Row> row;
+      bool all = false;  // clears every row
+    };
+    std::vector<Item> items;
+    std::set<std::pair<std::uint64_t, std::uint64_t>> emitted;  // (step, pid)
+    for (std::size_t i = 0; i < r.events.size(); ++i) {
+      const RecordedEvent& e = r.events[i];
+      emitted.emplace(e.step, e.pid.id);
+      if (tagged(e.term, "cached", 4) && e.term[3].is_integer()) {
+        std::string app = app_at(e.term, 1);
+        Row row(std::string(e.term[2].is_string() ? e.term[2].string_value() : ""), e.term[3].integer(), e.at_us,
+                e.step, e.pid);
+        items.push_back(Item{e.step, 1, i, app, std::move(row)});
+        apps_.emplace(app, std::vector<Change>());
+      } else if (tagged(e.term, "uncached", 2)) {
+        std::string app = app_at(e.term, 1);
+        items.push_back(Item{e.step, 1, i, app, std::nullopt});
+        apps_.emplace(app, std::vector<Change>());
+      }
+    }
+    for (std::size_t i = 0; i < r.processes.size(); ++i) {
+      const ProcessLife& l = r.processes[i];
+      if (l.alive()) continue;
+      if (l.label == "ets_owner" || (clear_on_app_server_exit && is_app_server(l))) {
+        const int rank = emitted.count(std::pair(l.exited_step, l.pid.id)) ? 2 : 0;
+        items.push_back(Item{l.exited_step, rank, i, std::string(), std::nullopt, true});
+      }
+    }
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+      return a.step != b.step ? a.step < b.step : a.rank < b.rank;
+    });
+    for (Item& item : items) {
+      if (item.all) {
+        for (auto& [app, changes] : apps_) changes.push_back(Change{item.step, std::nullopt});
+      } else {
+        apps_[item.app].push_back(Change{item.step, std::move(item.row)});
+      }
+    }
+  }
+
+  /// The row of `app` as every change before `step` left it.
+  std::optional<Row> before(const std::string& app, std::uint64_t step) const {
+    auto it = apps_.find(app);
+    if (it == apps_.end()) return std::nullopt;
+    const std::vector<Change>& changes = it->second;
+    auto first_not_before =
+        std::lower_bound(changes.begin(), changes.end(), step, [](const Change& c, std::uint64_t s) { return c.step < s; });
+    if (first_not_before == changes.begin()) return std::nullopt;
+    return std::prev(first_not_before)->row;
+  }
+
+  /// True if the row of `app` changed (or was cleared) in steps [from, to].
+  bool changed_between(const std::string& app, std::uint64_t from, std::uint64_t to) const {
+    auto it = apps_.find(app);
+    if (it == apps_.end()) return false;
+    for (const Change& c : it->second) {
+      if (c.step >= from && c.step <= to) return true;
+    }
+    return false;
+  }
+
+ private:
+  class Change {
+   public:
+    std::uint64_t step;
+    std::optional<Row> row;
+  };
+  std::map<std::string, std::vector<Change>> apps_;
+};
+
+// ---------------------------------------------------------------------------
+// 1. no_client_crash
+
+std::optional<Violation> no_client_crash(const PropertyContext& ctx) {
+  Earliest first;
+  const bool finished = ctx.outcome == sim::Outcome::quiescent || ctx.outcome == sim::Outcome::stopped;
+  for (const ClientCall& c : ctx.record.calls) {
+    if (c.exited) {
+      first.offer(Violation(fmt::format("{} exited the client with {} at {} (started at {})", describe(c),
+                                        c.exit_reason.to_string(), when(c.end_us, c.end_step), time_str(c.start_us)),
+                            c.end_us, c.end_step));
+    } else if (c.end_us < 0 && finished) {
+      first.offer(Violation(fmt::format("{} started at {} never returned (the run ended {} at {})", describe(c),
+                                        when(c.start_us, c.start_step), sim::outcome_name(ctx.outcome),
+                                        time_str(ctx.kernel.now_us())),
+                            c.start_us, c.start_step));
+    }
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 2. no_expired_token
+
+std::optional<Violation> no_expired_token(const PropertyContext& ctx) {
+  const Clock clock(ctx);
+  std::map<std::string, std::vector<const RecordedEvent*>> cached;  // by app, in step order
+  for (const RecordedEvent& e : ctx.record.events) {
+    if (tagged(e.term, "cached", 4) && e.term[2].is_string() && e.term[3].is_integer()) {
+      cached[app_at(e.term, 1)].push_back(&e);
+    }
+  }
+  Earliest first;
+  for (const ClientCall& c : ctx.record.calls) {
+    if ((c.op != "get" && c.op != "refresh") || !c.returned() || !c.result.is_tagged(sa::ok(), 2) ||
+        !c.result[1].is_string()) {
+      continue;
+    }
+    const std::string_view token = c.result[1].string_value();
+    // The latest row write of this token before the return: the row the
+    // fast path read, or the one the AppServer cached before replying.
+    const RecordedEvent* row = nullptr;
+    auto it = cached.find(c.app);
+    if (it != cached.end()) {
+      for (const RecordedEvent* e : it->second) {
+        if (e->step > c.end_step) break;
+        if (e->term[2].string_value() == token) row = e;
+      }
+    }
+    if (row == nullptr) continue;  // nothing says when it expires
+    const std::optional<std::int64_t> now = clock.system_time_s(c.end_us, c.end_step);
+    if (!now) continue;
+    const std::int64_t exp = row->term[3].integer();
+    if (exp > *now) continue;
+    first.offer(Violation(fmt::format("{} returned token {} at {} (system time {} s), but it expired at {} s "
+                                      "(row cached by {} at {})",
+                                      describe(c), quoted(token), when(c.end_us, c.end_step), *now, exp,
+                                      pid_str(row->pid), time_str(row->at_us)),
+                          c.end_us, c.end_step));
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 3. cli_coalesced
+
+std::optional<Violation> cli_coalesced(const PropertyContext& ctx) {
+  const Clock clock(ctx);
+  const RowHistory rows(ctx.record, ctx.trio.has(Mutant::ets_owned_by_app_server));
+  for (const RecordedEvent& e : ctx.record.events) {
+    if (!tagged(e.term, "cli_run", 2)) continue;
+    const std::string app = app_at(e.term, 1);
+    const std::optional<Row> row = rows.before(app, e.step);
+    if (!row) continue;
+    const std::optional<std::int64_t> now = clock.system_time_s(e.at_us, e.step);
+    if (!now || row->exp <= *now) continue;
+    // Events come in step order: the first one found is the earliest.
+    return Violation(fmt::format("CLI run for {} by {} at {} while the table row {} (expires at {} s, cached by {} "
+                                 "at {}) was live (system time {} s)",
+                                 quoted(app), pid_str(e.pid), when(e.at_us, e.step), quoted(row->token), row->exp,
+                                 pid_str(row->by), when(row->at_us, row->step), *now),
+                     e.at_us, e.step);
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+// 4. refresh_atomic
+
+std::optional<Violation> refresh_atomic(const PropertyContext& ctx) {
+  for (const RecordedEvent& e : ctx.record.events) {
+    if (!telemetry::is_stop(e.term) || !e.term[2].is_atom("refresh") || !e.term[4].is_atom("ets")) continue;
+    return Violation(fmt::format("refresh of {} by {} at {} was answered from the table (source ets, acquirer {}, "
+                                 "result {}): the row was refilled between invalidate and acquire",
+                                 quoted(app_at(e.term, 3)), pid_str(e.pid), when(e.at_us, e.step),
+                                 e.term[5].to_string(), e.term[6].to_string()),
+                     e.at_us, e.step);
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+// 5. resolve_agrees
+
+std::optional<Violation> resolve_agrees(const PropertyContext& ctx) {
+  const RunRecord& r = ctx.record;
+  Earliest first;
+  // No call hands the start race to its caller.
+  for (const ClientCall& c : r.calls) {
+    if (c.returned() && c.result.is_tagged(sa::error(), 2) && c.result[1].is_tagged(Atom("already_started"), 2)) {
+      first.offer(Violation(fmt::format("{} returned {} at {}: resolve_app_server lost the start race and passed "
+                                        "the error on",
+                                        describe(c), c.result.to_string(), when(c.end_us, c.end_step)),
+                            c.end_us, c.end_step));
+    }
+  }
+  // Concurrent resolvers of one app agree on the pid.
+  class Resolve {
+   public:
+    const RecordedEvent* event;
+    Pid server;
+    std::uint64_t from, to;  // the resolver's call, in steps
+  };
+  std::map<std::string, std::vector<Resolve>> by_app;
+  for (const RecordedEvent& e : r.events) {
+    if (!tagged(e.term, "resolved", 3) || !e.term[2].is_pid()) continue;
+    const ClientCall* c = call_at(r, e.pid, e.step);
+    const std::uint64_t from = c ? c->start_step : e.step;
+    const std::uint64_t to = c ? end_step(*c) : e.step;
+    by_app[app_at(e.term, 1)].push_back(Resolve{&e, e.term[2].pid(), from, to});
+  }
+  auto dead_by = [&r](Pid pid, std::uint64_t step) {
+    const ProcessLife* l = r.life(pid);
+    return l == nullptr || (!l->alive() && l->exited_step <= step);
+  };
+  for (const auto& [app, resolves] : by_app) {
+    for (std::size_t j = 0; j < resolves.size(); ++j) {
+      const Resolve& b = resolves[j];
+      for (std::size_t i = 0; i < j; ++i) {
+        const Resolve& a = resolves[i];
+        if (a.server == b.server || a.to < b.from || b.to < a.from) continue;
+        // A server that died by then excuses a new one (or a stale registry entry).
+        if (dead_by(a.server, b.event->step) || dead_by(b.server, b.event->step)) continue;
+        first.offer(Violation(fmt::format("concurrent resolves of {} disagree: {} got {} at {}, {} got {} at {}, "
+                                          "both servers alive",
+                                          quoted(app), pid_str(a.event->pid), pid_str(a.server),
+                                          when(a.event->at_us, a.event->step), pid_str(b.event->pid),
+                                          pid_str(b.server), when(b.event->at_us, b.event->step)),
+                              b.event->at_us, b.event->step));
+        break;
+      }
+    }
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 6. one_live_app_server_per_app
+
+std::optional<Violation> one_live_app_server_per_app(const PropertyContext& ctx) {
+  const RunRecord& r = ctx.record;
+  class Up {
+   public:
+    const RecordedEvent* event;
+    std::uint64_t until;  // its exit step, or kNever
+  };
+  std::map<std::string, std::vector<Up>> by_app;  // each in step order
+  for (const RecordedEvent& e : r.events) {
+    if (!tagged(e.term, "app_server_up", 2)) continue;
+    const ProcessLife* l = r.life(e.pid);
+    by_app[app_at(e.term, 1)].push_back(Up{&e, l ? exit_step(*l) : kNever});
+  }
+  Earliest first;
+  for (const auto& [app, ups] : by_app) {
+    for (std::size_t j = 0; j < ups.size(); ++j) {
+      for (std::size_t i = 0; i < j; ++i) {
+        if (ups[i].until <= ups[j].event->step) continue;
+        const RecordedEvent& a = *ups[i].event;
+        const RecordedEvent& b = *ups[j].event;
+        const std::string until =
+            ups[i].until == kNever ? std::string("the end") : fmt::format("step {}", ups[i].until);
+        first.offer(Violation(fmt::format("two AppServers of {} up at once: {} up since {} (alive until {}), {} up "
+                                          "at {}",
+                                          quoted(app), pid_str(a.pid), when(a.at_us, a.step), until, pid_str(b.pid),
+                                          when(b.at_us, b.step)),
+                              b.at_us, b.step));
+        break;
+      }
+    }
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 7. manual_token_durable
+
+std::optional<Violation> manual_token_durable(const PropertyContext& ctx) {
+  const Env& env = *ctx.trio.env;
+  if (env.storage != static_cast<const Storage*>(&env.memory_storage)) return std::nullopt;  // a mock: vacuous
+  const MemoryStorage& store = env.memory_storage;
+  const RunRecord& r = ctx.record;
+  auto acked = [](const ClientCall& c) { return c.op == "set_manual" && c.returned() && c.result.is(sa::ok()); };
+  Earliest first;
+  for (const ClientCall& c : r.calls) {
+    if (!acked(c)) continue;
+    std::set<std::string> acceptable{c.token};
+    for (const ClientCall& d : r.calls) {
+      if (&d != &c && acked(d) && d.app == c.app && d.end_step >= c.start_step) acceptable.insert(d.token);
+    }
+    const std::optional<StorageRecord> stored = store.peek(c.app, StorageKey::manual);
+    if (stored && acceptable.count(stored->token)) continue;
+    bool lost_to_restart = false;
+    if (!store.durable) {
+      for (const FaultEvent& f : r.faults) {
+        if (applied(f, "node_restart") && f.step >= c.end_step) lost_to_restart = true;
+      }
+    }
+    if (lost_to_restart) continue;
+    const std::string found = stored ? fmt::format("holds {}", quoted(stored->token)) : std::string("is absent");
+    first.offer(Violation(fmt::format("{} was acknowledged (ok) at {}, but at the end the durable manual record of "
+                                      "{} {}",
+                                      describe(c), when(c.end_us, c.end_step), quoted(c.app), found),
+                          c.end_us, c.end_step));
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 8. restart_intensity (and the give-ups restart_scope leaves to it)
+
+/// A supervisor's exit that its parent ordered: the parent died at that
+/// instant, or an older sibling did (rest_for_one / one_for_all teardown),
+/// or a node_restart fault hit then.
+bool told_to_exit(const RunRecord& r, const ProcessLife& s) {
+  if (s.alive()) return false;
+  for (const FaultEvent& f : r.faults) {
+    if (applied(f, "node_restart") && f.at_us == s.exited_us) return true;
+  }
+  for (const ProcessLife& l : r.processes) {
+    if (l.alive() || l.exited_us != s.exited_us || l.exited_step > s.exited_step) continue;
+    if (l.pid == s.parent) return true;
+    if (l.parent == s.parent && l.pid < s.pid) return true;
+  }
+  return false;
+}
+
+class SupervisorVerdict {
+ public:
+  const ProcessLife* sup = nullptr;
+  bool told = false;
+  std::optional<Micros> gave_up_us;  // the count exceeded the intensity at this instant
+  std::optional<Violation> violation;
+};
+
+/// Replays add_restart over the exits of `s`'s children that `counts`
+/// accepts, and compares the result with what `s` did.
+SupervisorVerdict judge_supervisor(const PropertyContext& ctx, const ProcessLife& s, int intensity, int period_s,
+                                   const std::function<bool(const ProcessLife&)>& counts) {
+  const RunRecord& r = ctx.record;
+  SupervisorVerdict v;
+  v.sup = &s;
+  v.told = told_to_exit(r, s);
+  std::vector<const ProcessLife*> exits;
+  for (const ProcessLife& l : r.processes) {
+    if (l.parent != s.pid || l.alive() || l.exited_step >= exit_step(s)) continue;
+    if (v.told && l.exited_us == s.exited_us) continue;  // torn down with it
+    if (counts(l)) exits.push_back(&l);
+  }
+  std::stable_sort(exits.begin(), exits.end(),
+                   [](const ProcessLife* a, const ProcessLife* b) { return a->exited_step < b->exited_step; });
+  std::deque<std::int64_t> restarts;
+  const ProcessLife* at_exit = nullptr;  // a counted exit at the instant s exited
+  for (const ProcessLife* c : exits) {
+    const bool over = otp::add_restart(restarts, c->exited_us / 1'000'000, intensity, period_s);
+    if (!s.alive() && c->exited_us == s.exited_us) at_exit = c;
+    if (!over) continue;
+    v.gave_up_us = c->exited_us;
+    if (!s.alive() && s.exited_us == c->exited_us) return v;  // gave up then, as it must
+    if (!settled_after(ctx, c->exited_us)) return v;          // the run stopped before it could
+    const std::string alive =
+        s.alive() ? std::string("alive at the end") : fmt::format("alive until {}", when(s.exited_us, s.exited_step));
+    v.violation = Violation(fmt::format("{} did not give up: {} restarts within {} s exceed its intensity {}, the "
+                                        "last: {} exited {} at {}; it stayed {}",
+                                        describe(s), restarts.size(), period_s, intensity, describe(*c),
+                                        c->exit_reason.to_string(), when(c->exited_us, c->exited_step), alive),
+                            c->exited_us, c->exited_step);
+    return v;
+  }
+  if (at_exit != nullptr && !v.told && s.exit_reason.is(sa::shutdown())) {
+    v.violation = Violation(fmt::format("{} gave up (exit shutdown at {}) after only {} restarts within {} s "
+                                        "(intensity {}), the last: {} exited {}",
+                                        describe(s), when(s.exited_us, s.exited_step), restarts.size(), period_s,
+                                        intensity, describe(*at_exit), at_exit->exit_reason.to_string()),
+                            s.exited_us, s.exited_step);
+  }
+  return v;
+}
+
+/// Every DynamicSupervisor (20 in 60 s, counting abnormal AppServer exits)
+/// and every top supervisor (3 in 5 s, counting its children's abnormal
+/// exits and the DynamicSupervisor's give-ups).
+std::vector<SupervisorVerdict> judge_supervisors(const PropertyContext& ctx) {
+  const RunRecord& r = ctx.record;
+  std::vector<SupervisorVerdict> out;
+  std::map<std::uint64_t, Micros> dyn_gave_up;  // dyn_sup pid -> instant
+  auto app_failure = [](const ProcessLife& l) { return is_app_server(l) && is_failure(l.exit_reason); };
+  for (const ProcessLife* s : r.lives("dyn_sup")) {
+    out.push_back(judge_supervisor(ctx, *s, 20, 60, app_failure));
+    if (out.back().gave_up_us) dyn_gave_up[s->pid.id] = *out.back().gave_up_us;
+  }
+  auto child_failure = [&dyn_gave_up](const ProcessLife& l) {
+    if (is_failure(l.exit_reason)) return true;
+    auto it = dyn_gave_up.find(l.pid.id);
+    return it != dyn_gave_up.end() && it->second == l.exited_us;
+  };
+  for (const ProcessLife* s : r.lives("tokens_sup")) out.push_back(judge_supervisor(ctx, *s, 3, 5, child_failure));
+  return out;
+}
+
+std::optional<Violation> restart_intensity(const PropertyContext& ctx) {
+  Earliest first;
+  for (SupervisorVerdict& v : judge_supervisors(ctx)) {
+    if (v.violation) first.offer(std::move(*v.violation));
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 9. restart_scope
+
+class Scope {
+ public:
+  explicit Scope(const Names& n)
+      : registry(n.registry.text()), partition(std::string(n.registry.text()) + ".PIDPartition0") {}
+  std::string registry, partition;
+
+  /// The processes whose pids the check follows.
+  bool judged(const ProcessLife& l) const {
+    return is_app_server(l) || l.label == registry || l.label == partition || l.label == "ets_owner" ||
+           l.label == "task_sup" || l.label == "dyn_sup";
+  }
+  /// The labels a crash of `victim` takes down (rest_for_one below the
+  /// top), or nullopt for a victim this check does not judge. AppServers
+  /// are "app:*"; an AppServer victim takes only itself.
+  std::optional<std::vector<std::string>> radius(const ProcessLife& victim) const {
+    const std::string& v = victim.label;
+    if (v == registry) return std::vector<std::string>{registry, partition, "ets_owner", "task_sup", "dyn_sup", "app:*"};
+    if (v == "ets_owner") return std::vector<std::string>{"ets_owner", "task_sup", "dyn_sup", "app:*"};
+    if (v == "task_sup") return std::vector<std::string>{"task_sup", "dyn_sup", "app:*"};
+    if (v == "dyn_sup") return std::vector<std::string>{"dyn_sup", "app:*"};
+    if (is_app_server(victim)) return std::vector<std::string>();
+    return std::nullopt;
+  }
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::optional<Violation> restart_scope(const PropertyContext& ctx) {
+  const RunRecord& r = ctx.record;
+  const Scope scope(ctx.trio.names());
+  Earliest first;
+
+  // Applied kills of a process, by instant.
+  std::map<Micros, std::vector<const FaultEvent*>> kills;
+  for (const FaultEvent& f : r.faults) {
+    if (applied(f, "kill") && f.victim) kills[f.at_us].push_back(&f);
+  }
+  // Instants where a supervisor gave up: restart_intensity judges those.
+  std::set<Micros> give_ups;
+  for (const SupervisorVerdict& v : judge_supervisors(ctx)) {
+    if (v.gave_up_us) give_ups.insert(*v.gave_up_us);
+    if (!v.sup->alive() && !v.told && v.sup->exit_reason.is(sa::shutdown())) give_ups.insert(v.sup->exited_us);
+  }
+  for (const ProcessLife* top : r.lives("tokens_sup")) {
+    if (!top->alive()) give_ups.insert(top->exited_us);
+  }
+
+  for (const auto& [t, faults] : kills) {
+    if (!settled_after(ctx, t) || give_ups.count(t)) continue;
+    std::uint64_t s = kNever;
+    for (const FaultEvent* f : faults) s = std::min(s, f->step);
+    auto alive_at = [](const ProcessLife& l, std::uint64_t step) {
+      return l.spawned_step <= step && exit_step(l) >= step;
+    };
+    std::set<std::uint64_t> expected;
+    std::map<std::uint64_t, std::string> why;  // pid -> the fault that takes it
+    bool judgeable = true;
+    for (const FaultEvent* f : faults) {
+      const ProcessLife* victim = r.life(f->victim);
+      if (victim == nullptr) {
+        judgeable = false;
+        continue;
+      }
+      const std::string name = fmt::format("kill '{}' of {} at {}", f->name, describe(*victim), when(f->at_us, f->step));
+      const bool died = !victim->alive() && victim->exited_us == t;
+      if (!died) {
+        // Supervisors trap exits: a trappable reason may not kill them.
+        if (is_app_server(*victim) || victim->label == "ets_owner") {
+          first.offer(Violation(fmt::format("{}: the victim did not exit at that instant", name), f->at_us, f->step));
+        }
+        judgeable = false;
+        continue;
+      }
+      std::optional<std::vector<std::string>> labels = scope.radius(*victim);
+      if (!labels) {
+        judgeable = false;
+        continue;
+      }
+      expected.insert(victim->pid.id);
+      why.emplace(victim->pid.id, name);
+      for (const ProcessLife& l : r.processes) {
+        if (!scope.judged(l) || !alive_at(l, f->step)) continue;
+        const bool in = std::any_of(labels->begin(), labels->end(), [&l](const std::string& label) {
+          return label == l.label || (label == "app:*" && is_app_server(l));
+        });
+        if (in && expected.insert(l.pid.id).second) why.emplace(l.pid.id, name);
+      }
+    }
+    if (!judgeable) continue;
+    std::vector<std::string> names;
+    for (const FaultEvent* f : faults) names.push_back(fmt::format("kill '{}' of {}", f->name, pid_str(f->victim)));
+    const std::string radius_of = fmt::format("{} at {}", join(names), time_str(t));
+    for (const ProcessLife& l : r.processes) {
+      if (!scope.judged(l) || !alive_at(l, s)) continue;
+      const bool exited = !l.alive() && l.exited_us == t && l.exited_step >= s;
+      const bool wanted = expected.count(l.pid.id) > 0;
+      if (wanted && !exited) {
+        first.offer(Violation(fmt::format("after {}: {} kept its pid, but it is in the blast radius", why.at(l.pid.id),
+                                          describe(l)),
+                              t, s));
+      } else if (!wanted && exited) {
+        first.offer(Violation(fmt::format("after {}: {} exited {} at {}, outside the blast radius", radius_of,
+                                          describe(l), l.exit_reason.to_string(), when(l.exited_us, l.exited_step)),
+                              l.exited_us, l.exited_step));
+      }
+    }
+  }
+
+  // An AppServer crash keeps the other apps' rows: after it, a get of
+  // another app whose row (rebuilt from events, lost only to uncached or to
+  // the ETSOwner's death) is live must be served from the table.
+  const Clock clock(ctx);
+  const RowHistory rows(r, false);
+  std::vector<const FaultEvent*> applied_faults;
+  for (const FaultEvent& f : r.faults) {
+    if (f.applied) applied_faults.push_back(&f);
+  }
+  for (std::size_t k = 0; k < applied_faults.size(); ++k) {
+    const FaultEvent& f = *applied_faults[k];
+    const ProcessLife* victim = r.life(f.victim);
+    if (f.action != "kill" || victim == nullptr || !is_app_server(*victim)) continue;
+    const std::string killed_app = victim->label.substr(4);
+    std::uint64_t next = kNever;
+    for (const FaultEvent* g : applied_faults) {
+      if (g->step > f.step) next = std::min(next, g->step);
+    }
+    for (const ClientCall& c : r.calls) {
+      if (c.op != "get" || c.app == killed_app || c.start_step <= f.step || c.start_step >= next || !c.returned()) {
+        continue;
+      }
+      const std::optional<Row> row = rows.before(c.app, c.start_step);
+      if (!row) continue;
+      const RecordedEvent* stop = stop_of(r, c);
+      if (stop == nullptr) continue;
+      // The fast path read the table before the call went on to resolve an
+      // AppServer (whose own chain may cache the row again): the row must
+      // not have changed between the call's start and that read.
+      std::uint64_t read_by = stop->step;
+      for (const RecordedEvent& e : r.events) {
+        if (e.pid == c.client && e.step >= c.start_step && e.step <= stop->step && tagged(e.term, "resolved", 3)) {
+          read_by = e.step;
+          break;
+        }
+      }
+      if (rows.changed_between(c.app, c.start_step, read_by)) continue;
+      const std::optional<std::int64_t> now = clock.system_time_s(stop->at_us, stop->step);
+      if (!now || row->exp <= *now || stop->term[4].is_atom("ets")) continue;
+      first.offer(Violation(fmt::format("after kill '{}' of {} at {}: the row of {} ({} until {} s, cached at {}) was "
+                                        "gone: {} at {} was served from {}/{}",
+                                        f.name, describe(*victim), when(f.at_us, f.step), quoted(c.app),
+                                        quoted(row->token), row->exp, time_str(row->at_us), describe(c),
+                                        when(stop->at_us, stop->step), stop->term[4].to_string(),
+                                        stop->term[5].to_string()),
+                            stop->at_us, stop->step));
+    }
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// 10. liveness
+
+std::string trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+/// The environment, as the run left it, can give `app` a token: a config
+/// file with a token (read), a working simulated CLI, or a stored manual
+/// token. A mock CLI or config file counts as not working (unknown).
+bool can_get_a_token(const PropertyContext& ctx, const std::string& app) {
+  const Env& env = *ctx.trio.env;
+  if (env.read_config_file && env.config_file == static_cast<const ConfigFile*>(&env.sim_config_file) &&
+      env.sim_config_file.content && parse_access_token(*env.sim_config_file.content)) {
+    return true;
+  }
+  if (env.cli == static_cast<const Cli*>(&env.sim_cli)) {
+    auto it = env.sim_cli.per_app.find(app);
+    const CliBehaviour& b = it == env.sim_cli.per_app.end() ? env.sim_cli.behaviour : it->second;
+    const bool output_ok = !b.output || !trim(*b.output).empty();
+    if (!b.missing && !b.hang && b.exit_code == 0 && output_ok &&
+        b.latency_us < ctx.trio.knobs().cli_timeout_ms * 1000) {
+      return true;
+    }
+  }
+  return env.storage == static_cast<const Storage*>(&env.memory_storage) && !env.memory_storage.faults.fail_get &&
+         env.memory_storage.peek(app, StorageKey::manual).has_value();
+}
+
+std::optional<Violation> liveness(const PropertyContext& ctx) {
+  const RunRecord& r = ctx.record;
+  const Micros bound = ctx.liveness_bound_us;
+  std::optional<Micros> healed = ctx.faults_end_us;
+  if (!healed) {
+    for (const FaultEvent& f : r.faults) {
+      if (f.applied) healed = std::max(healed.value_or(f.at_us), f.at_us);
+    }
+  }
+  const Micros from = healed ? *healed + bound : 0;
+  Earliest first;
+  for (const ClientCall& c : r.calls) {
+    if (c.op != "get" || c.start_us < from || !can_get_a_token(ctx, c.app)) continue;
+    const std::string since =
+        healed ? fmt::format("{} after the faults ended at {}", time_str(c.start_us - *healed), time_str(*healed))
+               : std::string("with no faults");
+    if (c.returned()) {
+      if (c.result.is_tagged(sa::ok(), 2) && c.end_us - c.start_us <= bound) continue;
+      first.offer(Violation(fmt::format("{} started at {} ({}) returned {} after {} (bound {})", describe(c),
+                                        when(c.start_us, c.start_step), since, c.result.to_string(),
+                                        time_str(c.end_us - c.start_us), time_str(bound)),
+                            c.end_us, c.end_step));
+    } else if (c.exited) {
+      first.offer(Violation(fmt::format("{} started at {} ({}) exited the client with {} at {}", describe(c),
+                                        when(c.start_us, c.start_step), since, c.exit_reason.to_string(),
+                                        time_str(c.end_us)),
+                            c.end_us, c.end_step));
+    } else if (ctx.outcome == sim::Outcome::quiescent || ctx.kernel.now_us() > c.start_us + bound) {
+      first.offer(Violation(fmt::format("{} started at {} ({}) had no answer within {} (the run ended at {})",
+                                        describe(c), when(c.start_us, c.start_step), since, time_str(bound),
+                                        time_str(ctx.kernel.now_us())),
+                            c.start_us, c.start_step));
+    }
+  }
+  return first.best;
+}
+
+std::vector<Property> make_properties() {
+  std::vector<Property> all;
+  all.push_back(Property{"cli_coalesced", "No CLI run for an app starts while that app has a live row in the cache table.",
+                         cli_coalesced});
+  all.push_back(Property{"liveness",
+                         "Once the last fault has healed, every get of an app the environment can serve returns "
+                         "{ok, Token} within the liveness bound.",
+                         liveness});
+  all.push_back(Property{"manual_token_durable",
+                         "A set_manual that returned ok is in durable storage at the end, unless a later "
+                         "acknowledged set_manual replaced it.",
+                         manual_token_durable});
+  all.push_back(Property{"no_client_crash",
+                         "Every client call returns a value: none exits its caller, none hangs in a finished run.",
+                         no_client_crash});
+  all.push_back(Property{"no_expired_token",
+                         "Every {ok, Token} from get or refresh carries a token that has not expired when returned.",
+                         no_expired_token});
+  all.push_back(Property{"one_live_app_server_per_app", "At no moment are two AppServers of one app up at once.",
+                         one_live_app_server_per_app});
+  all.push_back(Property{"refresh_atomic",
+                         "A refresh is never answered from the table (its telemetry source is never ets).",
+                         refresh_atomic});
+  all.push_back(Property{"resolve_agrees",
+                         "Concurrent resolvers of one app get the same AppServer pid; no call returns "
+                         "{error, {already_started, _}}.",
+                         resolve_agrees});
+  all.push_back(Property{"restart_intensity",
+                         "A supervisor gives up exactly when its restarts exceed its intensity (DynamicSupervisor "
+                         "20 in 60 s, top 3 in 5 s).",
+                         restart_intensity});
+  all.push_back(Property{"restart_scope",
+                         "A killed process takes down exactly its rest_for_one blast radius, and an AppServer crash "
+                         "keeps the other apps' rows.",
+                         restart_scope});
+  return all;
+}
+
+}  // namespace
+
+const std::vector<Property>& properties() {
+  static const std::vector<Property> all = make_properties();
+  return all;
+}
+
+const Property* find_property(std::string_view name) {
+  for (const Property& p : properties()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace otpsim::core::tokens

@@ -1,0 +1,706 @@
+// The properties of docs/properties.md: each holds on a reference run and
+// reports a run that breaks it, a mutant's (docs/mutants.md) where one
+// exists, else a record edited by hand. Faults are recorded by hand
+// (FaultEvent) next to the kill the driver makes itself.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/tokens/properties.hpp"
+#include "core/tokens/testing.hpp"
+
+namespace otpsim::core::tokens {
+namespace {
+
+using sim::Atom;
+using sim::Proc;
+using testing::TrioWorld;
+namespace sa = sim::atoms;
+
+constexpr Micros s = 1'000'000;
+
+TrioConfig with(Mutant m) {
+  TrioConfig c;
+  c.mutants.enable(m);
+  return c;
+}
+
+/// The verdict of property `name` on a run (or a record edited from one).
+std::optional<Violation> judge(std::string_view name, const TrioWorld& w, sim::Outcome outcome,
+                               const RunRecord* record = nullptr) {
+  const Property* p = find_property(name);
+  EXPECT_NE(p, nullptr) << name;
+  if (p == nullptr) return std::nullopt;
+  PropertyContext ctx(record ? *record : w.record, w.trio, w.kernel, outcome);
+  return p->check(ctx);
+}
+
+std::string text(const std::optional<Violation>& v) { return v ? v->message : std::string("holds"); }
+
+/// A client process making one recorded facade call; the driver collects its DOWN.
+Task<Pid> spawn_client(Ctx ctx, TrioWorld* w, std::string name, std::string op, std::string app, std::string token) {
+  auto body = [w, name, op, app, token](Ctx c) -> Proc { (void)co_await w->call(c, name, op, app, token); };
+  sim::SpawnOptions options("client");
+  auto [pid, ref] = co_await ctx.spawn_monitor(body, options);
+  (void)ref;
+  co_return pid;
+}
+
+Task<> await_downs(Ctx ctx, std::size_t n) {
+  auto is_down = [](const Term& m) { return m.is_tagged(sa::down_tag(), 5); };
+  for (std::size_t i = 0; i < n; ++i) (void)co_await ctx.receive(is_down);
+}
+
+/// Records a kill as the fault injector would, just before the driver makes it.
+void note_fault(TrioWorld& w, Ctx ctx, std::string target, std::string action, Pid victim) {
+  FaultEvent f;
+  f.fault_index = w.record.faults.size();
+  f.name = action + " " + target;
+  f.target = target;
+  f.action = action;
+  f.at_us = ctx.now_us();
+  f.step = w.record.steps();
+  f.applied = true;
+  f.victim = victim;
+  w.record.faults.push_back(f);
+}
+
+Task<> kill_fault(Ctx ctx, TrioWorld* w, std::string target, Pid victim) {
+  note_fault(*w, ctx, target, "kill", victim);
+  co_await ctx.exit(victim, Term(sa::kill()));
+}
+
+/// Lets restarts run: time moves only once nothing else can.
+Task<> settle(Ctx ctx) { co_await ctx.sleep(1000); }
+
+// A hand-made record: calls, events and lives filled directly.
+ClientCall make_call(Pid client, std::string op, std::string app, Micros start_us, std::uint64_t start_step,
+                     Micros end_us, std::uint64_t end_step, Term result) {
+  ClientCall c;
+  c.client = client;
+  c.op = std::move(op);
+  c.app = std::move(app);
+  c.start_us = start_us;
+  c.start_step = start_step;
+  c.end_us = end_us;
+  c.end_step = end_step;
+  c.result = std::move(result);
+  return c;
+}
+
+ProcessLife make_life(Pid pid, Pid parent, std::string label, std::uint64_t spawned_step, Micros exited_us,
+                      std::uint64_t exited_step, Term reason) {
+  ProcessLife l;
+  l.pid = pid;
+  l.parent = parent;
+  l.label = std::move(label);
+  l.spawned_step = spawned_step;
+  l.exited_us = exited_us;
+  l.exited_step = exited_step;
+  l.exit_reason = std::move(reason);
+  return l;
+}
+
+Term ok(const std::string& token) { return sim::tuple(sa::ok(), Term::string(token)); }
+
+// ---------------------------------------------------------------------------
+
+TEST(Properties, are_listed_in_name_order_with_one_line_statements) {
+  std::vector<std::string> names;
+  for (const Property& p : properties()) {
+    names.push_back(p.name);
+    EXPECT_FALSE(p.statement.empty()) << p.name;
+    EXPECT_EQ(p.statement.find('\n'), std::string::npos) << p.name;
+    EXPECT_TRUE(p.check) << p.name;
+    EXPECT_EQ(find_property(p.name), &p);
+  }
+  const std::vector<std::string> expected = {"cli_coalesced",     "liveness",         "manual_token_durable",
+                                             "no_client_crash",   "no_expired_token", "one_live_app_server_per_app",
+                                             "refresh_atomic",    "resolve_agrees",   "restart_intensity",
+                                             "restart_scope"};
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(find_property("no_such_property"), nullptr);
+}
+
+TEST(Properties, all_hold_on_a_reference_run_with_concurrent_clients) {
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    TrioWorld w(TrioConfig(), seed);
+    w.env.sim_cli.behaviour.latency_us = 1 * s;
+    auto result = w.run([&](Ctx ctx) -> Task<> {
+      for (int i = 0; i < 4; ++i) (void)co_await spawn_client(ctx, &w, "herd", "get", "a", "");
+      (void)co_await spawn_client(ctx, &w, "other", "get", "b", "");
+      (void)co_await spawn_client(ctx, &w, "manual", "set_manual", "c", "tok-c");
+      co_await await_downs(ctx, 6);
+      (void)co_await spawn_client(ctx, &w, "r", "refresh", "a", "");
+      (void)co_await spawn_client(ctx, &w, "g", "get", "a", "");
+      (void)co_await spawn_client(ctx, &w, "i", "invalidate", "b", "");
+      co_await await_downs(ctx, 3);
+    });
+    ASSERT_TRUE(w.driver_done);
+    for (const Property& p : properties()) {
+      PropertyContext ctx(w.record, w.trio, w.kernel, result.outcome);
+      EXPECT_EQ(text(p.check(ctx)), "holds") << p.name << ", seed " << seed;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// no_client_crash
+
+TEST(Properties, no_client_crash_holds_when_every_call_returns) {
+  TrioWorld w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    (void)co_await w.call(ctx, "d", "set_manual", "a", "m");
+    (void)co_await w.call(ctx, "d", "invalidate", "a");
+    (void)co_await w.call(ctx, "d", "refresh", "a");
+  });
+  EXPECT_FALSE(judge("no_client_crash", w, result.outcome)) << text(judge("no_client_crash", w, result.outcome));
+}
+
+// facade_missing_table_crashes: a get whose fast path finds no table exits
+// its client with badarg.
+TEST(Properties, no_client_crash_reports_the_badarg_of_facade_missing_table_crashes) {
+  TrioWorld w(with(Mutant::facade_missing_table_crashes));
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    const std::optional<sim::TableId> before = w.table();
+    Pid owner = co_await ctx.whereis(w.trio.names().ets_owner);
+    co_await kill_fault(ctx, &w, "ets_owner", owner);
+    for (;;) {  // until the old table is gone
+      auto now = co_await ctx.table_named(w.trio.names().table);
+      if (!now.ok() || now.value != *before) break;
+      co_await ctx.yield();
+    }
+    (void)co_await spawn_client(ctx, &w, "late", "get", "b", "");
+    co_await await_downs(ctx, 1);
+  });
+  auto v = judge("no_client_crash", w, result.outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("get \"b\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("exited the client with badarg"), std::string::npos) << v->message;
+}
+
+TEST(Properties, no_client_crash_counts_a_call_in_flight_only_in_a_finished_run) {
+  TrioWorld w;
+  RunRecord r;
+  r.calls.push_back(make_call(Pid{9}, "get", "a", 0, 3, -1, 0, Term()));
+  EXPECT_TRUE(judge("no_client_crash", w, sim::Outcome::quiescent, &r));
+  EXPECT_TRUE(judge("no_client_crash", w, sim::Outcome::stopped, &r));
+  EXPECT_FALSE(judge("no_client_crash", w, sim::Outcome::step_limit, &r));
+  EXPECT_FALSE(judge("no_client_crash", w, sim::Outcome::time_limit, &r));
+}
+
+// ---------------------------------------------------------------------------
+// no_expired_token
+
+Term get_twice_across_expiry(TrioWorld& w, sim::Outcome& outcome) {
+  Term second;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "my-app");
+    co_await ctx.sleep(11 * s);
+    second = co_await w.call(ctx, "d", "get", "my-app");
+  });
+  outcome = result.outcome;
+  return second;
+}
+
+TrioConfig short_ttl(TrioConfig c) {
+  c.knobs.ttl_s = 10;
+  c.knobs.soft_refresh_lead_s = 0;
+  return c;
+}
+
+TEST(Properties, no_expired_token_holds_when_an_expired_row_is_reacquired) {
+  TrioWorld w(short_ttl(TrioConfig()));
+  sim::Outcome outcome;
+  EXPECT_EQ(get_twice_across_expiry(w, outcome), ok("cli-my-app-2"));
+  EXPECT_FALSE(judge("no_expired_token", w, outcome)) << text(judge("no_expired_token", w, outcome));
+}
+
+TEST(Properties, no_expired_token_reports_cache_ignores_expiry) {
+  TrioWorld w(short_ttl(with(Mutant::cache_ignores_expiry)));
+  sim::Outcome outcome;
+  EXPECT_EQ(get_twice_across_expiry(w, outcome), ok("cli-my-app-1"));
+  auto v = judge("no_expired_token", w, outcome);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->at_us, 11 * s);
+  EXPECT_NE(v->message.find("\"cli-my-app-1\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("expired at 10 s"), std::string::npos) << v->message;
+}
+
+// A get returns a token cached until 100 s, at 50 s of simulated time; a
+// clock jump of +60 s at 40 s makes that 110 s of system time.
+TEST(Properties, no_expired_token_reads_the_clock_as_it_was_at_the_return) {
+  TrioWorld w;
+  RunRecord r;
+  r.events.emplace_back(Pid{5}, 0, 2, sim::tuple(Atom("cached"), Term::string("a"), Term::string("t"), 100));
+  r.calls.push_back(make_call(Pid{9}, "get", "a", 50 * s, 10, 50 * s, 11, ok("t")));
+  {
+    PropertyContext ctx(r, w.trio, w.kernel, sim::Outcome::stopped);
+    EXPECT_FALSE(find_property("no_expired_token")->check(ctx));  // offset 0 throughout
+    ctx.clock_offsets = {{0, 0}, {40 * s, 60 * s}};
+    auto v = find_property("no_expired_token")->check(ctx);
+    ASSERT_TRUE(v);
+    EXPECT_NE(v->message.find("system time 110 s"), std::string::npos) << v->message;
+  }
+  // Without a history, a clock_jump fault after the return leaves it unjudged.
+  w.env.clock_offset_us = 60 * s;
+  FaultEvent jump;
+  jump.action = "clock_jump";
+  jump.applied = true;
+  jump.at_us = 60 * s;
+  jump.step = 20;
+  r.faults.push_back(jump);
+  EXPECT_FALSE(judge("no_expired_token", w, sim::Outcome::stopped, &r));
+  r.faults.back().step = 5;  // before the return: the current offset holds then
+  EXPECT_TRUE(judge("no_expired_token", w, sim::Outcome::stopped, &r));
+}
+
+// A finding on the reference model: the chain reads the clock before a slow
+// storage read, so a stored token that expires during the read is returned
+// expired. Stored until 8 s, read at 7.9 s with 0.1 s of latency.
+TEST(Properties, no_expired_token_reports_a_stored_token_that_expires_during_a_slow_read) {
+  TrioWorld w;
+  w.env.memory_storage.put("a", StorageKey::cached, StorageRecord("stored", 8));
+  w.env.memory_storage.faults.get_latency_us = s / 10;
+  Term reply;
+  Micros returned_at = 0;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    co_await ctx.sleep(7'900'000);
+    reply = co_await w.call(ctx, "d", "get", "a");
+    returned_at = ctx.now_us();
+  });
+  auto v = judge("no_expired_token", w, result.outcome);
+  // Whatever the chain does about it, the verdict follows what was returned.
+  const bool expired = reply == ok("stored") && w.env.system_time_s(returned_at) >= 8;
+  EXPECT_EQ(v.has_value(), expired) << reply << " at " << returned_at << ": " << text(v);
+  if (v) {
+    EXPECT_NE(v->message.find("expired at 8 s"), std::string::npos) << v->message;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// cli_coalesced
+
+/// Ten concurrent cold gets, a slow CLI and a slow persist.
+sim::Outcome herd(TrioWorld& w) {
+  w.env.sim_cli.behaviour.latency_us = 1 * s;
+  w.env.memory_storage.faults.put_latency_us = s / 2;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    for (int i = 0; i < 10; ++i) (void)co_await spawn_client(ctx, &w, "herd", "get", "my-app", "");
+    co_await await_downs(ctx, 10);
+  });
+  EXPECT_TRUE(w.driver_done);
+  return result.outcome;
+}
+
+TEST(Properties, cli_coalesced_holds_for_a_herd_of_cold_gets) {
+  for (std::uint64_t seed = 0; seed < 3; ++seed) {
+    TrioWorld w(TrioConfig(), seed);
+    const sim::Outcome outcome = herd(w);
+    EXPECT_EQ(w.env.sim_cli.runs, 1u);
+    EXPECT_FALSE(judge("cli_coalesced", w, outcome)) << text(judge("cli_coalesced", w, outcome));
+  }
+}
+
+TEST(Properties, cli_coalesced_reports_no_mailbox_recheck) {
+  TrioWorld w(with(Mutant::no_mailbox_recheck));
+  const sim::Outcome outcome = herd(w);
+  EXPECT_GE(w.env.sim_cli.runs, 2u);
+  auto v = judge("cli_coalesced", w, outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("CLI run for \"my-app\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("\"cli-my-app-1\""), std::string::npos) << v->message;
+}
+
+// The ETSOwner's death empties the table: a CLI run after it is no repeat.
+TEST(Properties, cli_coalesced_forgets_every_row_when_the_ets_owner_dies) {
+  TrioWorld w;
+  w.env.memory_storage.faults.put_latency_us = s / 2;  // the persist dies with the TaskSupervisor
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    Pid owner = co_await ctx.whereis(w.trio.names().ets_owner);
+    co_await kill_fault(ctx, &w, "ets_owner", owner);
+    co_await settle(ctx);
+    (void)co_await w.call(ctx, "d", "get", "a");
+  });
+  EXPECT_EQ(w.env.sim_cli.runs, 2u);
+  EXPECT_FALSE(judge("cli_coalesced", w, result.outcome)) << text(judge("cli_coalesced", w, result.outcome));
+}
+
+// ---------------------------------------------------------------------------
+// refresh_atomic
+
+std::optional<Violation> refresh_among_gets(const TrioConfig& config, std::uint64_t seed) {
+  TrioWorld w(config, seed);
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "my-app");  // cached and stored
+    (void)co_await spawn_client(ctx, &w, "r", "refresh", "my-app", "");
+    (void)co_await spawn_client(ctx, &w, "g1", "get", "my-app", "");
+    (void)co_await spawn_client(ctx, &w, "g2", "get", "my-app", "");
+    co_await await_downs(ctx, 3);
+  });
+  EXPECT_TRUE(w.driver_done);
+  return judge("refresh_atomic", w, result.outcome);
+}
+
+TEST(Properties, refresh_atomic_holds_on_the_reference) {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    EXPECT_FALSE(refresh_among_gets(TrioConfig(), seed)) << "seed " << seed;
+  }
+}
+
+TEST(Properties, refresh_atomic_reports_refresh_not_atomic) {
+  std::optional<Violation> v;
+  for (std::uint64_t seed = 0; seed < 200 && !v; ++seed) v = refresh_among_gets(with(Mutant::refresh_not_atomic), seed);
+  ASSERT_TRUE(v) << "no seed slipped a get between invalidate and acquire";
+  EXPECT_NE(v->message.find("refresh of \"my-app\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("source ets"), std::string::npos) << v->message;
+}
+
+// ---------------------------------------------------------------------------
+// resolve_agrees
+
+class ColdPair {
+ public:
+  std::optional<Violation> verdict;
+  std::size_t already_started = 0;  // the race happened (reference: resolved through it)
+};
+
+ColdPair two_cold_gets(const TrioConfig& config, std::uint64_t seed) {
+  TrioWorld w(config, seed);
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await spawn_client(ctx, &w, "c1", "get", "my-app", "");
+    (void)co_await spawn_client(ctx, &w, "c2", "get", "my-app", "");
+    co_await await_downs(ctx, 2);
+  });
+  EXPECT_TRUE(w.driver_done);
+  ColdPair out;
+  out.verdict = judge("resolve_agrees", w, result.outcome);
+  out.already_started = w.record.tagged("already_started").size();
+  return out;
+}
+
+TEST(Properties, resolve_agrees_holds_through_the_already_started_race) {
+  std::size_t races = 0;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    ColdPair p = two_cold_gets(TrioConfig(), seed);
+    EXPECT_FALSE(p.verdict) << "seed " << seed << ": " << text(p.verdict);
+    races += p.already_started;
+  }
+  EXPECT_GT(races, 0u);
+}
+
+TEST(Properties, resolve_agrees_reports_no_already_started_branch) {
+  std::optional<Violation> v;
+  for (std::uint64_t seed = 0; seed < 50 && !v; ++seed) {
+    v = two_cold_gets(with(Mutant::no_already_started_branch), seed).verdict;
+  }
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("{error,{already_started,"), std::string::npos) << v->message;
+}
+
+// Two overlapping gets resolved to two different AppServers, both alive.
+TEST(Properties, resolve_agrees_reports_concurrent_resolvers_handed_different_live_servers) {
+  TrioWorld w;
+  RunRecord r;
+  r.processes.push_back(make_life(Pid{5}, Pid{4}, "app:a", 1, -1, 0, Term()));
+  r.processes.push_back(make_life(Pid{6}, Pid{4}, "app:a", 2, -1, 0, Term()));
+  r.calls.push_back(make_call(Pid{8}, "get", "a", 0, 3, 0, 20, ok("t")));
+  r.calls.push_back(make_call(Pid{9}, "get", "a", 0, 4, 0, 21, ok("t")));
+  r.events.emplace_back(Pid{8}, 0, 10, sim::tuple(Atom("resolved"), Term::string("a"), Pid{5}));
+  r.events.emplace_back(Pid{9}, 0, 12, sim::tuple(Atom("resolved"), Term::string("a"), Pid{6}));
+  auto v = judge("resolve_agrees", w, sim::Outcome::stopped, &r);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->step, 12u);
+  EXPECT_NE(v->message.find("<0.8.0> got <0.5.0>"), std::string::npos) << v->message;
+  // The first server died before the second resolve: a new one is expected.
+  r.processes[0].exited_us = 0;
+  r.processes[0].exited_step = 11;
+  EXPECT_FALSE(judge("resolve_agrees", w, sim::Outcome::stopped, &r));
+}
+
+// ---------------------------------------------------------------------------
+// one_live_app_server_per_app
+
+TEST(Properties, one_live_app_server_per_app_holds_across_an_app_server_restart) {
+  TrioWorld w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    Pid server = co_await whereis_app_server(ctx, &w.trio, "a");
+    co_await kill_fault(ctx, &w, "app:a", server);
+    co_await settle(ctx);
+    (void)co_await w.call(ctx, "d", "refresh", "a");
+  });
+  EXPECT_EQ(w.spawned("app:a").size(), 2u);
+  EXPECT_FALSE(judge("one_live_app_server_per_app", w, result.outcome));
+}
+
+TEST(Properties, one_live_app_server_per_app_reports_overlapping_servers) {
+  TrioWorld w;
+  RunRecord r;
+  r.processes.push_back(make_life(Pid{5}, Pid{4}, "app:a", 1, 0, 30, Term(sa::killed())));
+  r.processes.push_back(make_life(Pid{6}, Pid{4}, "app:a", 2, -1, 0, Term()));
+  r.events.emplace_back(Pid{5}, 0, 3, sim::tuple(Atom("app_server_up"), Term::string("a")));
+  r.events.emplace_back(Pid{6}, 0, 7, sim::tuple(Atom("app_server_up"), Term::string("a")));
+  auto v = judge("one_live_app_server_per_app", w, sim::Outcome::stopped, &r);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->step, 7u);
+  EXPECT_NE(v->message.find("<0.5.0> up since"), std::string::npos) << v->message;
+  r.processes[0].exited_step = 6;  // the first was gone by then
+  EXPECT_FALSE(judge("one_live_app_server_per_app", w, sim::Outcome::stopped, &r));
+}
+
+// ---------------------------------------------------------------------------
+// manual_token_durable
+
+TEST(Properties, manual_token_durable_holds_for_synchronous_writes) {
+  TrioWorld w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "set_manual", "a", "m1");
+    (void)co_await w.call(ctx, "d", "set_manual", "a", "m2");  // a later ack replaces m1
+  });
+  EXPECT_FALSE(judge("manual_token_durable", w, result.outcome));
+  // A failed write is reported to the caller, so nothing was promised.
+  TrioWorld failing;
+  failing.env.memory_storage.faults.fail_put = true;
+  Term reply;
+  auto r2 = failing.run([&](Ctx ctx) -> Task<> { reply = co_await failing.call(ctx, "d", "set_manual", "a", "m"); });
+  EXPECT_TRUE(reply.is_tagged(sa::error(), 2));
+  EXPECT_FALSE(judge("manual_token_durable", failing, r2.outcome));
+}
+
+TEST(Properties, manual_token_durable_reports_async_set_manual) {
+  TrioWorld w(with(Mutant::async_set_manual));
+  w.env.memory_storage.faults.fail_put = true;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "set_manual", "a", "m");
+    co_await settle(ctx);
+  });
+  auto v = judge("manual_token_durable", w, result.outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("set_manual \"a\" \"m\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("is absent"), std::string::npos) << v->message;
+}
+
+TEST(Properties, manual_token_durable_excuses_a_node_restart_of_a_volatile_store) {
+  for (bool recorded : {true, false}) {
+    TrioWorld w;
+    w.env.memory_storage.durable = false;
+    auto result = w.run([&](Ctx ctx) -> Task<> {
+      (void)co_await w.call(ctx, "d", "set_manual", "a", "m");
+      if (recorded) note_fault(w, ctx, "node", "node_restart", Pid{});
+      w.env.memory_storage.node_restart();
+    });
+    EXPECT_EQ(judge("manual_token_durable", w, result.outcome).has_value(), !recorded);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// restart_intensity
+
+/// Kills app a's AppServer `n` times (each recorded as a fault), one ms apart.
+sim::Outcome kill_app_server(TrioWorld& w, int n) {
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    (void)co_await w.call(ctx, "d", "get", "b");
+    for (int i = 0; i < n; ++i) {
+      Pid server = co_await whereis_app_server(ctx, &w.trio, "a");
+      if (!server) {
+        (void)co_await w.call(ctx, "d", "get", "a");
+        server = co_await whereis_app_server(ctx, &w.trio, "a");
+      }
+      co_await kill_fault(ctx, &w, "app:a", server);
+      co_await settle(ctx);
+    }
+    co_await settle(ctx);
+  });
+  EXPECT_TRUE(w.driver_done);
+  return result.outcome;
+}
+
+TEST(Properties, restart_intensity_holds_at_twenty_and_at_twenty_one_restarts_in_a_minute) {
+  for (int n : {20, 21}) {
+    TrioWorld w;
+    const sim::Outcome outcome = kill_app_server(w, n);
+    EXPECT_EQ(w.spawned("dyn_sup").size(), n == 20 ? 1u : 2u) << n;
+    EXPECT_FALSE(judge("restart_intensity", w, outcome)) << n << ": " << text(judge("restart_intensity", w, outcome));
+    // restart_scope leaves the give-up to restart_intensity.
+    EXPECT_FALSE(judge("restart_scope", w, outcome)) << n << ": " << text(judge("restart_scope", w, outcome));
+  }
+}
+
+TEST(Properties, restart_intensity_holds_when_the_top_gives_up) {
+  TrioWorld w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    for (int i = 0; i < 4; ++i) {
+      Pid owner = co_await ctx.whereis(w.trio.names().ets_owner);
+      if (!owner) break;
+      co_await kill_fault(ctx, &w, "ets_owner", owner);
+      co_await settle(ctx);
+    }
+  });
+  ASSERT_EQ(w.record.lives("tokens_sup").size(), 1u);
+  EXPECT_FALSE(w.record.lives("tokens_sup")[0]->alive());  // 4 restarts in 5 s
+  EXPECT_FALSE(judge("restart_intensity", w, result.outcome)) << text(judge("restart_intensity", w, result.outcome));
+}
+
+TEST(Properties, restart_intensity_reports_a_dynamic_supervisor_that_does_not_give_up) {
+  TrioWorld w;
+  const sim::Outcome outcome = kill_app_server(w, 21);
+  // Edit the record: the first DynamicSupervisor outlives its 21st restart.
+  RunRecord edited = w.record;
+  for (ProcessLife& l : edited.processes) {
+    if (l.pid == w.spawned("dyn_sup")[0]) l.exited_us = -1;
+  }
+  auto v = judge("restart_intensity", w, outcome, &edited);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("(dyn_sup) did not give up: 21 restarts within 60 s"), std::string::npos) << v->message;
+}
+
+TEST(Properties, restart_intensity_reports_a_dynamic_supervisor_that_gives_up_too_soon) {
+  TrioWorld w;
+  const sim::Outcome outcome = kill_app_server(w, 3);
+  // Edit the record: the DynamicSupervisor exits shutdown with the third restart.
+  RunRecord edited = w.record;
+  const ProcessLife* third = nullptr;
+  for (const ProcessLife* l : edited.lives("app:a")) {
+    if (!l->alive() && l->exit_reason == Term(sa::killed())) third = l;
+  }
+  ASSERT_NE(third, nullptr);
+  for (ProcessLife& l : edited.processes) {
+    if (l.pid == w.spawned("dyn_sup")[0]) {
+      l.exited_us = third->exited_us;
+      l.exited_step = third->exited_step + 1;
+      l.exit_reason = Term(sa::shutdown());
+    }
+  }
+  auto v = judge("restart_intensity", w, outcome, &edited);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("gave up (exit shutdown"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("after only 3 restarts"), std::string::npos) << v->message;
+}
+
+// ---------------------------------------------------------------------------
+// restart_scope
+
+/// Caches a and b, kills the process registered as `victim` (or a's
+/// AppServer), lets the tree restart, then gets b.
+sim::Outcome kill_and_get(TrioWorld& w, std::string target) {
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    (void)co_await w.call(ctx, "d", "get", "b");
+    Pid victim;
+    if (target == "app:a") {
+      victim = co_await whereis_app_server(ctx, &w.trio, "a");
+    } else {
+      const Names& n = w.trio.names();
+      Atom name = n.dyn_sup;
+      if (target == "registry") name = n.registry;
+      if (target == "ets_owner") name = n.ets_owner;
+      if (target == "task_sup") name = n.task_sup;
+      victim = co_await ctx.whereis(name);
+    }
+    co_await kill_fault(ctx, &w, target, victim);
+    co_await settle(ctx);
+    (void)co_await w.call(ctx, "d", "get", "b");
+  });
+  EXPECT_TRUE(w.driver_done);
+  return result.outcome;
+}
+
+TEST(Properties, restart_scope_holds_for_every_child_of_the_reference_tree) {
+  for (const char* target : {"registry", "ets_owner", "task_sup", "dyn_sup", "app:a"}) {
+    TrioWorld w;
+    const sim::Outcome outcome = kill_and_get(w, target);
+    EXPECT_FALSE(judge("restart_scope", w, outcome)) << target << ": " << text(judge("restart_scope", w, outcome));
+  }
+}
+
+TEST(Properties, restart_scope_reports_top_one_for_one) {
+  TrioWorld w(with(Mutant::top_one_for_one));
+  const sim::Outcome outcome = kill_and_get(w, "ets_owner");
+  auto v = judge("restart_scope", w, outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("kept its pid, but it is in the blast radius"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("kill 'kill ets_owner'"), std::string::npos) << v->message;
+}
+
+TEST(Properties, restart_scope_reports_the_rows_lost_with_ets_owned_by_app_server) {
+  TrioWorld w(with(Mutant::ets_owned_by_app_server));
+  const sim::Outcome outcome = kill_and_get(w, "app:a");
+  auto v = judge("restart_scope", w, outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("the row of \"b\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("served from storage/app_server"), std::string::npos) << v->message;
+}
+
+TEST(Properties, restart_scope_reports_a_sibling_that_died_with_an_app_server) {
+  TrioWorld w;
+  const sim::Outcome outcome = kill_and_get(w, "app:a");
+  // Edit the record: b's AppServer exits at the instant a's was killed.
+  RunRecord edited = w.record;
+  const FaultEvent& f = edited.faults.at(0);
+  for (ProcessLife& l : edited.processes) {
+    if (l.label == "app:b") {
+      l.exited_us = f.at_us;
+      l.exited_step = f.step + 3;
+      l.exit_reason = Term(sa::killed());
+    }
+  }
+  auto v = judge("restart_scope", w, outcome, &edited);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("(app:b) exited killed"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("outside the blast radius"), std::string::npos) << v->message;
+}
+
+// ---------------------------------------------------------------------------
+// liveness
+
+TEST(Properties, liveness_holds_once_the_faults_are_over) {
+  TrioWorld w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    Pid owner = co_await ctx.whereis(w.trio.names().ets_owner);
+    co_await kill_fault(ctx, &w, "ets_owner", owner);
+    co_await ctx.sleep(40 * s);
+    (void)co_await w.call(ctx, "d", "get", "a");
+    (void)co_await w.call(ctx, "d", "get", "b");
+  });
+  EXPECT_EQ(w.record.calls.size(), 3u);
+  EXPECT_FALSE(judge("liveness", w, result.outcome)) << text(judge("liveness", w, result.outcome));
+}
+
+// A CLI that hangs with no fault on record: the get times out to
+// no_token_available although the environment (as the run leaves it) works.
+TEST(Properties, liveness_reports_a_get_that_fails_with_no_fault_on_record) {
+  TrioWorld w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    w.env.sim_cli.behaviour.hang = true;
+    (void)co_await w.call(ctx, "d", "get", "a");
+    w.env.sim_cli.behaviour.hang = false;
+  });
+  auto v = judge("liveness", w, result.outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("returned {error,no_token_available} after 15s"), std::string::npos) << v->message;
+  // Had a fault been recorded, that get would have been inside the faults' window.
+  w.record.faults.push_back(FaultEvent());
+  w.record.faults.back().applied = true;
+  w.record.faults.back().action = "cli_hang";
+  EXPECT_FALSE(judge("liveness", w, result.outcome));
+}
+
+TEST(Properties, liveness_is_vacuous_without_a_working_cli_or_a_manual_token) {
+  TrioWorld w;
+  w.env.sim_cli.behaviour.missing = true;
+  Term reply;
+  auto result = w.run([&](Ctx ctx) -> Task<> { reply = co_await w.call(ctx, "d", "get", "a"); });
+  EXPECT_EQ(reply.to_string(), "{error,no_token_available}");
+  EXPECT_FALSE(judge("liveness", w, result.outcome));
+}
+
+}  // namespace
+}  // namespace otpsim::core::tokens

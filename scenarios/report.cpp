@@ -1,0 +1,200 @@
+#include "scenarios/report.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace otpsim::scenarios {
+
+std::string seconds_text(sim::Micros us) { return fmt::format("{}.{:03}s", us / 1'000'000, (us % 1'000'000) / 1000); }
+
+std::string PropertySummary::status() const {
+  if (expected_to_hold) return violations == 0 ? "held" : "VIOLATED";
+  return violations > 0 ? "violated (expected)" : "HELD (expected a violation)";
+}
+
+bool ScenarioSummary::ok() const {
+  for (const PropertySummary& p : properties) {
+    if (!p.as_expected()) return false;
+  }
+  return true;
+}
+
+RunLine run_line(const ScenarioSpec& spec, const SeedResult& run) {
+  RunLine line;
+  line.scenario = spec.name;
+  line.source = spec.source;
+  line.token = run.token;
+  line.outcome = std::string(sim::outcome_name(run.result.outcome));
+  line.seed = run.seed;
+  line.steps = run.result.steps;
+  line.sim_time_us = run.result.end_time_us;
+  line.wall_s = run.wall_s;
+  for (const PropertyVerdict& v : run.verdicts) {
+    RunLine::Verdict out;
+    out.property = v.property;
+    out.held = v.held;
+    out.expected_to_hold = v.expected_to_hold;
+    if (v.violation) out.message = v.violation->message;
+    line.verdicts.push_back(std::move(out));
+  }
+  return line;
+}
+
+std::string to_json(const RunLine& line) {
+  nlohmann::ordered_json j;
+  j["scenario"] = line.scenario;
+  j["source"] = line.source;
+  j["seed"] = line.seed;
+  j["outcome"] = line.outcome;
+  j["steps"] = line.steps;
+  j["sim_time_us"] = line.sim_time_us;
+  j["wall_s"] = line.wall_s;
+  j["token"] = line.token;
+  nlohmann::ordered_json verdicts = nlohmann::ordered_json::array();
+  for (const RunLine::Verdict& v : line.verdicts) {
+    nlohmann::ordered_json o;
+    o["property"] = v.property;
+    o["held"] = v.held;
+    o["expected_to_hold"] = v.expected_to_hold;
+    if (!v.message.empty()) o["message"] = v.message;
+    verdicts.push_back(std::move(o));
+  }
+  j["verdicts"] = std::move(verdicts);
+  return j.dump();
+}
+
+std::optional<RunLine> parse_run_line(std::string_view text, std::string& error) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    error = "not a JSON object";
+    return std::nullopt;
+  }
+  try {
+    RunLine line;
+    line.scenario = j.at("scenario").get<std::string>();
+    line.source = j.value("source", std::string());
+    line.seed = j.at("seed").get<std::uint64_t>();
+    line.outcome = j.value("outcome", std::string());
+    line.steps = j.at("steps").get<std::uint64_t>();
+    line.sim_time_us = j.at("sim_time_us").get<sim::Micros>();
+    line.wall_s = j.value("wall_s", 0.0);
+    line.token = j.at("token").get<std::string>();
+    for (const auto& v : j.at("verdicts")) {
+      RunLine::Verdict out;
+      out.property = v.at("property").get<std::string>();
+      out.held = v.at("held").get<bool>();
+      out.expected_to_hold = v.at("expected_to_hold").get<bool>();
+      out.message = v.value("message", std::string());
+      line.verdicts.push_back(std::move(out));
+    }
+    return line;
+  } catch (const nlohmann::json::exception& e) {
+    error = fmt::format("not a run object: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+ScenarioSummary summarize(const std::vector<RunLine>& runs) {
+  ScenarioSummary s;
+  std::map<std::uint64_t, const RunLine*> by_seed;
+  for (const RunLine& r : runs) by_seed.emplace(r.seed, &r);
+  std::map<std::string, std::size_t> index;  // property -> position, in first-seen order
+  for (const auto& [seed, r] : by_seed) {
+    if (s.scenario.empty()) {
+      s.scenario = r->scenario;
+      s.source = r->source;
+    }
+    ++s.schedules;
+    s.steps += r->steps;
+    s.sim_time_max_us = std::max(s.sim_time_max_us, r->sim_time_us);
+    s.wall_s += r->wall_s;
+    for (const RunLine::Verdict& v : r->verdicts) {
+      auto [it, inserted] = index.try_emplace(v.property, s.properties.size());
+      if (inserted) {
+        PropertySummary p;
+        p.name = v.property;
+        p.expected_to_hold = v.expected_to_hold;
+        s.properties.push_back(std::move(p));
+      }
+      PropertySummary& p = s.properties[it->second];
+      if (!v.held) {
+        if (p.violations == 0) {  // seeds come in increasing order
+          p.first_seed = seed;
+          p.first_token = r->token;
+          p.first_message = v.message;
+        }
+        ++p.violations;
+      }
+    }
+  }
+  return s;
+}
+
+void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries) {
+  std::fprintf(out, "%-24s %9s %10s %10s %8s  %s\n", "scenario", "schedules", "steps", "sim time", "wall", "properties");
+  for (const ScenarioSummary& s : summaries) {
+    std::string props;
+    for (const PropertySummary& p : s.properties) {
+      if (!props.empty()) props += ", ";
+      props += p.name + " " + p.status();
+    }
+    if (s.budget_hit) props += "  [budget reached]";
+    std::fprintf(out, "%-24s %9llu %10llu %10s %7.2fs  %s\n", s.scenario.c_str(),
+                 static_cast<unsigned long long>(s.schedules), static_cast<unsigned long long>(s.steps),
+                 seconds_text(s.sim_time_max_us).c_str(), s.wall_s, props.c_str());
+  }
+}
+
+namespace {
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string junit_xml(const std::vector<ScenarioSummary>& summaries) {
+  std::size_t tests = 0, failures = 0;
+  for (const ScenarioSummary& s : summaries) {
+    tests += s.properties.size();
+    for (const PropertySummary& p : s.properties) failures += p.as_expected() ? 0 : 1;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"otpsim\" tests=\"{}\" failures=\"{}\">\n", tests, failures);
+  for (const ScenarioSummary& s : summaries) {
+    std::size_t f = 0;
+    for (const PropertySummary& p : s.properties) f += p.as_expected() ? 0 : 1;
+    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", xml_escape(s.scenario),
+                       s.properties.size(), f, s.wall_s);
+    for (const PropertySummary& p : s.properties) {
+      out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n", xml_escape(s.scenario), xml_escape(p.name));
+      if (!p.as_expected()) {
+        std::string what = p.expected_to_hold
+                               ? fmt::format("violated on {} of {} schedules; first: seed {}: {}", p.violations,
+                                             s.schedules, p.first_seed, p.first_message)
+                               : fmt::format("expected a violation; held on all {} schedules", s.schedules);
+        out += fmt::format("      <failure message=\"{}\">", xml_escape(what));
+        if (!p.first_token.empty()) out += xml_escape("otpsim replay " + p.first_token);
+        out += "</failure>\n";
+      }
+      out += "    </testcase>\n";
+    }
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
+}
+
+}  // namespace otpsim::scenarios

@@ -1,0 +1,292 @@
+#include "scenarios/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/tokens/workload.hpp"
+#include "faults/injector.hpp"
+#include "sim/ctx.hpp"
+#include "sim/observer_set.hpp"
+
+namespace otpsim::scenarios {
+
+namespace tk = core::tokens;
+namespace sa = sim::atoms;
+using sim::Atom;
+using sim::Ctx;
+using sim::Kernel;
+using sim::Pid;
+using sim::Proc;
+using sim::Ref;
+using sim::Task;
+using sim::Term;
+
+bool RunReport::unexpected() const {
+  return std::any_of(verdicts.begin(), verdicts.end(), [](const PropertyVerdict& v) { return !v.as_expected(); });
+}
+
+bool RunReport::any_violation() const {
+  return std::any_of(verdicts.begin(), verdicts.end(), [](const PropertyVerdict& v) { return !v.held; });
+}
+
+std::string program_name(const ScenarioSpec& spec) { return "scenario/" + spec.name; }
+
+namespace {
+
+/// Everything one run owns, alive from the program's setup to the report.
+class RunState {
+ public:
+  explicit RunState(const ScenarioSpec& s) : spec(&s), trio(s.model, env) {}
+  const ScenarioSpec* spec;
+  tk::Env env;
+  tk::Trio trio;
+  std::unique_ptr<tk::RunRecord> record = std::make_unique<tk::RunRecord>();
+  sim::ObserverSet observers;
+  std::unique_ptr<faults::Injector> injector;
+  Kernel* kernel = nullptr;
+  bool workload_started = false;
+};
+
+void configure(tk::Env& env, const EnvSpec& e) {
+  env.memory_storage.durable = e.storage_durable;
+  env.memory_storage.faults = e.storage_faults;
+  for (const StorageRowSpec& row : e.storage_rows) {
+    (void)env.memory_storage.put(row.app, row.key, tk::StorageRecord(row.token, row.expires_at_s));
+  }
+  // The seeding writes are not the workload's: reset the counters.
+  env.memory_storage.puts = 0;
+  env.sim_cli.behaviour = e.cli;
+  env.sim_cli.per_app = e.cli_per_app;
+  env.sim_config_file.content = e.config_file;
+  env.read_config_file = e.read_config_file;
+  env.clock_offset_us = e.clock_offset_us;
+}
+
+Proc workload_body(Ctx ctx, RunState* st);
+
+/// The node: starts the trio and stays with it; if the trio gives up for
+/// good, the node ends and the trio stays down. The first node starts the
+/// workload once the trio is up, so clients find a running system (as an
+/// application's callers do once its supervisor has started).
+Proc node_body(Ctx ctx, RunState* st, std::vector<Pid> predecessors) {
+  // A restarted node boots once the old one is wholly gone (its names free).
+  for (Pid old : predecessors) {
+    Ref ref = co_await ctx.monitor(old);
+    (void)co_await ctx.receive([ref](const Term& m) { return m.is_tagged(sa::down_tag(), 5) && m[1] == Term(ref); });
+  }
+  ctx.trap_exit(true);
+  Term started = co_await tk::start_link(ctx, &st->trio);
+  if (!st->workload_started) {
+    st->workload_started = true;
+    auto workload = [st](Ctx c) -> Proc { return workload_body(c, st); };
+    (void)co_await ctx.spawn(workload, sim::SpawnOptions("workload"));
+  }
+  if (!started.is_tagged(sa::ok(), 2)) co_return;
+  const Pid top = started[1].pid();
+  (void)co_await ctx.receive([top](const Term& m) { return m.is_tagged(sa::exit_tag(), 3) && m[1] == Term(top); });
+}
+
+void spawn_node(Kernel& kernel, RunState* st, std::vector<Pid> predecessors) {
+  kernel.spawn([st, predecessors](Ctx ctx) -> Proc { return node_body(ctx, st, predecessors); }, sim::SpawnOptions("node"));
+}
+
+bool is_workload_process(const std::string& label) {
+  return label == "workload" || label == "fault_clock" || label.rfind("client:", 0) == 0;
+}
+
+/// A whole-node restart: every process of the node dies at once (kill),
+/// then a new node starts the trio. Workload clients survive (they stand
+/// for callers the restart does not take down); their calls in flight fail.
+void restart_node(RunState* st) {
+  std::vector<Pid> killed;
+  for (const tk::ProcessLife& life : st->record->processes) {
+    if (life.alive() && !is_workload_process(life.label)) {
+      st->kernel->exit_external(life.pid, Term(sa::kill()));
+      killed.push_back(life.pid);
+    }
+  }
+  spawn_node(*st->kernel, st, std::move(killed));
+}
+
+/// One client: its calls, `repeat` times. A call that exits the client ends it.
+Proc client_body(Ctx ctx, RunState* st, const ClientSpec* spec, std::string name) {
+  for (std::uint64_t r = 0; r < spec->repeat; ++r) {
+    if (r > 0 && spec->every_us > 0) co_await ctx.sleep(spec->every_us);
+    for (const CallSpec& call : spec->calls) {
+      (void)co_await tk::recorded_call(ctx, &st->trio, st->record.get(), name, call.op, call.app, call.token);
+    }
+  }
+}
+
+/// The workload: starts each client at its time (counted from the run's
+/// start), waits for all of them, lets the system settle, then stops the run.
+Proc workload_body(Ctx ctx, RunState* st) {
+  const ScenarioSpec& spec = *st->spec;
+  std::vector<const ClientSpec*> order;
+  for (const ClientSpec& c : spec.clients) order.push_back(&c);
+  std::stable_sort(order.begin(), order.end(), [](const ClientSpec* a, const ClientSpec* b) { return a->start_us < b->start_us; });
+  std::size_t running = 0;
+  for (const ClientSpec* c : order) {
+    if (c->start_us > ctx.now_us()) co_await ctx.sleep(c->start_us - ctx.now_us());
+    for (std::uint64_t i = 0; i < c->count; ++i) {
+      std::string name = c->count == 1 ? c->name : fmt::format("{}#{}", c->name, i);
+      sim::SpawnOptions options("client:" + name);
+      auto body = [st, c, name](Ctx cctx) -> Proc { return client_body(cctx, st, c, name); };
+      (void)co_await ctx.spawn_monitor(body, options);
+      ++running;
+    }
+  }
+  while (running > 0) {
+    (void)co_await ctx.receive([](const Term& m) { return m.is_tagged(sa::down_tag(), 5); });
+    --running;
+  }
+  if (spec.settle_us > 0) co_await ctx.sleep(spec.settle_us);
+  st->kernel->request_stop();
+}
+
+sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::shared_ptr<std::unique_ptr<RunState>> slot) {
+  auto setup = [&spec, seed, slot](Kernel& kernel) {
+    *slot = std::make_unique<RunState>(spec);
+    RunState* st = slot->get();
+    st->kernel = &kernel;
+    configure(st->env, spec.env);
+    st->record->attach(&kernel);
+    st->observers.add(st->record.get());
+    st->injector = std::make_unique<faults::Injector>(spec.faults, kernel, st->trio, *st->record, seed,
+                                                      [st] { restart_node(st); });
+    st->observers.add(st->injector.get());
+    kernel.set_observer(&st->observers);
+    spawn_node(kernel, st, {});
+    st->injector->start();
+  };
+  return sim::Program{program_name(spec), spec.description, setup};
+}
+
+void judge(const ScenarioSpec& spec, RunState& st, RunReport& report) {
+  tk::PropertyContext context(*st.record, st.trio, *st.kernel, report.result.outcome);
+  context.liveness_bound_us = spec.liveness_bound_us;
+  for (const std::string& name : spec.properties) {
+    PropertyVerdict v;
+    v.property = name;
+    auto expected = spec.expect.find(name);
+    v.expected_to_hold = expected == spec.expect.end() || expected->second;
+    const tk::Property* property = tk::find_property(name);
+    if (property == nullptr) {
+      v.held = false;
+      v.violation.emplace("unknown property (the scenario was not validated)");
+    } else {
+      v.violation = property->check(context);
+      v.held = !v.violation.has_value();
+    }
+    report.verdicts.push_back(std::move(v));
+  }
+}
+
+RunReport finish(const ScenarioSpec& spec, sim::Simulation& sim, std::shared_ptr<std::unique_ptr<RunState>> slot,
+                 std::uint64_t seed, sim::TraceLevel trace) {
+  RunReport report;
+  report.scenario = spec.name;
+  report.seed = seed;
+  report.result = sim.run();
+  RunState& st = **slot;
+  report.token = sim.token_text();
+  report.replay_error = sim.replay_error();
+  if (report.result.outcome != sim::Outcome::stopped && report.result.outcome != sim::Outcome::quiescent) {
+    // Cut off by a limit: judged all the same (a property may need the
+    // whole run; no_client_crash and liveness see the unfinished calls).
+  }
+  judge(spec, st, report);
+  if (trace == sim::TraceLevel::full) report.trace = sim.trace();
+  report.record = std::move(st.record);
+  return report;
+}
+
+sim::RunLimits limits_of(const ScenarioSpec& spec) {
+  sim::RunLimits limits;
+  limits.steps_max = spec.explore.steps_max;
+  limits.time_max_us = spec.explore.time_max_us;
+  return limits;
+}
+
+}  // namespace
+
+RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace) {
+  auto slot = std::make_shared<std::unique_ptr<RunState>>();
+  sim::Program program = make_program(spec, seed, slot);
+  sim::RunOptions options;
+  options.strategy = "random";
+  options.seed = seed;
+  options.limits = limits_of(spec);
+  options.trace = trace;
+  sim::Simulation sim(program, options);
+  return finish(spec, sim, slot, seed, trace);
+}
+
+RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace) {
+  auto slot = std::make_shared<std::unique_ptr<RunState>>();
+  sim::Program program = make_program(spec, token.seed, slot);
+  sim::Simulation sim(program, token, trace);
+  return finish(spec, sim, slot, token.seed, trace);
+}
+
+namespace {
+
+std::string seconds(sim::Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
+
+}  // namespace
+
+std::string timeline(const RunReport& report) {
+  if (!report.record) return {};
+  const tk::RunRecord& r = *report.record;
+  struct Line {
+    std::uint64_t step;
+    sim::Micros at_us;
+    int order;
+    std::string text;
+  };
+  std::vector<Line> lines;
+  auto pid_text = [&r](Pid pid) {
+    const tk::ProcessLife* life = r.life(pid);
+    if (life == nullptr || life->label.empty()) return Term(pid).to_string();
+    return fmt::format("{}({})", Term(pid).to_string(), life->label);
+  };
+  for (const tk::FaultEvent& f : r.faults) {
+    lines.push_back({f.step, f.at_us, 0,
+                     fmt::format("FAULT {} {}: {}{}", f.action, f.target, f.applied ? "applied" : "skipped",
+                                 f.detail.empty() ? std::string() : " (" + f.detail + ")")});
+  }
+  for (const tk::ClientCall& c : r.calls) {
+    std::string what = c.op == "set_manual" ? fmt::format("{}({}, {})", c.op, c.app, c.token) : fmt::format("{}({})", c.op, c.app);
+    lines.push_back({c.start_step, c.start_us, 1, fmt::format("{} calls {}", c.client_name, what)});
+    if (c.end_us >= 0) {
+      lines.push_back({c.end_step, c.end_us, 2,
+                       c.exited ? fmt::format("{} {} EXITED the client: {}", c.client_name, what, c.exit_reason.to_string())
+                                : fmt::format("{} {} -> {}", c.client_name, what, c.result.to_string())});
+    }
+  }
+  for (const tk::ProcessLife& p : r.processes) {
+    if (p.alive() || p.label.rfind("client:", 0) == 0 || p.label == "workload" || p.label == "task" ||
+        p.label == "fault_clock") {
+      continue;
+    }
+    lines.push_back({p.exited_step, p.exited_us, 3, fmt::format("{} exited {}", pid_text(p.pid), p.exit_reason.to_string())});
+  }
+  for (const tk::RecordedEvent& e : r.events) {
+    if (!e.term.is_tuple() || e.term.size() == 0) continue;
+    const Term& tag = e.term[0];
+    if (tag.is_atom("log") || tag.is_atom("cli_run") || tag.is_atom("already_started") || tag.is_atom("soft_refresh") ||
+        tag.is_atom("app_server_up")) {
+      lines.push_back({e.step, e.at_us, 4, fmt::format("{} {}", pid_text(e.pid), e.term.to_string())});
+    }
+  }
+  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+    if (a.step != b.step) return a.step < b.step;
+    return a.order < b.order;
+  });
+  std::string out;
+  for (const Line& l : lines) out += fmt::format("  {:>14} step {:>6}  {}\n", seconds(l.at_us), l.step, l.text);
+  return out;
+}
+
+}  // namespace otpsim::scenarios

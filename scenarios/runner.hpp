@@ -1,0 +1,68 @@
+// Runs a scenario: one schedule (a seed) at a time, or a replay token.
+//
+// One run: a fresh environment from the spec, the trio started by a "node"
+// process, the workload's clients started at their times, the fault plan
+// injected, and, once every client is done and settle_ms has passed, the
+// run stopped and every property of the spec judged on the record.
+//
+// A run is a pure function of (spec, seed): replaying its token, with the
+// same spec, reproduces it byte for byte.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/tokens/properties.hpp"
+#include "core/tokens/record.hpp"
+#include "scenarios/spec.hpp"
+#include "sim/replay_token.hpp"
+#include "sim/simulation.hpp"
+
+namespace otpsim::scenarios {
+
+class PropertyVerdict {
+ public:
+  PropertyVerdict() = default;
+  std::string property;
+  bool held = true;
+  bool expected_to_hold = true;
+  std::optional<core::tokens::Violation> violation;
+  bool as_expected() const { return held == expected_to_hold; }
+};
+
+/// What one run left: the kernel's result, the verdicts, the replay token,
+/// the record (calls, events, faults), and the trace (when asked for).
+class RunReport {
+ public:
+  std::string scenario;
+  std::uint64_t seed = 0;
+  sim::RunResult result;
+  std::vector<PropertyVerdict> verdicts;
+  std::string token;
+  std::unique_ptr<core::tokens::RunRecord> record;
+  std::optional<sim::Trace> trace;
+  std::string replay_error;  // a replay that diverged: why
+  /// True if some property held where it should not have, or the reverse.
+  bool unexpected() const;
+  /// True if some property was violated (expected or not).
+  bool any_violation() const;
+};
+
+/// The replay token's program name for a scenario: "scenario/NAME".
+std::string program_name(const ScenarioSpec& spec);
+
+/// Runs `spec` under the random strategy with `seed`.
+RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace);
+
+/// Re-runs the run `token` recorded. The token must name `spec`
+/// (program_name); replay_error says if the run diverged.
+RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace);
+
+/// A readable timeline of a run for a report: faults, client calls and
+/// their results, exits of the trio's processes, warnings and errors the
+/// trio logged, CLI runs; one line each, in order. Needs the record only.
+std::string timeline(const RunReport& report);
+
+}  // namespace otpsim::scenarios

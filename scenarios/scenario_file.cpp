@@ -1,0 +1,935 @@
+// The scenario file format: TOML (toml++) into a ScenarioSpec, with every
+// check done before anything runs. docs/scenarios.md is the reference.
+//
+// The checker walks the document and records every problem it finds, with
+// the position of the offending key or value, and carries on (a value that
+// failed its check is left at its default, and checks that depend on it are
+// skipped, so one mistake does not cascade). The first problem in file order
+// is returned.
+#include "scenarios/scenario_file.hpp"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <span>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+#include "core/tokens/workload.hpp"
+
+namespace otpsim::scenarios {
+
+namespace {
+
+constexpr std::array<std::string_view, 1> strategy_names{"random"};
+
+// The facade operations, as listed in errors (core::tokens::valid_op decides).
+constexpr std::string_view op_list = "get, refresh, invalidate, set_manual";
+
+// Guards against a typo that would allocate without bound.
+constexpr std::int64_t max_client_count = 100'000;
+constexpr std::int64_t max_periodic_fires = 10'000;
+
+using Keys = std::span<const std::string_view>;
+
+constexpr std::string_view root_keys[] = {"scenario", "model", "env", "client", "fault", "properties", "explore"};
+constexpr std::string_view scenario_keys[] = {"name", "description", "settle_ms", "liveness_bound_ms"};
+constexpr std::string_view model_keys[] = {"ttl_s", "cli_timeout_ms", "soft_refresh_lead_s", "use_task_sup", "mutants"};
+constexpr std::string_view env_keys[] = {"read_config_file", "clock_offset_s", "config_file", "storage", "cli"};
+constexpr std::string_view storage_keys[] = {"durable", "fail_put", "fail_get", "get_latency_ms", "put_latency_ms", "rows"};
+constexpr std::string_view row_keys[] = {"app", "key", "token", "expires_at_s"};
+constexpr std::string_view cli_keys[] = {"latency_ms", "exit_code", "output", "hang", "missing", "apps"};
+constexpr std::string_view cli_app_keys[] = {"latency_ms", "exit_code", "output", "hang", "missing"};
+constexpr std::string_view client_keys[] = {"name", "count", "start_ms", "repeat", "every_ms", "calls"};
+constexpr std::string_view call_keys[] = {"op", "app", "token"};
+constexpr std::string_view fault_keys[] = {"name",        "target",      "action",    "reason",        "at_ms",
+                             "at_step",     "on_receive",  "receiver",  "probability",   "after",
+                             "window_ms",   "max_fires",   "every_ms",  "duration_ms",   "exit_code",
+                             "heal_after_ms"};
+constexpr std::string_view trigger_keys[] = {"at_ms", "at_step", "on_receive", "probability"};
+constexpr std::string_view properties_keys[] = {"check", "expect_violated"};
+constexpr std::string_view explore_keys[] = {"strategy", "seeds", "seed_base", "budget_s", "steps_max", "time_max_s"};
+
+struct Pos {
+  int line = 1;
+  int column = 1;
+};
+
+Pos pos_of(const toml::source_region& region) {
+  Pos p;
+  if (region.begin.line > 0) p.line = static_cast<int>(region.begin.line);
+  if (region.begin.column > 0) p.column = static_cast<int>(region.begin.column);
+  return p;
+}
+Pos pos_of(const toml::node& node) { return pos_of(node.source()); }
+Pos pos_of(const toml::key& key) { return pos_of(key.source()); }
+
+std::string join(std::string_view list_sep, Keys keys) {
+  std::string out;
+  for (std::string_view k : keys) {
+    if (!out.empty()) out += list_sep;
+    out += k;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& k : items) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+bool contains(Keys keys, std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); }
+
+bool is_bare_key(std::string_view key) {
+  if (key.empty()) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+/// `path.key`, quoting a key that is not bare ("my app").
+std::string child(std::string_view path, std::string_view key) {
+  std::string k = is_bare_key(key) ? std::string(key) : fmt::format("\"{}\"", key);
+  if (path.empty()) return k;
+  return fmt::format("{}.{}", path, k);
+}
+
+std::string at_index(std::string_view path, std::size_t i) { return fmt::format("{}[{}]", path, i); }
+
+std::string_view type_name(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::none: return "nothing";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+  }
+  return "a value";
+}
+
+/// Records problems; see the file comment.
+class Checker {
+ public:
+  explicit Checker(std::string_view file) : file_(file) {}
+
+  void error(Pos pos, std::string message) {
+    errors_.push_back(ParseError{file_, pos.line, pos.column, std::move(message)});
+  }
+  void error(const toml::node& node, std::string message) { error(pos_of(node), std::move(message)); }
+
+  bool ok() const { return errors_.empty(); }
+
+  /// The first problem in file order (ties: the first found).
+  ParseError first() const {
+    return *std::min_element(errors_.begin(), errors_.end(), [](const ParseError& a, const ParseError& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+  }
+
+  /// Reports every key of `table` that is not in `allowed`. `what` names
+  /// the table in the message ("[model]", "a call").
+  void keys(const toml::table& table, std::string_view path, std::string_view what, Keys allowed) {
+    for (auto&& [key, value] : table) {
+      (void)value;
+      if (contains(allowed, key.str())) continue;
+      error(pos_of(key), fmt::format("{}: unknown key; {} takes {}", child(path, key.str()), what, join(", ", allowed)));
+    }
+  }
+
+  /// The node under `key`, if present.
+  static const toml::node* find(const toml::table& table, std::string_view key) { return table.get(key); }
+
+  /// Reports a missing required key at the table's start (its header).
+  bool require(const toml::table& table, std::string_view path, std::string_view key) {
+    if (find(table, key) != nullptr) return true;
+    error(table, fmt::format("{}: required key missing", child(path, key)));
+    return false;
+  }
+
+  void wrong_type(const toml::node& node, std::string_view path, std::string_view expected) {
+    error(node, fmt::format("{}: expected {}, got {}", path, expected, type_name(node.type())));
+  }
+
+  // Typed reads. Absent: nullopt, silently. Wrong type: nullopt, reported.
+
+  std::optional<std::int64_t> integer(const toml::node& node, std::string_view path) {
+    if (const auto* v = node.as_integer()) return v->get();
+    wrong_type(node, path, "an integer");
+    return std::nullopt;
+  }
+  std::optional<std::int64_t> integer(const toml::table& table, std::string_view path, std::string_view key) {
+    const toml::node* node = find(table, key);
+    return node ? integer(*node, child(path, key)) : std::nullopt;
+  }
+
+  /// An integer >= `min` (and <= `max`).
+  std::optional<std::int64_t> integer(const toml::table& table, std::string_view path, std::string_view key,
+                                      std::int64_t min, std::int64_t max = std::numeric_limits<std::int64_t>::max()) {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return std::nullopt;
+    std::optional<std::int64_t> v = integer(*node, child(path, key));
+    if (!v) return std::nullopt;
+    if (*v < min || *v > max) {
+      error(*node, range_message(child(path, key), *v, min, max));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  /// "must be between MIN and MAX" for a small range; otherwise the side
+  /// that was crossed ("must be at least 0"), since a limit like
+  /// 9223372036854775 (ms in 2^63 us) means nothing to the reader.
+  static std::string range_message(std::string_view path, std::int64_t v, std::int64_t min, std::int64_t max) {
+    constexpr std::int64_t huge = 1'000'000'000'000;
+    const bool small = min > -huge && max < huge;
+    if (small) return fmt::format("{}: must be between {} and {}, got {}", path, min, max, v);
+    if (v < min) return fmt::format("{}: must be at least {}, got {}", path, min, v);
+    return fmt::format("{}: must be at most {}, got {}", path, max, v);
+  }
+
+  /// An integer count of `unit_us` microseconds (1000: _ms, 1'000'000: _s),
+  /// >= `min` in the file's unit, converted to microseconds.
+  std::optional<Micros> duration(const toml::table& table, std::string_view path, std::string_view key,
+                                 std::int64_t unit_us, std::int64_t min) {
+    const std::int64_t limit = std::numeric_limits<Micros>::max() / unit_us;
+    std::optional<std::int64_t> v = integer(table, path, key, std::max(min, -limit), limit);
+    if (!v) return std::nullopt;
+    return *v * unit_us;
+  }
+
+  /// A number (integer or floating point).
+  std::optional<double> number(const toml::table& table, std::string_view path, std::string_view key) {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return std::nullopt;
+    if (const auto* f = node->as_floating_point()) return f->get();
+    if (const auto* i = node->as_integer()) return static_cast<double>(i->get());
+    wrong_type(*node, child(path, key), "a number");
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const toml::table& table, std::string_view path, std::string_view key) {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return std::nullopt;
+    if (const auto* b = node->as_boolean()) return b->get();
+    wrong_type(*node, child(path, key), "a boolean (true or false)");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> string(const toml::node& node, std::string_view path) {
+    if (const auto* s = node.as_string()) return s->get();
+    wrong_type(node, path, "a string");
+    return std::nullopt;
+  }
+  std::optional<std::string> string(const toml::table& table, std::string_view path, std::string_view key) {
+    const toml::node* node = find(table, key);
+    return node ? string(*node, child(path, key)) : std::nullopt;
+  }
+  /// A string that is not empty.
+  std::optional<std::string> name(const toml::table& table, std::string_view path, std::string_view key) {
+    std::optional<std::string> s = string(table, path, key);
+    if (s && s->empty()) {
+      error(*find(table, key), fmt::format("{}: must not be empty", child(path, key)));
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  const toml::array* array(const toml::table& table, std::string_view path, std::string_view key) {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return nullptr;
+    if (const auto* a = node->as_array()) return a;
+    wrong_type(*node, child(path, key), "an array");
+    return nullptr;
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view path, std::string_view key) {
+    const toml::node* node = find(parent, key);
+    if (node == nullptr) return nullptr;
+    if (const auto* t = node->as_table()) return t;
+    wrong_type(*node, child(path, key), fmt::format("a table ([{}])", child(path, key)));
+    return nullptr;
+  }
+
+  /// An array of tables: [[key]] headers, or an array of inline tables.
+  /// Returns the tables that are tables (others are reported).
+  std::vector<const toml::table*> tables(const toml::table& parent, std::string_view path, std::string_view key,
+                                         std::string_view expected) {
+    std::vector<const toml::table*> out;
+    const toml::node* node = find(parent, key);
+    if (node == nullptr) return out;
+    const auto* a = node->as_array();
+    if (a == nullptr) {
+      wrong_type(*node, child(path, key), expected);
+      return out;
+    }
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& element = *a->get(i);
+      if (const auto* t = element.as_table()) {
+        out.push_back(t);
+      } else {
+        wrong_type(element, at_index(child(path, key), i), "a table");
+        out.push_back(nullptr);
+      }
+    }
+    return out;
+  }
+
+  /// An array of strings, each reported with its node (nullptr entries
+  /// for elements of the wrong type, already reported).
+  std::vector<std::pair<const toml::node*, std::string>> strings(const toml::table& table, std::string_view path,
+                                                                 std::string_view key) {
+    std::vector<std::pair<const toml::node*, std::string>> out;
+    const toml::array* a = array(table, path, key);
+    if (a == nullptr) return out;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& element = *a->get(i);
+      if (std::optional<std::string> s = string(element, at_index(child(path, key), i))) out.emplace_back(&element, *s);
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+  std::vector<ParseError> errors_;
+};
+
+bool valid_scenario_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::string mutant_list() {
+  std::vector<std::string> names;
+  for (core::tokens::Mutant m : core::tokens::all_mutants) names.emplace_back(core::tokens::mutant_name(m));
+  return join(names);
+}
+
+std::string strategy_list() {
+  std::vector<std::string> names(strategy_names.begin(), strategy_names.end());
+  return join(names);
+}
+
+class ScenarioParser {
+ public:
+  ScenarioParser(Checker& check, const ParseContext& context, ScenarioSpec& spec)
+      : c_(check), context_(context), spec_(spec) {}
+
+  void parse(const toml::table& root) {
+    c_.keys(root, "", "the top level", root_keys);
+    parse_scenario(root);
+    if (const toml::table* t = c_.table(root, "", "model")) parse_model(*t);
+    if (const toml::table* t = c_.table(root, "", "env")) parse_env(*t);
+    parse_clients(root);
+    parse_faults(root);
+    if (const toml::table* t = c_.table(root, "", "properties")) parse_properties(*t);
+    if (const toml::table* t = c_.table(root, "", "explore")) parse_explore(*t);
+  }
+
+ private:
+  void parse_scenario(const toml::table& root) {
+    if (Checker::find(root, "scenario") == nullptr) {
+      c_.error(Pos{}, "[scenario]: required table missing (it needs at least name and description)");
+      return;
+    }
+    const toml::table* t = c_.table(root, "", "scenario");
+    if (t == nullptr) return;
+    const std::string path = "scenario";
+    c_.keys(*t, path, "[scenario]", scenario_keys);
+    if (c_.require(*t, path, "name")) {
+      if (std::optional<std::string> name = c_.string(*t, path, "name")) {
+        if (valid_scenario_name(*name)) {
+          spec_.name = *name;
+        } else {
+          c_.error(*Checker::find(*t, "name"),
+                   fmt::format("scenario.name: '{}' is not a valid name (use lower-case letters, digits, '_' and '-')",
+                               *name));
+        }
+      }
+    }
+    if (c_.require(*t, path, "description")) {
+      if (std::optional<std::string> d = c_.name(*t, path, "description")) {
+        if (d->find_first_of("\r\n") != std::string::npos) {
+          c_.error(*Checker::find(*t, "description"), "scenario.description: must be one line");
+        } else {
+          spec_.description = *d;
+        }
+      }
+    }
+    if (auto v = c_.duration(*t, path, "settle_ms", 1000, 0)) spec_.settle_us = *v;
+    if (auto v = c_.duration(*t, path, "liveness_bound_ms", 1000, 1)) spec_.liveness_bound_us = *v;
+  }
+
+  void parse_model(const toml::table& t) {
+    const std::string path = "model";
+    c_.keys(t, path, "[model]", model_keys);
+    core::tokens::Knobs& knobs = spec_.model.knobs;
+    if (auto v = c_.integer(t, path, "ttl_s", 1)) knobs.ttl_s = *v;
+    // The acquire timeout is cli_timeout + 5 s, in microseconds: keep it finite.
+    if (auto v = c_.integer(t, path, "cli_timeout_ms", 1, std::numeric_limits<std::int64_t>::max() / 1000 - 5000)) {
+      knobs.cli_timeout_ms = *v;
+    }
+    if (auto v = c_.integer(t, path, "soft_refresh_lead_s", 0)) knobs.soft_refresh_lead_s = *v;
+    if (auto v = c_.boolean(t, path, "use_task_sup")) knobs.use_task_sup = *v;
+    std::vector<std::string> seen;
+    const auto mutants = c_.strings(t, path, "mutants");
+    for (std::size_t i = 0; i < mutants.size(); ++i) {
+      const auto& [node, text] = mutants[i];
+      const std::string where = fmt::format("model.mutants[{}]", i);
+      const std::optional<core::tokens::Mutant> m = core::tokens::mutant_from_name(text);
+      if (!m) {
+        c_.error(*node, fmt::format("{}: unknown mutant '{}' (expected one of: {})", where, text, mutant_list()));
+      } else if (std::find(seen.begin(), seen.end(), text) != seen.end()) {
+        c_.error(*node, fmt::format("{}: mutant '{}' is listed twice", where, text));
+      } else {
+        seen.push_back(text);
+        spec_.model.mutants.enable(*m);
+      }
+    }
+  }
+
+  void parse_env(const toml::table& t) {
+    const std::string path = "env";
+    c_.keys(t, path, "[env]", env_keys);
+    EnvSpec& env = spec_.env;
+    if (auto v = c_.boolean(t, path, "read_config_file")) env.read_config_file = *v;
+    if (auto v = c_.duration(t, path, "clock_offset_s", 1'000'000, std::numeric_limits<std::int64_t>::min())) {
+      env.clock_offset_us = *v;
+    }
+    if (auto v = c_.string(t, path, "config_file")) env.config_file = *v;
+    if (const toml::table* s = c_.table(t, path, "storage")) parse_storage(*s);
+    if (const toml::table* s = c_.table(t, path, "cli")) parse_cli(*s);
+  }
+
+  void parse_storage(const toml::table& t) {
+    const std::string path = "env.storage";
+    c_.keys(t, path, "[env.storage]", storage_keys);
+    EnvSpec& env = spec_.env;
+    if (auto v = c_.boolean(t, path, "durable")) env.storage_durable = *v;
+    if (auto v = c_.boolean(t, path, "fail_put")) env.storage_faults.fail_put = *v;
+    if (auto v = c_.boolean(t, path, "fail_get")) env.storage_faults.fail_get = *v;
+    if (auto v = c_.duration(t, path, "get_latency_ms", 1000, 0)) env.storage_faults.get_latency_us = *v;
+    if (auto v = c_.duration(t, path, "put_latency_ms", 1000, 0)) env.storage_faults.put_latency_us = *v;
+
+    const auto rows = c_.tables(t, path, "rows", "an array of tables ({ app = ..., key = ..., token = ... })");
+    const std::string rows_path = child(path, "rows");
+    std::vector<std::pair<std::string, core::tokens::StorageKey>> seen;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i] == nullptr) continue;
+      const toml::table& r = *rows[i];
+      const std::string rp = at_index(rows_path, i);
+      c_.keys(r, rp, "a storage row", row_keys);
+      StorageRowSpec row;
+      bool good = true;
+      if (c_.require(r, rp, "app")) {
+        if (auto v = c_.name(r, rp, "app")) row.app = *v; else good = false;
+      } else {
+        good = false;
+      }
+      std::optional<core::tokens::StorageKey> key;
+      if (c_.require(r, rp, "key")) {
+        if (auto v = c_.string(r, rp, "key")) {
+          if (*v == "cached") {
+            key = core::tokens::StorageKey::cached;
+          } else if (*v == "manual") {
+            key = core::tokens::StorageKey::manual;
+          } else {
+            c_.error(*Checker::find(r, "key"),
+                     fmt::format("{}.key: unknown storage key '{}' (expected cached or manual)", rp, *v));
+          }
+        }
+      }
+      if (!key) good = false; else row.key = *key;
+      if (c_.require(r, rp, "token")) {
+        if (auto v = c_.name(r, rp, "token")) row.token = *v; else good = false;
+      } else {
+        good = false;
+      }
+      const toml::node* expires = Checker::find(r, "expires_at_s");
+      if (key == core::tokens::StorageKey::cached) {
+        if (expires == nullptr) {
+          c_.error(r, fmt::format("{}.expires_at_s: required key missing (a cached row expires; "
+                                  "give the system time in seconds)", rp));
+          good = false;
+        } else if (auto v = c_.integer(*expires, child(rp, "expires_at_s"))) {
+          row.expires_at_s = *v;
+        } else {
+          good = false;
+        }
+      } else if (key == core::tokens::StorageKey::manual && expires != nullptr) {
+        c_.error(*expires, fmt::format("{}.expires_at_s: a manual row never expires; remove expires_at_s", rp));
+        good = false;
+      }
+      if (!good) continue;
+      const auto id = std::pair(row.app, row.key);
+      if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+        c_.error(r, fmt::format("{}: a second row for app '{}', key '{}'", rp, row.app,
+                                core::tokens::storage_key_name(row.key)));
+        continue;
+      }
+      seen.push_back(id);
+      env.storage_rows.push_back(std::move(row));
+    }
+  }
+
+  /// The keys of one CLI behaviour, into `cli` (starting from its value).
+  void parse_cli_behaviour(const toml::table& t, std::string_view path, core::tokens::CliBehaviour& cli) {
+    if (auto v = c_.duration(t, path, "latency_ms", 1000, 0)) cli.latency_us = *v;
+    if (auto v = c_.integer(t, path, "exit_code", 0, 255)) cli.exit_code = static_cast<int>(*v);
+    if (auto v = c_.string(t, path, "output")) cli.output = *v;
+    if (auto v = c_.boolean(t, path, "hang")) cli.hang = *v;
+    if (auto v = c_.boolean(t, path, "missing")) cli.missing = *v;
+  }
+
+  void parse_cli(const toml::table& t) {
+    const std::string path = "env.cli";
+    c_.keys(t, path, "[env.cli]", cli_keys);
+    parse_cli_behaviour(t, path, spec_.env.cli);
+    const toml::table* apps = c_.table(t, path, "apps");
+    if (apps == nullptr) return;
+    const std::string apps_path = child(path, "apps");
+    for (auto&& [key, node] : *apps) {
+      const std::string ap = child(apps_path, key.str());
+      const toml::table* a = node.as_table();
+      if (a == nullptr) {
+        c_.wrong_type(node, ap, fmt::format("a table ([{}])", ap));
+        continue;
+      }
+      if (key.str().empty()) {
+        c_.error(pos_of(key), fmt::format("{}: the app name must not be empty", ap));
+        continue;
+      }
+      c_.keys(*a, ap, fmt::format("[{}]", ap), cli_app_keys);
+      // An app's CLI starts as [env.cli] and overrides the keys it gives.
+      core::tokens::CliBehaviour cli = spec_.env.cli;
+      parse_cli_behaviour(*a, ap, cli);
+      spec_.env.cli_per_app[std::string(key.str())] = cli;
+    }
+  }
+
+  void parse_clients(const toml::table& root) {
+    const auto clients = c_.tables(root, "", "client", "an array of tables ([[client]])");
+    std::vector<std::pair<std::string, std::size_t>> names;  // name -> index
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      if (clients[i] == nullptr) continue;
+      const toml::table& t = *clients[i];
+      const std::string path = at_index("client", i);
+      c_.keys(t, path, "[[client]]", client_keys);
+      ClientSpec client;
+      if (c_.require(t, path, "name")) {
+        if (auto v = c_.name(t, path, "name")) {
+          auto same = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == *v; });
+          if (same != names.end()) {
+            c_.error(*Checker::find(t, "name"),
+                     fmt::format("{}.name: duplicate client name '{}' (client[{}] has it)", path, *v, same->second));
+          } else {
+            names.emplace_back(*v, i);
+          }
+          client.name = *v;
+        }
+      }
+      if (auto v = c_.integer(t, path, "count", 1, max_client_count)) client.count = static_cast<std::uint64_t>(*v);
+      if (auto v = c_.duration(t, path, "start_ms", 1000, 0)) client.start_us = *v;
+      if (auto v = c_.integer(t, path, "repeat", 1)) client.repeat = static_cast<std::uint64_t>(*v);
+      if (auto v = c_.duration(t, path, "every_ms", 1000, 0)) client.every_us = *v;
+      if (c_.require(t, path, "calls")) {
+        const auto calls = c_.tables(t, path, "calls", "an array of calls ([ { op = \"get\", app = \"a\" } ])");
+        if (calls.empty() && Checker::find(t, "calls")->is_array()) {
+          c_.error(*Checker::find(t, "calls"), fmt::format("{}.calls: a client needs at least one call", path));
+        }
+        for (std::size_t k = 0; k < calls.size(); ++k) {
+          if (calls[k] != nullptr) client.calls.push_back(parse_call(*calls[k], at_index(child(path, "calls"), k)));
+        }
+      }
+      spec_.clients.push_back(std::move(client));
+    }
+  }
+
+  CallSpec parse_call(const toml::table& t, const std::string& path) {
+    c_.keys(t, path, "a call", call_keys);
+    CallSpec call;
+    std::optional<std::string> op;
+    if (c_.require(t, path, "op")) {
+      if (auto v = c_.string(t, path, "op")) {
+        if (core::tokens::valid_op(*v)) {
+          op = *v;
+          call.op = *v;
+        } else {
+          c_.error(*Checker::find(t, "op"), fmt::format("{}.op: unknown op '{}' (expected one of: {})", path, *v, op_list));
+        }
+      }
+    }
+    if (c_.require(t, path, "app")) {
+      if (auto v = c_.name(t, path, "app")) call.app = *v;
+    }
+    const toml::node* token = Checker::find(t, "token");
+    if (op == "set_manual") {
+      if (token == nullptr) {
+        c_.error(t, fmt::format("{}.token: required key missing (set_manual needs the token to store)", path));
+      } else if (auto v = c_.string(*token, child(path, "token"))) {
+        call.token = *v;
+      }
+    } else if (op && token != nullptr) {
+      c_.error(*token, fmt::format("{}.token: only set_manual takes a token, not {}", path, *op));
+    }
+    return call;
+  }
+
+  void parse_faults(const toml::table& root) {
+    const auto faults = c_.tables(root, "", "fault", "an array of tables ([[fault]])");
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+      if (faults[i] != nullptr) parse_fault(*faults[i], at_index("fault", i));
+    }
+  }
+
+  /// A process target for `path`, or nullopt (reported).
+  std::optional<faults::Target> target(const toml::table& t, const std::string& path, std::string_view key) {
+    std::optional<std::string> text = c_.string(t, path, key);
+    if (!text) return std::nullopt;
+    std::string why;
+    std::optional<faults::Target> target = faults::Target::parse(*text, why);
+    if (!target) c_.error(*Checker::find(t, key), fmt::format("{}: {}", child(path, key), why));
+    return target;
+  }
+
+  void parse_fault(const toml::table& t, const std::string& path) {
+    c_.keys(t, path, "[[fault]]", fault_keys);
+    faults::Fault fault;
+    if (auto v = c_.string(t, path, "name")) fault.name = *v;
+
+    std::optional<faults::Target> target;
+    if (c_.require(t, path, "target")) target = this->target(t, path, "target");
+    if (target) fault.target = *target;
+
+    std::optional<faults::Action::Kind> action;
+    if (c_.require(t, path, "action")) {
+      if (auto v = c_.string(t, path, "action")) {
+        action = faults::Action::parse(*v);
+        if (!action) {
+          c_.error(*Checker::find(t, "action"),
+                   fmt::format("{}.action: unknown action '{}' (expected one of: kill, crash_on_next_message, "
+                               "storage_put_fail, storage_get_fail, storage_slow, cli_fail, cli_hang, cli_slow, "
+                               "cli_empty, clock_jump, node_restart)",
+                               path, *v));
+        }
+      }
+    }
+    if (action) fault.action.kind = *action;
+    if (action && target && !fault.action.fits(*target)) {
+      c_.error(*Checker::find(t, "action"),
+               fmt::format("{}.action: {} does not apply to target {} (it takes: {})", path, fault.action.name(),
+                           target->name(), faults::expected_actions(*target)));
+    }
+
+    using AK = faults::Action::Kind;
+    // Keys that only some actions take; checked once the action is known.
+    if (action) {
+      const bool takes_reason = *action == AK::kill || *action == AK::crash_on_next_message;
+      if (const toml::node* n = Checker::find(t, "reason"); n != nullptr && !takes_reason) {
+        c_.error(*n, fmt::format("{}.reason: only kill and crash_on_next_message take a reason, not {}", path,
+                                 fault.action.name()));
+      } else if (auto v = c_.name(t, path, "reason")) {
+        fault.action.reason = sim::Term(sim::Atom(*v));
+      }
+
+      const bool takes_duration = *action == AK::storage_slow || *action == AK::cli_slow || *action == AK::clock_jump;
+      if (takes_duration) {
+        if (c_.require(t, path, "duration_ms")) {
+          const std::int64_t min = *action == AK::clock_jump ? std::numeric_limits<std::int64_t>::min() : 0;
+          if (auto v = c_.duration(t, path, "duration_ms", 1000, min)) fault.action.duration_us = *v;
+        }
+      } else if (const toml::node* n = Checker::find(t, "duration_ms")) {
+        c_.error(*n, fmt::format("{}.duration_ms: only storage_slow, cli_slow and clock_jump take a duration, not {}",
+                                 path, fault.action.name()));
+      }
+
+      if (const toml::node* n = Checker::find(t, "exit_code"); n != nullptr && *action != AK::cli_fail) {
+        c_.error(*n, fmt::format("{}.exit_code: only cli_fail takes an exit code, not {}", path, fault.action.name()));
+      } else if (auto v = c_.integer(t, path, "exit_code", 1, 255)) {
+        fault.action.exit_code = static_cast<int>(*v);
+      }
+
+      if (const toml::node* n = Checker::find(t, "heal_after_ms"); n != nullptr && !fault.action.heals()) {
+        c_.error(*n, fmt::format("{}.heal_after_ms: {} cannot be undone (only storage_*, cli_* and clock_jump heal)",
+                                 path, fault.action.name()));
+      } else if (auto v = c_.duration(t, path, "heal_after_ms", 1000, 0)) {
+        fault.action.heal_after_us = *v;
+      }
+    }
+
+    // The trigger: exactly one of at_ms, at_step, on_receive, probability.
+    std::vector<std::pair<std::string_view, const toml::node*>> given;
+    for (std::string_view k : trigger_keys) {
+      if (const toml::node* n = Checker::find(t, k)) given.emplace_back(k, n);
+    }
+    std::sort(given.begin(), given.end(), [](const auto& a, const auto& b) {
+      const Pos pa = pos_of(*a.second), pb = pos_of(*b.second);
+      return std::pair(pa.line, pa.column) < std::pair(pb.line, pb.column);
+    });
+    faults::Trigger& trigger = fault.trigger;
+    bool trigger_ok = false;
+    if (given.empty()) {
+      c_.error(t, fmt::format("{}: no trigger; give exactly one of {}", path, join(", ", trigger_keys)));
+    } else if (given.size() > 1) {
+      c_.error(*given[1].second, fmt::format("{}.{}: a fault has exactly one trigger, and {} is already given", path,
+                                             given[1].first, given[0].first));
+    } else {
+      const std::string_view kind = given[0].first;
+      trigger_ok = true;
+      if (kind == "at_ms") {
+        trigger.kind = faults::Trigger::Kind::at_time;
+        if (auto v = c_.duration(t, path, "at_ms", 1000, 0)) trigger.at_us = *v; else trigger_ok = false;
+      } else if (kind == "at_step") {
+        trigger.kind = faults::Trigger::Kind::at_step;
+        if (auto v = c_.integer(t, path, "at_step", 0)) trigger.at_step = static_cast<std::uint64_t>(*v);
+        else trigger_ok = false;
+      } else if (kind == "on_receive") {
+        trigger.kind = faults::Trigger::Kind::on_receive;
+        if (auto v = c_.string(t, path, "on_receive")) trigger.match = *v; else trigger_ok = false;
+      } else {
+        trigger.kind = faults::Trigger::Kind::probability;
+        if (auto v = c_.number(t, path, "probability")) {
+          if (*v > 0 && *v <= 1) {
+            trigger.probability = *v;
+          } else {
+            c_.error(*given[0].second,
+                     fmt::format("{}.probability: must be in (0, 1] (a chance per scheduling point), got {}", path, *v));
+            trigger_ok = false;
+          }
+        } else {
+          trigger_ok = false;
+        }
+      }
+    }
+    const bool on_receive = trigger_ok && trigger.kind == faults::Trigger::Kind::on_receive;
+    if (const toml::node* n = Checker::find(t, "receiver")) {
+      if (!on_receive) {
+        if (given.size() == 1 && given[0].first != "on_receive") {
+          c_.error(*n, fmt::format("{}.receiver: only an on_receive trigger takes a receiver", path));
+        }
+      } else if (std::optional<faults::Target> r = this->target(t, path, "receiver")) {
+        if (!r->is_process()) {
+          c_.error(*n, fmt::format("{}.receiver: {} is not a process (expected top, registry, ets_owner, task_sup, "
+                                   "dyn_sup, app:NAME or any_app)", path, r->name()));
+        }
+        trigger.receiver = *r;
+      }
+    } else if (on_receive && target) {
+      if (target->is_process()) {
+        trigger.receiver = *target;
+      } else {
+        c_.error(*Checker::find(t, "on_receive"),
+                 fmt::format("{}.on_receive: the target {} is not a process; name the process whose messages trigger "
+                             "the fault with receiver = \"...\"", path, target->name()));
+      }
+    }
+
+    if (auto v = c_.integer(t, path, "after", 0)) trigger.after = static_cast<std::uint64_t>(*v);
+    if (auto v = c_.integer(t, path, "max_fires", 1)) trigger.max_fires = static_cast<std::uint64_t>(*v);
+    parse_window(t, path, trigger);
+
+    // every_ms: an at_ms trigger repeated max_fires times, every_ms apart.
+    Micros every_us = 0;
+    if (const toml::node* n = Checker::find(t, "every_ms")) {
+      if (trigger_ok && trigger.kind != faults::Trigger::Kind::at_time) {
+        c_.error(*n, fmt::format("{}.every_ms: only an at_ms trigger repeats", path));
+      } else if (auto v = c_.duration(t, path, "every_ms", 1000, 1)) {
+        if (trigger.max_fires > static_cast<std::uint64_t>(max_periodic_fires)) {
+          c_.error(*Checker::find(t, "max_fires"),
+                   fmt::format("{}.max_fires: a periodic fault fires at most {} times, got {}", path,
+                               max_periodic_fires, trigger.max_fires));
+        } else if ((std::numeric_limits<Micros>::max() - trigger.at_us) / *v <
+                   static_cast<Micros>(trigger.max_fires)) {
+          c_.error(*n, fmt::format("{}.every_ms: the last firing would be past the end of time", path));
+        } else {
+          every_us = *v;
+        }
+      }
+    }
+
+    if (!c_.ok()) return;  // the backstop below is for a fault that passed every check
+    if (std::optional<std::string> why = faults::validate(fault)) {
+      c_.error(t, fmt::format("{}: {}", path, *why));
+      return;
+    }
+    if (every_us == 0) {
+      spec_.faults.faults.push_back(std::move(fault));
+      return;
+    }
+    const std::uint64_t fires = trigger.max_fires;
+    for (std::uint64_t k = 0; k < fires; ++k) {
+      faults::Fault copy = fault;
+      copy.trigger.at_us = trigger.at_us + static_cast<Micros>(k) * every_us;
+      copy.trigger.max_fires = 1;
+      spec_.faults.faults.push_back(std::move(copy));
+    }
+  }
+
+  void parse_window(const toml::table& t, const std::string& path, faults::Trigger& trigger) {
+    const toml::array* w = c_.array(t, path, "window_ms");
+    if (w == nullptr) return;
+    const std::string wp = child(path, "window_ms");
+    if (w->size() != 2) {
+      c_.error(*w, fmt::format("{}: expected [from, until] in milliseconds, got {} element(s)", wp, w->size()));
+      return;
+    }
+    std::array<Micros, 2> bounds{};
+    constexpr std::int64_t limit = std::numeric_limits<Micros>::max() / 1000;
+    for (std::size_t i = 0; i < 2; ++i) {
+      const toml::node& n = *w->get(i);
+      std::optional<std::int64_t> v = c_.integer(n, at_index(wp, i));
+      if (!v) return;
+      if (*v < 0 || *v > limit) {
+        c_.error(n, Checker::range_message(at_index(wp, i), *v, 0, limit));
+        return;
+      }
+      bounds[i] = *v * 1000;
+    }
+    if (bounds[1] < bounds[0]) {
+      c_.error(*w->get(1), fmt::format("{}: the window ends ({} ms) before it starts ({} ms)", wp, bounds[1] / 1000,
+                                       bounds[0] / 1000));
+      return;
+    }
+    trigger.from_us = bounds[0];
+    trigger.until_us = bounds[1];
+  }
+
+  void parse_properties(const toml::table& t) {
+    const std::string path = "properties";
+    c_.keys(t, path, "[properties]", properties_keys);
+    const auto check = c_.strings(t, path, "check");
+    for (std::size_t i = 0; i < check.size(); ++i) {
+      const auto& [node, name] = check[i];
+      const std::string where = fmt::format("properties.check[{}]", i);
+      if (std::find(context_.properties.begin(), context_.properties.end(), name) == context_.properties.end()) {
+        c_.error(*node, fmt::format("{}: unknown property '{}' (expected one of: {})", where, name,
+                                    join(context_.properties)));
+      } else if (std::find(spec_.properties.begin(), spec_.properties.end(), name) != spec_.properties.end()) {
+        c_.error(*node, fmt::format("{}: property '{}' is listed twice", where, name));
+      } else {
+        spec_.properties.push_back(name);
+        spec_.expect[name] = true;
+      }
+    }
+    const auto violated = c_.strings(t, path, "expect_violated");
+    std::vector<std::string> seen;
+    for (std::size_t i = 0; i < violated.size(); ++i) {
+      const auto& [node, name] = violated[i];
+      const std::string where = fmt::format("properties.expect_violated[{}]", i);
+      const bool known =
+          std::find(context_.properties.begin(), context_.properties.end(), name) != context_.properties.end();
+      if (!known) {
+        c_.error(*node, fmt::format("{}: unknown property '{}' (expected one of: {})", where, name,
+                                    join(context_.properties)));
+      } else if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+        c_.error(*node, fmt::format("{}: property '{}' is listed twice", where, name));
+      } else if (std::find(spec_.properties.begin(), spec_.properties.end(), name) == spec_.properties.end()) {
+        c_.error(*node, fmt::format("{}: '{}' is not in properties.check (expect_violated is a subset of check)",
+                                    where, name));
+      } else {
+        seen.push_back(name);
+        spec_.expect[name] = false;
+      }
+    }
+  }
+
+  void parse_explore(const toml::table& t) {
+    const std::string path = "explore";
+    c_.keys(t, path, "[explore]", explore_keys);
+    ExploreSpec& e = spec_.explore;
+    if (auto v = c_.string(t, path, "strategy")) {
+      if (std::find(strategy_names.begin(), strategy_names.end(), *v) != strategy_names.end()) {
+        e.strategy = *v;
+      } else {
+        c_.error(*Checker::find(t, "strategy"),
+                 fmt::format("explore.strategy: unknown strategy '{}' (expected one of: {})", *v, strategy_list()));
+      }
+    }
+    if (auto v = c_.integer(t, path, "seeds", 1)) e.seeds = static_cast<std::uint64_t>(*v);
+    if (auto v = c_.integer(t, path, "seed_base", 0)) e.seed_base = static_cast<std::uint64_t>(*v);
+    if (auto v = c_.number(t, path, "budget_s")) {
+      if (std::isfinite(*v) && *v >= 0) {
+        e.budget_s = *v;
+      } else {
+        c_.error(*Checker::find(t, "budget_s"),
+                 fmt::format("explore.budget_s: must be a number of seconds >= 0 (0: no budget), got {}", *v));
+      }
+    }
+    if (auto v = c_.integer(t, path, "steps_max", 1)) e.steps_max = static_cast<std::uint64_t>(*v);
+    if (auto v = c_.duration(t, path, "time_max_s", 1'000'000, 1)) e.time_max_us = *v;
+  }
+
+  Checker& c_;
+  const ParseContext& context_;
+  ScenarioSpec& spec_;
+};
+
+}  // namespace
+
+std::string ParseError::text() const {
+  if (line <= 0) return fmt::format("{}: {}", file, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+std::span<const std::string_view> known_strategies() { return strategy_names; }
+
+std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std::string_view file_name,
+                                                      const ParseContext& context) {
+  try {
+    toml::table root;
+#if TOML_EXCEPTIONS
+    try {
+      root = toml::parse(text, std::string_view(file_name));
+    } catch (const toml::parse_error& e) {
+      const Pos p = pos_of(e.source());
+      return ParseError{std::string(file_name), p.line, p.column,
+                        fmt::format("TOML syntax error: {}", e.description())};
+    }
+#else
+    toml::parse_result result = toml::parse(text, std::string_view(file_name));
+    if (!result) {
+      const Pos p = pos_of(result.error().source());
+      return ParseError{std::string(file_name), p.line, p.column,
+                        fmt::format("TOML syntax error: {}", result.error().description())};
+    }
+    root = std::move(result).table();
+#endif
+    Checker check(file_name);
+    ScenarioSpec spec;
+    spec.source = std::string(file_name);
+    ScenarioParser(check, context, spec).parse(root);
+    if (!check.ok()) return check.first();
+    return spec;
+  } catch (const std::exception& e) {
+    // Only resource exhaustion gets here; the contract is: never throw.
+    return ParseError{std::string(file_name), 0, 0, fmt::format("internal error while parsing: {}", e.what())};
+  }
+}
+
+std::variant<ScenarioSpec, ParseError> load_scenario_file(const std::string& path, const ParseContext& context) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
+  return parse_scenario(buffer.str(), path, context);
+}
+
+}  // namespace otpsim::scenarios

@@ -1,0 +1,48 @@
+// The scenario file format (TOML): parsing and validation into a
+// ScenarioSpec. docs/scenarios.md is the reference for the format.
+//
+// A file is checked completely before anything runs: every table, key, type,
+// range and name. A bad file gives one ParseError, the first problem in file
+// order, as `file:line:column: message`, pointing at the offending key or
+// value (or, for a missing required key, at its table's header).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "scenarios/spec.hpp"
+
+namespace otpsim::scenarios {
+
+class ParseError {
+ public:
+  std::string file;
+  int line = 0, column = 0;  // 1-based; 0: no position (the file could not be read)
+  std::string message;
+  /// "file:line:column: message", or "file: message" without a position.
+  std::string text() const;
+};
+
+class ParseContext {
+ public:
+  /// The known property names (a scenario may only check these).
+  std::vector<std::string> properties;
+};
+
+/// The exploration strategies a scenario file may name ([explore].strategy).
+/// The one list: the parser, the docs test and the CLI read it.
+std::span<const std::string_view> known_strategies();
+
+/// Parses and validates; every error is reported before anything runs.
+/// Never throws. `file_name` is used in errors and as ScenarioSpec::source.
+std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std::string_view file_name,
+                                                      const ParseContext& context);
+
+/// Reads `path` and parses it. A file that cannot be read gives a
+/// ParseError with line 0.
+std::variant<ScenarioSpec, ParseError> load_scenario_file(const std::string& path, const ParseContext& context);
+
+}  // namespace otpsim::scenarios
