@@ -164,19 +164,19 @@ void Injector::on_step(const sim::StepInfo& step) {
       case Trigger::Kind::at_time:
         if (wake && !passed_[i] && t.at_us <= now_us) {
           passed_[i] = true;
-          if (occur(i)) fire(i);
+          if (occur(i)) fire(i, Pid{});
         }
         break;
       case Trigger::Kind::at_step:
         if (!passed_[i] && kernel_.steps() >= t.at_step) {
           passed_[i] = true;
-          if (occur(i)) fire(i);
+          if (occur(i)) fire(i, Pid{});
         }
         break;
       case Trigger::Kind::probability:
         // Draw only while the fault may still fire, inside its window.
         if (can_fire(i) && in_window(t, now_us) && rng_.below(probability_scale) < probability_threshold(t.probability)) {
-          if (occur(i)) fire(i);
+          if (occur(i)) fire(i, Pid{});
         }
         break;
       case Trigger::Kind::on_receive: break;  // on_receive below
@@ -198,7 +198,7 @@ void Injector::on_receive(Pid pid, const Term& message) {
   for (std::size_t i : on_receive_) {
     const Trigger& t = plan_.faults[i].trigger;
     if (!can_fire(i) || !is_receiver(t.receiver, pid) || !message_matches(message, t.match)) continue;
-    if (occur(i)) queued_.push_back(i);  // applied in this step's on_step
+    if (occur(i)) queued_.emplace_back(i, pid);  // applied in this step's on_step
   }
 }
 
@@ -234,20 +234,26 @@ void Injector::apply_queued() {
     std::vector<Crash> crashes = std::move(crash_now_);
     crash_now_.clear();
     for (const Crash& c : crashes) {
-      kernel_.exit_external(c.pid, c.reason);
+      // `kill` as exit/2 sends it (the victim dies `killed`); any other
+      // reason is a crash with that reason, which trapping cannot stop.
+      if (c.reason.is(sim::atoms::kill())) {
+        kernel_.exit_external(c.pid, c.reason);
+      } else {
+        kernel_.crash_external(c.pid, c.reason);
+      }
       tk::FaultEvent& armed = record_.faults[c.event];
-      armed.detail += fmt::format("; took {} at step {} ({}us) and was sent exit signal {}", c.message,
+      armed.detail += fmt::format("; took {} at step {} ({}us) and crashed with {}", c.message,
                                   kernel_.steps(), kernel_.now_us(), c.reason.to_string());
     }
   }
   if (!queued_.empty()) {
-    std::vector<std::size_t> queued = std::move(queued_);
+    std::vector<std::pair<std::size_t, Pid>> queued = std::move(queued_);
     queued_.clear();
-    for (std::size_t i : queued) fire(i);
+    for (const auto& [i, receiver] : queued) fire(i, receiver);
   }
 }
 
-void Injector::fire(std::size_t index) {
+void Injector::fire(std::size_t index, Pid receiver) {
   const Fault& f = plan_.faults[index];
   tk::FaultEvent event;
   event.fault_index = index;
@@ -260,7 +266,7 @@ void Injector::fire(std::size_t index) {
     event.detail = fmt::format("action {} does not apply to target {}", event.action, event.target);
   } else if (!f.action.is_environment()) {
     std::string why_not;
-    const Pid victim = resolve(f.target, why_not);
+    const Pid victim = resolve(f, receiver, why_not);
     if (!victim) {
       event.detail = std::move(why_not);
     } else {
@@ -296,6 +302,7 @@ void Injector::fire(std::size_t index) {
       const Micros due_us = event.at_us + f.action.heal_after_us;
       heals_.emplace(due_us, std::move(heal));
       event.detail += fmt::format("; heals at {}us", due_us);
+      event.heals_at_us = due_us;
       if (wakes_us_.count(due_us) == 0) spawn_timer(std::vector<Micros>(1, due_us));
     }
   }
@@ -307,7 +314,11 @@ void Injector::fire(std::size_t index) {
   record_.faults.push_back(std::move(event));
 }
 
-Pid Injector::resolve(const Target& target, std::string& why_not) {
+Pid Injector::resolve(const Fault& fault, Pid receiver, std::string& why_not) {
+  const Target& target = fault.target;
+  // An on_receive fault aimed at its own receiver hits the process that
+  // took the message (any_app: that AppServer, not a new pick).
+  if (receiver && target.name() == fault.trigger.receiver.name() && kernel_.is_alive(receiver)) return receiver;
   if (auto name = registered_name(trio_.names(), target.kind)) {
     const Pid pid = kernel_.whereis(Term(*name));
     if (!pid) why_not = fmt::format("no such process: nothing is registered as {} ({})", target.name(), name->text());

@@ -75,10 +75,12 @@ class Injector final : public sim::Observer {
   };
   /// Counts one occurrence of fault `index`'s trigger; true if it fires.
   bool occur(std::size_t index);
-  void fire(std::size_t index);
+  /// Applies fault `index`. `receiver`: the process that took the message,
+  /// for an on_receive fire (the victim when the target is the receiver).
+  void fire(std::size_t index, sim::Pid receiver);
   void apply_queued();
   void run_due_heals();
-  sim::Pid resolve(const Target& target, std::string& why_not);
+  sim::Pid resolve(const Fault& fault, sim::Pid receiver, std::string& why_not);
   sim::Pid live_app(const std::string& app, std::string& why_not) const;
   bool is_receiver(const Target& target, sim::Pid pid) const;
   bool can_fire(std::size_t index) const;
@@ -101,7 +103,8 @@ class Injector final : public sim::Observer {
   std::vector<std::uint64_t> fires_;        // per fault: how often it fired
   std::vector<bool> passed_;                // per at_time/at_step fault: its one occurrence came
   std::vector<std::size_t> on_receive_;     // the faults with on_receive triggers
-  std::vector<std::size_t> queued_;         // faults fired during a step, applied after it
+  /// Faults fired during a step (with the receiver), applied after it.
+  std::vector<std::pair<std::size_t, sim::Pid>> queued_;
   std::map<std::uint64_t, sim::Term> crash_armed_;  // pid -> reason (crash_on_next_message)
   std::map<std::uint64_t, std::size_t> crash_event_;  // pid -> its FaultEvent in record_.faults
   std::vector<Crash> crash_now_;                    // processes to kill after this step

@@ -308,6 +308,22 @@ TEST(FaultsTrigger, on_receive_counts_only_matching_messages_to_the_receiver_the
   EXPECT_EQ(x.faults()[1].step, acquires[2]);
 }
 
+TEST(FaultsTrigger, an_on_receive_fault_aimed_at_its_receiver_hits_the_process_that_took_the_message) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    Fault f = on_receive(Target(TK::any_app), "acquire", AK::kill, Target(TK::any_app));
+    f.trigger.after = 1;  // a's acquire is skipped, b's fires
+    World x(plan_of({f}), seed);
+    x.w.run([&](Ctx ctx) -> Task<> {
+      (void)co_await x.w.get(ctx, "a");
+      co_await spawn_call(ctx, &x.w, "get", "b");
+      co_await ctx.sleep(1 * s);
+    });
+    ASSERT_EQ(x.faults().size(), 1u) << seed;
+    EXPECT_EQ(x.faults()[0].victim, x.first("app:b")) << seed;  // not a pick between a and b
+    EXPECT_EQ(x.w.exit_reason(x.first("app:a")), "alive") << seed;
+  }
+}
+
 TEST(FaultsTrigger, probability_one_fires_at_every_step_until_max_fires) {
   Fault f = with_probability(1.0, AK::clock_jump, Target(TK::clock));
   f.trigger.max_fires = 3;

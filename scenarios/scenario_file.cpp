@@ -5,7 +5,8 @@
 // the position of the offending key or value, and carries on (a value that
 // failed its check is left at its default, and checks that depend on it are
 // skipped, so one mistake does not cascade). The first problem in file order
-// is returned.
+// is returned; an absent required key counts only if nothing else is wrong,
+// since it is most often a misspelt key, which is reported as unknown.
 #include "scenarios/scenario_file.hpp"
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include <limits>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "core/tokens/workload.hpp"
 
@@ -129,18 +131,21 @@ class Checker {
  public:
   explicit Checker(std::string_view file) : file_(file) {}
 
-  void error(Pos pos, std::string message) {
-    errors_.push_back(ParseError{file_, pos.line, pos.column, std::move(message)});
-  }
+  void error(Pos pos, std::string message) { add(pos, std::move(message), false); }
   void error(const toml::node& node, std::string message) { error(pos_of(node), std::move(message)); }
+  /// Something required is absent. Reported only when nothing else is
+  /// wrong: the absence is often a misspelt key, reported as unknown.
+  void missing(Pos pos, std::string message) { add(pos, std::move(message), true); }
+  void missing(const toml::node& node, std::string message) { missing(pos_of(node), std::move(message)); }
 
   bool ok() const { return errors_.empty(); }
 
-  /// The first problem in file order (ties: the first found).
+  /// The first problem in file order (ties: the first found), absences last.
   ParseError first() const {
-    return *std::min_element(errors_.begin(), errors_.end(), [](const ParseError& a, const ParseError& b) {
-      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-    });
+    return std::min_element(errors_.begin(), errors_.end(), [](const Problem& a, const Problem& b) {
+             return std::tuple(a.missing, a.error.line, a.error.column) <
+                    std::tuple(b.missing, b.error.line, b.error.column);
+           })->error;
   }
 
   /// Reports every key of `table` that is not in `allowed`. `what` names
@@ -159,7 +164,7 @@ class Checker {
   /// Reports a missing required key at the table's start (its header).
   bool require(const toml::table& table, std::string_view path, std::string_view key) {
     if (find(table, key) != nullptr) return true;
-    error(table, fmt::format("{}: required key missing", child(path, key)));
+    missing(table, fmt::format("{}: required key missing", child(path, key)));
     return false;
   }
 
@@ -306,8 +311,16 @@ class Checker {
   }
 
  private:
+  struct Problem {
+    ParseError error;
+    bool missing = false;
+  };
+  void add(Pos pos, std::string message, bool missing) {
+    errors_.push_back(Problem{ParseError{file_, pos.line, pos.column, std::move(message)}, missing});
+  }
+
   std::string file_;
-  std::vector<ParseError> errors_;
+  std::vector<Problem> errors_;
 };
 
 bool valid_scenario_name(std::string_view name) {
@@ -319,6 +332,17 @@ bool valid_scenario_name(std::string_view name) {
 std::string mutant_list() {
   std::vector<std::string> names;
   for (core::tokens::Mutant m : core::tokens::all_mutants) names.emplace_back(core::tokens::mutant_name(m));
+  return join(names);
+}
+
+/// Every action name, in declaration order (faults/plan.hpp).
+std::string action_list() {
+  std::vector<std::string> names;
+  for (int k = 0; k <= static_cast<int>(faults::Action::Kind::node_restart); ++k) {
+    faults::Action a;
+    a.kind = static_cast<faults::Action::Kind>(k);
+    names.push_back(a.name());
+  }
   return join(names);
 }
 
@@ -346,7 +370,7 @@ class ScenarioParser {
  private:
   void parse_scenario(const toml::table& root) {
     if (Checker::find(root, "scenario") == nullptr) {
-      c_.error(Pos{}, "[scenario]: required table missing (it needs at least name and description)");
+      c_.missing(Pos{}, "[scenario]: required table missing (it needs at least name and description)");
       return;
     }
     const toml::table* t = c_.table(root, "", "scenario");
@@ -465,7 +489,7 @@ class ScenarioParser {
       const toml::node* expires = Checker::find(r, "expires_at_s");
       if (key == core::tokens::StorageKey::cached) {
         if (expires == nullptr) {
-          c_.error(r, fmt::format("{}.expires_at_s: required key missing (a cached row expires; "
+          c_.missing(r, fmt::format("{}.expires_at_s: required key missing (a cached row expires; "
                                   "give the system time in seconds)", rp));
           good = false;
         } else if (auto v = c_.integer(*expires, child(rp, "expires_at_s"))) {
@@ -582,7 +606,7 @@ class ScenarioParser {
     const toml::node* token = Checker::find(t, "token");
     if (op == "set_manual") {
       if (token == nullptr) {
-        c_.error(t, fmt::format("{}.token: required key missing (set_manual needs the token to store)", path));
+        c_.missing(t, fmt::format("{}.token: required key missing (set_manual needs the token to store)", path));
       } else if (auto v = c_.string(*token, child(path, "token"))) {
         call.token = *v;
       }
@@ -624,10 +648,7 @@ class ScenarioParser {
         action = faults::Action::parse(*v);
         if (!action) {
           c_.error(*Checker::find(t, "action"),
-                   fmt::format("{}.action: unknown action '{}' (expected one of: kill, crash_on_next_message, "
-                               "storage_put_fail, storage_get_fail, storage_slow, cli_fail, cli_hang, cli_slow, "
-                               "cli_empty, clock_jump, node_restart)",
-                               path, *v));
+                   fmt::format("{}.action: unknown action '{}' (expected one of: {})", path, *v, action_list()));
         }
       }
     }
@@ -686,7 +707,7 @@ class ScenarioParser {
     faults::Trigger& trigger = fault.trigger;
     bool trigger_ok = false;
     if (given.empty()) {
-      c_.error(t, fmt::format("{}: no trigger; give exactly one of {}", path, join(", ", trigger_keys)));
+      c_.missing(t, fmt::format("{}: no trigger; give exactly one of {}", path, join(", ", trigger_keys)));
     } else if (given.size() > 1) {
       c_.error(*given[1].second, fmt::format("{}.{}: a fault has exactly one trigger, and {} is already given", path,
                                              given[1].first, given[0].first));

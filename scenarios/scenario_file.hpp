@@ -4,7 +4,9 @@
 // A file is checked completely before anything runs: every table, key, type,
 // range and name. A bad file gives one ParseError, the first problem in file
 // order, as `file:line:column: message`, pointing at the offending key or
-// value (or, for a missing required key, at its table's header).
+// value (or, for a missing required key, at its table's header). A missing
+// required key is reported only when nothing else is wrong: it is most often
+// a misspelt key, and the misspelling is the better error.
 #pragma once
 
 #include <span>

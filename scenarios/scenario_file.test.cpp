@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -22,7 +21,6 @@
 namespace otpsim::scenarios {
 namespace {
 
-using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 ParseContext context() {
@@ -52,11 +50,11 @@ ParseError parse_error(const std::string& text) {
 
 /// The error is at line:column and its message starts with `start`.
 #define EXPECT_PARSE_ERROR(file_text, line_, column_, start) \
-  do {                                                      \
-    const ParseError e_ = parse_error(file_text);              \
-    EXPECT_EQ(e_.file, "t.toml");                           \
-    EXPECT_EQ(e_.line, line_) << e_.text();                 \
-    EXPECT_EQ(e_.column, column_) << e_.text();             \
+  do {                                                       \
+    const ParseError e_ = parse_error(file_text);            \
+    EXPECT_EQ(e_.file, "t.toml");                            \
+    EXPECT_EQ(e_.line, line_) << e_.text();                  \
+    EXPECT_EQ(e_.column, column_) << e_.text();              \
     EXPECT_THAT(e_.message, StartsWith(start)) << e_.text(); \
   } while (false)
 
@@ -398,7 +396,8 @@ TEST(ScenarioFile, a_missing_scenario_table_is_reported_at_the_start) {
 TEST(ScenarioFile, a_missing_required_key_points_at_its_table_header) {
   EXPECT_PARSE_ERROR("\n[scenario]\ndescription = \"d\"\n", 2, 1, "scenario.name: required key missing");
   EXPECT_PARSE_ERROR("[scenario]\nname = \"x\"\n", 1, 1, "scenario.description: required key missing");
-  EXPECT_PARSE_ERROR(head + "\n[[client]]\ncalls = []\n", 5, 1, "client[0].name: required key missing");
+  EXPECT_PARSE_ERROR(head + "\n[[client]]\ncalls = [ { op = \"get\", app = \"a\" } ]\n", 5, 1,
+                     "client[0].name: required key missing");
   EXPECT_PARSE_ERROR(head + "[[client]]\nname = \"c\"\n", 4, 1, "client[0].calls: required key missing");
   EXPECT_PARSE_ERROR(head + "[[client]]\nname = \"c\"\ncalls = [ { op = \"get\" } ]\n", 6, 11,
                      "client[0].calls[0].app: required key missing");
@@ -591,6 +590,15 @@ TEST(ScenarioFile, the_first_problem_in_file_order_is_reported) {
   // scenario error comes first in the file.
   EXPECT_PARSE_ERROR("[scenario]\nname = \"BAD\"\ndescription = \"d\"\n[model]\nttl_s = \"x\"\n", 2, 8, "scenario.name: ");
   EXPECT_PARSE_ERROR(head + "[model]\nttl_s = \"x\"\n[explore]\nseeds = 0\n", 5, 9, "model.ttl_s: ");
+}
+
+TEST(ScenarioFile, a_misspelt_required_key_is_reported_as_unknown_not_as_missing) {
+  EXPECT_PARSE_ERROR("[scenario]\nname = \"x\"\ndescripton = \"d\"\n", 3, 1,
+                     "scenario.descripton: unknown key; [scenario] takes name, description");
+  EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"top\"\naction = \"kill\"\nat = 5\n", 7, 1, "fault[0].at: unknown key");
+  EXPECT_PARSE_ERROR("[scenaro]\nname = \"x\"\ndescription = \"d\"\n", 1, 2, "scenaro: unknown key");
+  // A missing key is still reported, when it is the only problem.
+  EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"top\"\naction = \"kill\"\n", 4, 1, "fault[0]: no trigger");
 }
 
 TEST(ScenarioFile, an_app_name_in_a_path_is_quoted_when_it_is_not_a_bare_key) {

@@ -79,6 +79,11 @@ void Kernel::exit_external(Pid target, const Term& reason) {
   if (Process* t = find(target)) deliver_exit(*t, Pid{}, reason, /*via_link=*/false);
 }
 
+void Kernel::crash_external(Pid target, const Term& reason) {
+  OTPSIM_ASSERT(current_ == nullptr, "Kernel::crash_external called inside a process; use ctx.exit(reason)");
+  if (Process* t = find(target)) mark_exiting(*t, reason);
+}
+
 Process& Kernel::create_process(ProcessFn fn, const SpawnOptions& options, Pid parent) {
   auto* p = new Process();
   p->pid = Pid{++pid_counter_};

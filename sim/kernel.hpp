@@ -98,6 +98,10 @@ class Kernel {
   /// Sends an exit signal from outside any process (no sender, as a fault
   /// injector would): `kill` is untrappable, others follow the usual rules.
   void exit_external(Pid target, const Term& reason);
+  /// Makes `target` crash with `reason` at its next step, as if its own
+  /// code had raised: trapping exits does not stop it (a fault injector's
+  /// "crash"). Its links and monitors see `reason`.
+  void crash_external(Pid target, const Term& reason);
 
   /// Runs until quiescence or a limit. May be called again after more
   /// spawns; limits count from the start of the kernel's life.

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "core/otp/supervisor.hpp"
 
 namespace otpsim::core::otp::registry {
@@ -13,9 +15,30 @@ using sim::TableAccess;
 using sim::TableOptions;
 using sim::TableStatus;
 
-Atom partition_name(Atom registry) { return Atom(fmt::format("{}.PIDPartition0", registry.text())); }
-Atom keys_table_name(Atom registry) { return Atom(fmt::format("{}.Keys", registry.text())); }
-Atom pids_table_name(Atom registry) { return Atom(fmt::format("{}.Pids", registry.text())); }
+namespace {
+
+/// The derived names of a registry, interned once per thread (interning
+/// takes a process-wide lock; lookups run on every resolve).
+struct DerivedNames {
+  Atom partition, keys, pids;
+};
+
+const DerivedNames& derived(Atom registry) {
+  thread_local std::map<Atom, DerivedNames> cache;  // looked up, never iterated
+  auto it = cache.find(registry);
+  if (it == cache.end()) {
+    DerivedNames names{Atom(fmt::format("{}.PIDPartition0", registry.text())),
+                       Atom(fmt::format("{}.Keys", registry.text())), Atom(fmt::format("{}.Pids", registry.text()))};
+    it = cache.emplace(registry, names).first;
+  }
+  return it->second;
+}
+
+}  // namespace
+
+Atom partition_name(Atom registry) { return derived(registry).partition; }
+Atom keys_table_name(Atom registry) { return derived(registry).keys; }
+Atom pids_table_name(Atom registry) { return derived(registry).pids; }
 
 namespace {
 

@@ -13,7 +13,8 @@ Proc task_main(Ctx ctx, TaskFn fn, bool has_owner) {
   Pid owner;
   Ref ref;
   if (has_owner) {
-    auto hello = co_await ctx.receive([](const Term& m) { return m.is_tagged(Atom("$task_owner"), 3); });
+    auto hello = co_await ctx.receive([](const Term& m) { static const Atom tag("$task_owner");
+      return m.is_tagged(tag, 3); });
     owner = (*hello)[1].pid();
     ref = (*hello)[2].ref();
   }

@@ -53,7 +53,7 @@ class AppServer final : public otp::GenServer {
 
   Task<InitResult> init(Ctx ctx) override {
     read_config_ = trio_->env->read_config_file;  // a snapshot, as upstream reads the flag once
-    ctx.emit(sim::tuple(Atom("app_server_up"), app_term_));
+    ctx.emit(sim::tuple(ta::app_server_up(), app_term_));
     if (trio_->has(Mutant::ets_owned_by_app_server)) {
       // Mutant: the first AppServer creates the table, so it dies with that AppServer.
       auto existing = co_await ctx.table_named(trio_->names().table);
@@ -198,13 +198,13 @@ class AppServer final : public otp::GenServer {
     Term row = sim::tuple(app_term_, Term::string(token), expires_at);
     const TableStatus status = co_await ctx.insert(table(), row);
     if (status == TableStatus::no_table) badarg(ctx);
-    ctx.emit(sim::tuple(Atom("cached"), app_term_, Term::string(token), expires_at));
+    ctx.emit(sim::tuple(ta::cached(), app_term_, Term::string(token), expires_at));
   }
 
   Task<> delete_row(Ctx ctx) {
     const TableStatus status = co_await ctx.erase(table(), app_term_);
     if (status == TableStatus::no_table) badarg(ctx);
-    ctx.emit(sim::tuple(Atom("uncached"), app_term_));
+    ctx.emit(sim::tuple(ta::uncached(), app_term_));
   }
 
   Task<> expire_row(Ctx ctx) {
@@ -214,7 +214,7 @@ class AppServer final : public otp::GenServer {
     Term expired = sim::tuple(app_term_, (*row.value)[1], now_s(ctx) - 1);
     const TableStatus status = co_await ctx.insert(table(), expired);
     if (status == TableStatus::no_table) badarg(ctx);
-    ctx.emit(sim::tuple(Atom("cached"), app_term_, (*row.value)[1], now_s(ctx) - 1));
+    ctx.emit(sim::tuple(ta::cached(), app_term_, (*row.value)[1], now_s(ctx) - 1));
   }
 
   /// Soft expiry: a timer for expires_at - now - lead, replacing any earlier one.

@@ -40,6 +40,15 @@ OTPSIM_TOKENS_ATOM(cli_run)
 OTPSIM_TOKENS_ATOM(persisted)
 OTPSIM_TOKENS_ATOM(cached)
 OTPSIM_TOKENS_ATOM(storage_get_failed)
+// events
+OTPSIM_TOKENS_ATOM(app_server_up)
+OTPSIM_TOKENS_ATOM(uncached)
+OTPSIM_TOKENS_ATOM(resolved)
+OTPSIM_TOKENS_ATOM(exception)
+OTPSIM_TOKENS_ATOM(start)
+OTPSIM_TOKENS_ATOM(stop)
+OTPSIM_TOKENS_ATOM(storage_get)
+OTPSIM_TOKENS_ATOM(storage_put)
 #undef OTPSIM_TOKENS_ATOM
 
 }  // namespace otpsim::core::tokens::atoms

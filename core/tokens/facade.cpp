@@ -25,7 +25,7 @@ class Span {
     return result;
   }
   void exception(const Term& reason) {
-    ctx_.emit(sim::tuple(telemetry::telemetry_tag(), Atom("exception"), op_, app_, reason));
+    ctx_.emit(sim::tuple(telemetry::telemetry_tag(), ta::exception(), op_, app_, reason));
   }
 
  private:

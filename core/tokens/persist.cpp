@@ -27,7 +27,7 @@ Task<std::optional<StorageRecord>> storage_get(Ctx ctx, const Trio* trio, std::s
   Storage& storage = *trio->env->storage;
   const sim::Micros latency = storage.get_latency_us();
   if (latency > 0) co_await ctx.sleep(latency);
-  co_await ctx.external(static_cast<std::uint64_t>(Resource::storage), sim::Atom("storage_get"));
+  co_await ctx.external(static_cast<std::uint64_t>(Resource::storage), ta::storage_get());
   std::optional<StorageError> error;
   std::optional<StorageRecord> record = storage.get(app, key, error);
   if (error) co_return std::nullopt;
@@ -39,7 +39,7 @@ Task<std::optional<StorageError>> storage_put(Ctx ctx, const Trio* trio, std::st
   Storage& storage = *trio->env->storage;
   const sim::Micros latency = storage.put_latency_us();
   if (latency > 0) co_await ctx.sleep(latency);
-  co_await ctx.external(static_cast<std::uint64_t>(Resource::storage), sim::Atom("storage_put"));
+  co_await ctx.external(static_cast<std::uint64_t>(Resource::storage), ta::storage_put());
   std::optional<StorageError> error = storage.put(app, key, record);
   if (!error) ctx.emit(sim::tuple(ta::persisted(), app_term(app), key_atom(key), Term::string(record.token)));
   co_return error;

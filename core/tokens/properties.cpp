@@ -122,32 +122,89 @@ const RecordedEvent* stop_of(const RunRecord& r, const ClientCall& c) {
 
 class Clock {
  public:
-  explicit Clock(const PropertyContext& ctx) : offsets_(ctx.clock_offsets), current_(ctx.trio.env->clock_offset_us) {
-    if (offsets_.empty()) {
-      for (const FaultEvent& f : ctx.record.faults) {
-        if (applied(f, "clock_jump")) known_from_step_ = std::max(known_from_step_, f.step);
-      }
+  explicit Clock(const PropertyContext& ctx) : current_(ctx.trio.env->clock_offset_us) {
+    if (!ctx.clock_offsets.empty()) {
+      for (const auto& [from_us, offset] : ctx.clock_offsets) changes_.push_back(Change{from_us, 0, offset, true});
+      initial_ = ctx.clock_offsets.front().second;
+      return;
     }
+    // The injector's clock_jump detail: "... jumps by Jus (offset now Ous)".
+    bool parsed = true;
+    for (const FaultEvent& f : ctx.record.faults) {
+      if (!applied(f, "clock_jump")) continue;
+      std::optional<Micros> jump = number_after(f.detail, "jumps by ");
+      std::optional<Micros> now = number_after(f.detail, "offset now ");
+      if (!jump || !now) {
+        parsed = false;
+        unknown_before_step_ = std::max(unknown_before_step_, f.step);
+        unknown_before_us_ = std::max(unknown_before_us_, f.heals_at_us + 1);
+        continue;
+      }
+      if (changes_.empty()) initial_ = *now - *jump;
+      changes_.push_back(Change{f.at_us, f.step, *now, true});
+      if (f.heals_at_us >= 0) changes_.push_back(Change{f.heals_at_us, 0, -*jump, false});
+    }
+    if (!parsed) {
+      // Amounts unknown: only instants after every jump (and heal) read the current offset.
+      changes_.clear();
+      known_ = false;
+    } else if (changes_.empty()) {
+      initial_ = current_;
+    }
+    std::stable_sort(changes_.begin(), changes_.end(),
+                     [](const Change& a, const Change& b) { return a.at_us < b.at_us; });
   }
-  /// System.system_time(:second) at `at_us`, or nullopt if the offset then is unknown.
+
+  /// System.system_time(:second) at `at_us` (in step `step`), or nullopt
+  /// if the offset then is unknown.
   std::optional<std::int64_t> system_time_s(Micros at_us, std::uint64_t step) const {
     Micros offset = current_;
-    if (!offsets_.empty()) {
-      offset = offsets_.front().second;
-      for (const auto& [from_us, o] : offsets_) {
-        if (from_us <= at_us) offset = o;
+    if (!known_) {
+      if (step < unknown_before_step_ || at_us < unknown_before_us_) return std::nullopt;
+    } else {
+      offset = initial_;
+      for (const Change& c : changes_) {
+        if (c.at_us > at_us) break;
+        if (c.absolute) {
+          if (c.at_us == at_us && step < c.step) continue;  // the jump came later in that instant
+          offset = c.offset;
+        } else {
+          if (c.at_us == at_us) return std::nullopt;  // a heal in this instant: before or after?
+          offset += c.offset;
+        }
       }
-    } else if (step < known_from_step_) {
-      return std::nullopt;
     }
     const Micros t = at_us + offset;
     return t >= 0 ? t / 1'000'000 : -((-t + 999'999) / 1'000'000);  // as Env::system_time_s
   }
 
  private:
-  std::vector<std::pair<Micros, Micros>> offsets_;
+  class Change {
+   public:
+    Micros at_us;
+    std::uint64_t step;
+    Micros offset;  // absolute (a jump: the offset then), or relative (a heal)
+    bool absolute;
+  };
+  static std::optional<Micros> number_after(const std::string& text, std::string_view key) {
+    const std::size_t at = text.find(key);
+    if (at == std::string::npos) return std::nullopt;
+    std::size_t i = at + key.size();
+    const bool negative = i < text.size() && text[i] == '-';
+    if (negative) ++i;
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') return std::nullopt;
+    Micros value = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) value = value * 10 + (text[i] - '0');
+    if (text.compare(i, 2, "us") != 0) return std::nullopt;
+    return negative ? -value : value;
+  }
+
   Micros current_;
-  std::uint64_t known_from_step_ = 0;
+  Micros initial_ = 0;
+  std::vector<Change> changes_;
+  bool known_ = true;
+  std::uint64_t unknown_before_step_ = 0;
+  Micros unknown_before_us_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -226,7 +283,8 @@ class RowHistory {
     if (it == apps_.end()) return std::nullopt;
     const std::vector<Change>& changes = it->second;
     auto first_not_before =
-        std::lower_bound(changes.begin(), changes.end(), step, [](const Change& c, std::uint64_t s) { return c.step < s; });
+        std::lower_bound(changes.begin(), changes.end(), step,
+                         [](const Change& c, std::uint64_t s) { return c.step < s; });
     if (first_not_before == changes.begin()) return std::nullopt;
     return std::prev(first_not_before)->row;
   }
@@ -596,7 +654,9 @@ class Scope {
   /// are "app:*"; an AppServer victim takes only itself.
   std::optional<std::vector<std::string>> radius(const ProcessLife& victim) const {
     const std::string& v = victim.label;
-    if (v == registry) return std::vector<std::string>{registry, partition, "ets_owner", "task_sup", "dyn_sup", "app:*"};
+    if (v == registry) {
+      return std::vector<std::string>{registry, partition, "ets_owner", "task_sup", "dyn_sup", "app:*"};
+    }
     if (v == "ets_owner") return std::vector<std::string>{"ets_owner", "task_sup", "dyn_sup", "app:*"};
     if (v == "task_sup") return std::vector<std::string>{"task_sup", "dyn_sup", "app:*"};
     if (v == "dyn_sup") return std::vector<std::string>{"dyn_sup", "app:*"};
@@ -616,10 +676,37 @@ std::optional<Violation> restart_scope(const PropertyContext& ctx) {
   const Scope scope(ctx.trio.names());
   Earliest first;
 
-  // Applied kills of a process, by instant.
-  std::map<Micros, std::vector<const FaultEvent*>> kills;
+  // Process faults, by the instant their victim died: a kill at once, a
+  // crash_on_next_message when the victim next took a message.
+  class Hit {
+   public:
+    const FaultEvent* fault;
+    const ProcessLife* victim;  // nullptr: unknown (the instant is not judged)
+    std::uint64_t step;         // the processes alive then are judged
+    std::string name;
+  };
+  std::map<Micros, std::vector<Hit>> hits;
   for (const FaultEvent& f : r.faults) {
-    if (applied(f, "kill") && f.victim) kills[f.at_us].push_back(&f);
+    if (!f.applied || !f.victim || (f.action != "kill" && f.action != "crash_on_next_message")) continue;
+    const ProcessLife* victim = r.life(f.victim);
+    const bool died = victim != nullptr && !victim->alive() && victim->exited_step >= f.step;
+    if (f.action == "kill") {
+      std::string name = fmt::format("kill '{}' of {} at {}", f.name,
+                                     victim ? describe(*victim) : pid_str(f.victim), when(f.at_us, f.step));
+      if (!died || victim->exited_us != f.at_us) {
+        // Supervisors trap exits: a trappable reason may not kill them.
+        if (victim != nullptr && settled_after(ctx, f.at_us) &&
+            (is_app_server(*victim) || victim->label == "ets_owner")) {
+          first.offer(Violation(fmt::format("{}: the victim did not exit at that instant", name), f.at_us, f.step));
+        }
+        victim = nullptr;
+      }
+      hits[f.at_us].push_back(Hit{&f, victim, f.step, std::move(name)});
+    } else if (died) {
+      std::string name = fmt::format("crash '{}' of {} at {}", f.name, describe(*victim),
+                                     when(victim->exited_us, victim->exited_step));
+      hits[victim->exited_us].push_back(Hit{&f, victim, victim->exited_step, std::move(name)});
+    }
   }
   // Instants where a supervisor gave up: restart_intensity judges those.
   std::set<Micros> give_ups;
@@ -630,52 +717,38 @@ std::optional<Violation> restart_scope(const PropertyContext& ctx) {
   for (const ProcessLife* top : r.lives("tokens_sup")) {
     if (!top->alive()) give_ups.insert(top->exited_us);
   }
+  auto alive_at = [](const ProcessLife& l, std::uint64_t step) {
+    return l.spawned_step <= step && exit_step(l) >= step;
+  };
 
-  for (const auto& [t, faults] : kills) {
+  for (const auto& [t, at_t] : hits) {
     if (!settled_after(ctx, t) || give_ups.count(t)) continue;
     std::uint64_t s = kNever;
-    for (const FaultEvent* f : faults) s = std::min(s, f->step);
-    auto alive_at = [](const ProcessLife& l, std::uint64_t step) {
-      return l.spawned_step <= step && exit_step(l) >= step;
-    };
     std::set<std::uint64_t> expected;
     std::map<std::uint64_t, std::string> why;  // pid -> the fault that takes it
+    std::vector<std::string> names;
     bool judgeable = true;
-    for (const FaultEvent* f : faults) {
-      const ProcessLife* victim = r.life(f->victim);
-      if (victim == nullptr) {
-        judgeable = false;
-        continue;
-      }
-      const std::string name = fmt::format("kill '{}' of {} at {}", f->name, describe(*victim), when(f->at_us, f->step));
-      const bool died = !victim->alive() && victim->exited_us == t;
-      if (!died) {
-        // Supervisors trap exits: a trappable reason may not kill them.
-        if (is_app_server(*victim) || victim->label == "ets_owner") {
-          first.offer(Violation(fmt::format("{}: the victim did not exit at that instant", name), f->at_us, f->step));
-        }
-        judgeable = false;
-        continue;
-      }
-      std::optional<std::vector<std::string>> labels = scope.radius(*victim);
+    for (const Hit& hit : at_t) {
+      names.push_back(hit.name);
+      s = std::min(s, hit.step);
+      std::optional<std::vector<std::string>> labels;
+      if (hit.victim != nullptr) labels = scope.radius(*hit.victim);
       if (!labels) {
         judgeable = false;
         continue;
       }
-      expected.insert(victim->pid.id);
-      why.emplace(victim->pid.id, name);
+      expected.insert(hit.victim->pid.id);
+      why.emplace(hit.victim->pid.id, hit.name);
       for (const ProcessLife& l : r.processes) {
-        if (!scope.judged(l) || !alive_at(l, f->step)) continue;
+        if (!scope.judged(l) || !alive_at(l, hit.step)) continue;
         const bool in = std::any_of(labels->begin(), labels->end(), [&l](const std::string& label) {
           return label == l.label || (label == "app:*" && is_app_server(l));
         });
-        if (in && expected.insert(l.pid.id).second) why.emplace(l.pid.id, name);
+        if (in && expected.insert(l.pid.id).second) why.emplace(l.pid.id, hit.name);
       }
     }
     if (!judgeable) continue;
-    std::vector<std::string> names;
-    for (const FaultEvent* f : faults) names.push_back(fmt::format("kill '{}' of {}", f->name, pid_str(f->victim)));
-    const std::string radius_of = fmt::format("{} at {}", join(names), time_str(t));
+    const std::string radius_of = join(names);
     for (const ProcessLife& l : r.processes) {
       if (!scope.judged(l) || !alive_at(l, s)) continue;
       const bool exited = !l.alive() && l.exited_us == t && l.exited_step >= s;
@@ -704,7 +777,10 @@ std::optional<Violation> restart_scope(const PropertyContext& ctx) {
   for (std::size_t k = 0; k < applied_faults.size(); ++k) {
     const FaultEvent& f = *applied_faults[k];
     const ProcessLife* victim = r.life(f.victim);
-    if (f.action != "kill" || victim == nullptr || !is_app_server(*victim)) continue;
+    if ((f.action != "kill" && f.action != "crash_on_next_message") || victim == nullptr ||
+        !is_app_server(*victim)) {
+      continue;
+    }
     const std::string killed_app = victim->label.substr(4);
     std::uint64_t next = kNever;
     for (const FaultEvent* g : applied_faults) {
@@ -731,9 +807,9 @@ std::optional<Violation> restart_scope(const PropertyContext& ctx) {
       if (rows.changed_between(c.app, c.start_step, read_by)) continue;
       const std::optional<std::int64_t> now = clock.system_time_s(stop->at_us, stop->step);
       if (!now || row->exp <= *now || stop->term[4].is_atom("ets")) continue;
-      first.offer(Violation(fmt::format("after kill '{}' of {} at {}: the row of {} ({} until {} s, cached at {}) was "
+      first.offer(Violation(fmt::format("after {} '{}' of {} at {}: the row of {} ({} until {} s, cached at {}) was "
                                         "gone: {} at {} was served from {}/{}",
-                                        f.name, describe(*victim), when(f.at_us, f.step), quoted(c.app),
+                                        f.action, f.name, describe(*victim), when(f.at_us, f.step), quoted(c.app),
                                         quoted(row->token), row->exp, time_str(row->at_us), describe(c),
                                         when(stop->at_us, stop->step), stop->term[4].to_string(),
                                         stop->term[5].to_string()),
@@ -778,11 +854,10 @@ bool can_get_a_token(const PropertyContext& ctx, const std::string& app) {
 std::optional<Violation> liveness(const PropertyContext& ctx) {
   const RunRecord& r = ctx.record;
   const Micros bound = ctx.liveness_bound_us;
-  std::optional<Micros> healed = ctx.faults_end_us;
-  if (!healed) {
-    for (const FaultEvent& f : r.faults) {
-      if (f.applied) healed = std::max(healed.value_or(f.at_us), f.at_us);
-    }
+  // Faults end when the last applied one happened or healed.
+  std::optional<Micros> healed;
+  for (const FaultEvent& f : r.faults) {
+    if (f.applied) healed = std::max(healed.value_or(0), std::max(f.at_us, f.heals_at_us));
   }
   const Micros from = healed ? *healed + bound : 0;
   Earliest first;
@@ -814,7 +889,8 @@ std::optional<Violation> liveness(const PropertyContext& ctx) {
 
 std::vector<Property> make_properties() {
   std::vector<Property> all;
-  all.push_back(Property{"cli_coalesced", "No CLI run for an app starts while that app has a live row in the cache table.",
+  all.push_back(Property{"cli_coalesced",
+                         "No CLI run for an app starts while that app has a live row in the cache table.",
                          cli_coalesced});
   all.push_back(Property{"liveness",
                          "Once the last fault has healed, every get of an app the environment can serve returns "
@@ -825,10 +901,11 @@ std::vector<Property> make_properties() {
                          "acknowledged set_manual replaced it.",
                          manual_token_durable});
   all.push_back(Property{"no_client_crash",
-                         "Every client call returns a value: none exits its caller, none hangs in a finished run.",
+                         "Every client call returns a value. None exits its caller, and none hangs in a finished run.",
                          no_client_crash});
   all.push_back(Property{"no_expired_token",
-                         "Every {ok, Token} from get or refresh carries a token that has not expired when returned.",
+                         "Every {ok, Token} from get or refresh carries a token that has not expired when it is "
+                         "returned.",
                          no_expired_token});
   all.push_back(Property{"one_live_app_server_per_app", "At no moment are two AppServers of one app up at once.",
                          one_live_app_server_per_app});
@@ -836,7 +913,7 @@ std::vector<Property> make_properties() {
                          "A refresh is never answered from the table (its telemetry source is never ets).",
                          refresh_atomic});
   all.push_back(Property{"resolve_agrees",
-                         "Concurrent resolvers of one app get the same AppServer pid; no call returns "
+                         "Concurrent resolvers of one app get the same AppServer pid, and no call returns "
                          "{error, {already_started, _}}.",
                          resolve_agrees});
   all.push_back(Property{"restart_intensity",

@@ -27,13 +27,9 @@ class PropertyContext {
   sim::Outcome outcome;  // how the run ended (a cut-off run leaves calls unfinished)
   /// liveness: after the last fault has healed, a get must succeed within this.
   Micros liveness_bound_us = 30'000'000;
-  /// liveness: when the last fault healed, if the runner knows it (it knows
-  /// each fault's heal_after_us). Unset: the last FaultEvent's time.
-  std::optional<Micros> faults_end_us;
-  /// The system clock's offset over the run, as clock_jump faults moved it:
-  /// (from_us, offset_us) in time order. Empty: trio.env->clock_offset_us
-  /// held throughout (and instants before the last clock_jump FaultEvent
-  /// are not judged by the expiry properties; docs/properties.md).
+  /// The system clock's offset over the run, (from_us, offset_us) in time
+  /// order, for a runner that moves the clock itself. Empty: rebuilt from
+  /// the clock_jump FaultEvents (docs/properties.md, "System time").
   std::vector<std::pair<Micros, Micros>> clock_offsets;
 };
 

@@ -77,6 +77,7 @@ class FaultEvent {
   std::uint64_t step = 0;
   bool applied = false;
   Pid victim;                   // the process hit, for process targets
+  Micros heals_at_us = -1;      // an environment fault undone at this time; -1 never
   std::string detail;           // why skipped, or what was done
 };
 

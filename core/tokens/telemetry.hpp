@@ -14,6 +14,7 @@
 // Acquirer: facade | app_server.
 #pragma once
 
+#include "core/tokens/atoms.hpp"
 #include "sim/term.hpp"
 
 namespace otpsim::core::tokens::telemetry {
@@ -24,14 +25,14 @@ using sim::Term;
 inline Atom telemetry_tag() { static const Atom a("telemetry"); return a; }
 inline Atom log_tag() { static const Atom a("log"); return a; }
 
-inline Term start(Atom op, const Term& app) { return sim::tuple(telemetry_tag(), Atom("start"), op, app); }
+inline Term start(Atom op, const Term& app) { return sim::tuple(telemetry_tag(), atoms::start(), op, app); }
 inline Term stop(Atom op, const Term& app, Atom source, Atom acquirer, const Term& result) {
-  return sim::tuple(telemetry_tag(), Atom("stop"), op, app, source, acquirer, result);
+  return sim::tuple(telemetry_tag(), atoms::stop(), op, app, source, acquirer, result);
 }
 inline Term log(Atom level, const Term& app, Term what) { return sim::tuple(log_tag(), level, app, std::move(what)); }
 
-inline bool is_stop(const Term& e) { return e.is_tagged(telemetry_tag(), 7) && e[1].is(Atom("stop")); }
-inline bool is_start(const Term& e) { return e.is_tagged(telemetry_tag(), 4) && e[1].is(Atom("start")); }
+inline bool is_stop(const Term& e) { return e.is_tagged(telemetry_tag(), 7) && e[1].is(atoms::stop()); }
+inline bool is_start(const Term& e) { return e.is_tagged(telemetry_tag(), 4) && e[1].is(atoms::start()); }
 inline bool is_log(const Term& e) { return e.is_tagged(log_tag(), 4); }
 
 }  // namespace otpsim::core::tokens::telemetry

@@ -76,21 +76,21 @@ Task<Term> resolve_app_server(Ctx ctx, const Trio* trio, std::string app) {
   const Term key = app_term(app);
   auto entries = co_await otp::registry::lookup(ctx, trio->names().registry, key);
   if (!entries.empty()) {
-    ctx.emit(sim::tuple(Atom("resolved"), key, entries.front().first));
+    ctx.emit(sim::tuple(ta::resolved(), key, entries.front().first));
     co_return sim::tuple(sa::ok(), entries.front().first);  // maybe dead already
   }
   ChildSpec spec = app_server::child_spec(trio, app);
   otp::ServerRef dyn_sup(ServerName::local(trio->names().dyn_sup));
   Term started = co_await otp::dynamic_supervisor::start_child(ctx, dyn_sup, spec);
   if (Pid pid = started_pid(started)) {
-    ctx.emit(sim::tuple(Atom("resolved"), key, pid));
+    ctx.emit(sim::tuple(ta::resolved(), key, pid));
     co_return sim::tuple(sa::ok(), pid);
   }
   // A concurrent caller started it first: its via-registration won the name.
   if (!trio->has(Mutant::no_already_started_branch) && started.is_tagged(sa::error(), 2) &&
       started[1].is_tagged(ta::already_started(), 2)) {
     ctx.emit(sim::tuple(ta::already_started(), key, started[1][1]));
-    ctx.emit(sim::tuple(Atom("resolved"), key, started[1][1]));
+    ctx.emit(sim::tuple(ta::resolved(), key, started[1][1]));
     co_return sim::tuple(sa::ok(), started[1][1]);
   }
   co_return started;
