@@ -319,6 +319,13 @@ class Ctx {
                 });
   }
   auto erase(TableId table, Term key) { return table_op(EffectKind::table_delete, table, std::move(key)); }
+  /// Deletes the row keyed by row[0] only if it equals `row` (ets:delete_object,
+  /// and match_delete with a full pattern): an atomic compare-and-delete.
+  /// value tells whether it deleted.
+  auto erase_object(TableId table, Term row) {
+    return make(EffectKind::table_delete_object, [&](detail::Effect& e) { e.table = table; e.term = std::move(row); },
+                [](detail::Process& p) { return TableResult<bool>{status_of(p), p.result.value != 0}; });
+  }
   auto delete_table(TableId table) { return table_op(EffectKind::table_delete_table, table, Term()); }
   /// The same operations on a named table, resolving the name when the step
   /// runs (as ETS does): no_table if no table has the name then.

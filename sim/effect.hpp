@@ -35,6 +35,7 @@ enum class EffectKind : std::uint8_t {
   table_insert_new,
   table_lookup,
   table_delete,
+  table_delete_object,  // delete a row only if it is exactly this row (ets:delete_object)
   table_delete_table,
   table_whereis,     // find a named table
   external,         // an operation on something outside the processes (disk, a CLI)

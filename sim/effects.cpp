@@ -36,6 +36,7 @@ std::string_view effect_name(EffectKind kind) {
     case EffectKind::table_insert_new: return "insert_new";
     case EffectKind::table_lookup: return "lookup";
     case EffectKind::table_delete: return "delete";
+    case EffectKind::table_delete_object: return "delete_object";
     case EffectKind::table_delete_table: return "delete_table";
     case EffectKind::table_whereis: return "table_whereis";
     case EffectKind::external: return "external";
@@ -208,6 +209,7 @@ void Kernel::perform(Process& p) {
     case EffectKind::table_insert_new:
     case EffectKind::table_lookup:
     case EffectKind::table_delete:
+    case EffectKind::table_delete_object:
     case EffectKind::table_delete_table:
     case EffectKind::table_whereis: perform_table(p); return;
     case EffectKind::die:

@@ -145,6 +145,7 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     case EffectKind::table_insert_new:
     case EffectKind::table_lookup:
     case EffectKind::table_delete:
+    case EffectKind::table_delete_object:
     case EffectKind::table_delete_table: {
       TableId table = e.table;
       if (!table && e.term2.is_atom()) {  // an operation by table name

@@ -121,6 +121,16 @@ void Kernel::perform_table(Process& p) {
         break;
       }
       case EffectKind::table_delete: table->rows.erase(e.term); break;
+      case EffectKind::table_delete_object: {
+        set(check_row(e.term));
+        if (r.status != 0) break;
+        auto row = table->rows.find(e.term[0]);
+        if (row != table->rows.end() && row->second == e.term) {
+          table->rows.erase(row);
+          r.value = 1;
+        }
+        break;
+      }
       case EffectKind::table_delete_table: destroy_table(e.table); break;
       default: break;
     }

@@ -131,3 +131,29 @@ TEST(RequestStop, ends_the_run_before_the_next_step_with_processes_as_they_are) 
 
 }  // namespace
 }  // namespace otpsim::sim
+
+namespace otpsim::sim {
+namespace {
+
+TEST(EraseObject, deletes_only_the_exact_row) {
+  World w;
+  bool first = true, second = false;
+  std::optional<Term> left;
+  w.spawn([&](Ctx ctx) -> Proc {
+    TableId t = (co_await ctx.table_new()).value;
+    (void)co_await ctx.insert(t, tuple(atom("k"), 2));
+    auto stale = co_await ctx.erase_object(t, tuple(atom("k"), 1));  // the row changed meanwhile
+    first = stale.value;
+    left = (co_await ctx.lookup(t, Term(atom("k")))).value;
+    auto exact = co_await ctx.erase_object(t, tuple(atom("k"), 2));
+    second = exact.value;
+  });
+  w.run();
+  EXPECT_FALSE(first);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_EQ(*left, tuple(atom("k"), 2));
+  EXPECT_TRUE(second);
+}
+
+}  // namespace
+}  // namespace otpsim::sim

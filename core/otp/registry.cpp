@@ -61,14 +61,17 @@ class Partition final : public GenServer {
 
   Task<HandleResult> handle_info(Ctx ctx, Term message) override {
     if (message.is_tagged(sa::exit_tag(), 3) && message[1].is_pid()) {
-      // {'EXIT', Pid, _}: take the pid's keys, delete those still held by it.
+      // {'EXIT', Pid, _}: take the pid's keys, delete those still held by it
+      // (match_delete: a row another process took over meanwhile stays).
       Pid dead = message[1].pid();
       auto row = co_await ctx.lookup(pids_, Term(dead));
       (void)co_await ctx.erase(pids_, Term(dead));
       if (row.ok() && row.value) {
         for (const Term& key : (*row.value)[1].elements()) {
           auto held = co_await ctx.lookup(keys_, key);
-          if (held.ok() && held.value && (*held.value)[1][0] == Term(dead)) (void)co_await ctx.erase(keys_, key);
+          if (held.ok() && held.value && (*held.value)[1][0] == Term(dead)) {
+            (void)co_await ctx.erase_object(keys_, *held.value);
+          }
         }
       }
     }
@@ -136,8 +139,9 @@ Task<Term> register_key(Ctx ctx, Atom name, Term key, Term value) {
       co_await update_pid_row(ctx, pids.value, ctx.self(), key, false);
       co_return sim::tuple(sa::error(), sim::tuple(a_already_registered(), holder));
     }
-    // A dead holder not yet cleaned up: take its place.
-    (void)co_await ctx.erase(keys.value, key);
+    // A dead holder not yet cleaned up: take its place (delete_object: only
+    // that holder's row, never one another registrant put there meanwhile).
+    (void)co_await ctx.erase_object(keys.value, *held.value);
   }
 }
 

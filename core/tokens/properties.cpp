@@ -857,7 +857,9 @@ std::optional<Violation> liveness(const PropertyContext& ctx) {
   // Faults end when the last applied one happened or healed.
   std::optional<Micros> healed;
   for (const FaultEvent& f : r.faults) {
-    if (f.applied) healed = std::max(healed.value_or(0), std::max(f.at_us, f.heals_at_us));
+    if (!f.applied) continue;
+    const Micros end = f.heals_at_us >= 0 ? std::max(f.at_us, f.heals_at_us) : f.at_us;
+    healed = healed ? std::max(*healed, end) : end;
   }
   const Micros from = healed ? *healed + bound : 0;
   Earliest first;

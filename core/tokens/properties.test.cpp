@@ -246,7 +246,21 @@ TEST(Properties, no_expired_token_reads_the_clock_as_it_was_at_the_return) {
     ASSERT_TRUE(v);
     EXPECT_NE(v->message.find("system time 110 s"), std::string::npos) << v->message;
   }
-  // Without a history, a clock_jump fault after the return leaves it unjudged.
+  // Without a history, the clock is rebuilt from the injector's clock_jump
+  // FaultEvents: +60 s at 40 s, ...
+  FaultEvent jumped;
+  jumped.action = "clock_jump";
+  jumped.applied = true;
+  jumped.at_us = 40 * s;
+  jumped.step = 8;
+  jumped.detail = "the system clock jumps by 60000000us (offset now 60000000us)";
+  r.faults.push_back(jumped);
+  EXPECT_TRUE(judge("no_expired_token", w, sim::Outcome::stopped, &r));
+  // ... healed at 45 s: back to 0 by the return.
+  r.faults.back().heals_at_us = 45 * s;
+  EXPECT_FALSE(judge("no_expired_token", w, sim::Outcome::stopped, &r));
+  r.faults.clear();
+  // A clock_jump whose amount is unknown leaves the instants before it unjudged.
   w.env.clock_offset_us = 60 * s;
   FaultEvent jump;
   jump.action = "clock_jump";
@@ -629,6 +643,27 @@ TEST(Properties, restart_scope_reports_top_one_for_one) {
   EXPECT_NE(v->message.find("kill 'kill ets_owner'"), std::string::npos) << v->message;
 }
 
+// A crash_on_next_message is judged at the instant its victim died.
+TEST(Properties, restart_scope_judges_a_crash_on_next_message_where_the_victim_died) {
+  TrioWorld w(with(Mutant::top_one_for_one));
+  const sim::Outcome outcome = kill_and_get(w, "ets_owner");
+  RunRecord edited = w.record;
+  FaultEvent& f = edited.faults.at(0);
+  f.action = "crash_on_next_message";
+  f.at_us = 0;
+  f.step = 1;  // armed long before
+  auto v = judge("restart_scope", w, outcome, &edited);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("after crash 'kill ets_owner'"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("kept its pid, but it is in the blast radius"), std::string::npos) << v->message;
+  TrioWorld ref;
+  const sim::Outcome ref_outcome = kill_and_get(ref, "ets_owner");
+  edited = ref.record;
+  edited.faults.at(0).action = "crash_on_next_message";
+  edited.faults.at(0).step = 1;
+  EXPECT_FALSE(judge("restart_scope", ref, ref_outcome, &edited)) << text(judge("restart_scope", ref, ref_outcome, &edited));
+}
+
 TEST(Properties, restart_scope_reports_the_rows_lost_with_ets_owned_by_app_server) {
   TrioWorld w(with(Mutant::ets_owned_by_app_server));
   const sim::Outcome outcome = kill_and_get(w, "app:a");
@@ -690,6 +725,11 @@ TEST(Properties, liveness_reports_a_get_that_fails_with_no_fault_on_record) {
   w.record.faults.push_back(FaultEvent());
   w.record.faults.back().applied = true;
   w.record.faults.back().action = "cli_hang";
+  EXPECT_FALSE(judge("liveness", w, result.outcome));
+  // The window is counted from when the fault healed, if it did.
+  w.record.faults.back().at_us = -40 * s;
+  EXPECT_TRUE(judge("liveness", w, result.outcome));
+  w.record.faults.back().heals_at_us = 0;
   EXPECT_FALSE(judge("liveness", w, result.outcome));
 }
 
