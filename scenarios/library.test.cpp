@@ -1,0 +1,103 @@
+// Every built-in scenario, run over its first schedules, gives the verdicts
+// its file expects: properties hold, and each documented finding shows.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "scenarios/library.hpp"
+#include "scenarios/report.hpp"
+#include "scenarios/sweep.hpp"
+
+namespace otpsim::scenarios {
+namespace {
+
+const std::vector<ScenarioSpec>& specs() {
+  static const std::vector<ScenarioSpec> all = [] {
+    auto parsed = builtin_scenarios();
+    EXPECT_TRUE(std::holds_alternative<std::vector<ScenarioSpec>>(parsed));
+    if (auto* v = std::get_if<std::vector<ScenarioSpec>>(&parsed)) return *v;
+    return std::vector<ScenarioSpec>();
+  }();
+  return all;
+}
+
+class Library : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Library, gives_the_expected_verdicts_over_300_schedules) {
+  const ScenarioSpec* spec = nullptr;
+  for (const ScenarioSpec& s : specs()) {
+    if (s.name == GetParam()) spec = &s;
+  }
+  ASSERT_NE(spec, nullptr);
+  SweepOptions options;
+  options.seeds = 300;
+  SweepResult result = sweep(*spec, options);
+  std::vector<RunLine> lines;
+  for (const SeedResult& r : result.runs) lines.push_back(run_line(*spec, r));
+  ScenarioSummary summary = summarize(lines);
+  ASSERT_EQ(summary.schedules, 300u);
+  for (const PropertySummary& p : summary.properties) {
+    EXPECT_TRUE(p.as_expected()) << spec->name << ": " << p.name << " " << p.status() << " (" << p.violations
+                                 << " violations; first seed " << p.first_seed << ": " << p.first_message
+                                 << ")\n  replay: otpsim replay " << p.first_token;
+  }
+}
+
+std::vector<std::string> names() {
+  std::vector<std::string> out;
+  for (const ScenarioSpec& s : specs()) out.push_back(s.name);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Builtin, Library, ::testing::ValuesIn(names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string n = info.param;
+                           for (char& c : n) {
+                             if (c == '-') c = '_';
+                           }
+                           return n;
+                         });
+
+TEST(Library, has_fifteen_scenarios_with_unique_names) {
+  std::set<std::string> seen;
+  for (const ScenarioSpec& s : specs()) EXPECT_TRUE(seen.insert(s.name).second) << s.name;
+  EXPECT_EQ(seen.size(), 15u);
+}
+
+TEST(Library, a_seed_gives_the_same_run_in_any_sweep) {
+  const ScenarioSpec& spec = specs().front();
+  SweepOptions one;
+  one.seeds = 40;
+  SweepOptions two = one;
+  two.jobs = 2;
+  SweepResult a = sweep(spec, one), b = sweep(spec, two);
+  ASSERT_EQ(a.runs.size(), b.runs.size());
+  for (std::size_t i = 0; i < a.runs.size(); ++i) {
+    EXPECT_EQ(a.runs[i].seed, b.runs[i].seed);
+    EXPECT_EQ(a.runs[i].token, b.runs[i].token);
+  }
+}
+
+TEST(Library, shards_partition_the_seeds) {
+  const ScenarioSpec& spec = specs().front();
+  std::vector<std::uint64_t> all;
+  for (std::uint64_t k = 1; k <= 3; ++k) {
+    SweepOptions o;
+    o.seeds = 20;
+    o.shard = Shard(k, 3);
+    for (const SeedResult& r : sweep(spec, o).runs) all.push_back(r.seed);
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<std::uint64_t> expected(20);
+  for (std::uint64_t i = 0; i < 20; ++i) expected[i] = i;
+  EXPECT_EQ(all, expected);
+  std::string error;
+  EXPECT_FALSE(Shard::parse("0/3", error).has_value());
+  EXPECT_FALSE(Shard::parse("4/3", error).has_value());
+  EXPECT_FALSE(Shard::parse("1/0", error).has_value());
+  EXPECT_TRUE(Shard::parse("3/3", error).has_value());
+}
+
+}  // namespace
+}  // namespace otpsim::scenarios
