@@ -661,7 +661,8 @@ TEST(Properties, restart_scope_judges_a_crash_on_next_message_where_the_victim_d
   edited = ref.record;
   edited.faults.at(0).action = "crash_on_next_message";
   edited.faults.at(0).step = 1;
-  EXPECT_FALSE(judge("restart_scope", ref, ref_outcome, &edited)) << text(judge("restart_scope", ref, ref_outcome, &edited));
+  auto verdict = judge("restart_scope", ref, ref_outcome, &edited);
+  EXPECT_FALSE(verdict) << text(verdict);
 }
 
 TEST(Properties, restart_scope_reports_the_rows_lost_with_ets_owned_by_app_server) {
