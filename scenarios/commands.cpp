@@ -112,10 +112,10 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
   }
   RunReport run = run_once(spec, p.first_seed, sim::TraceLevel::full);
   if (!p.as_expected()) {
-    std::fprintf(out, "\nVIOLATED %s in scenario %s, seed %llu (%llu of %llu schedules)\n  %s\n", p.name.c_str(),
-                 spec.name.c_str(), static_cast<unsigned long long>(p.first_seed),
+    std::fprintf(out, "\nVIOLATED %s in scenario %s, seed %llu (%llu of %llu schedules; the shortest: %llu steps)\n  %s\n",
+                 p.name.c_str(), spec.name.c_str(), static_cast<unsigned long long>(p.first_seed),
                  static_cast<unsigned long long>(p.violations), static_cast<unsigned long long>(summary.schedules),
-                 p.first_message.c_str());
+                 static_cast<unsigned long long>(p.first_steps), p.first_message.c_str());
     std::fprintf(out, "timeline:\n%s", timeline(run).c_str());
   } else {
     std::fprintf(out, "\nfinding %s in scenario %s, as expected: seed %llu (%llu of %llu schedules)\n  %s\n",

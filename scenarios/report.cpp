@@ -120,8 +120,10 @@ ScenarioSummary summarize(const std::vector<RunLine>& runs) {
       }
       PropertySummary& p = s.properties[it->second];
       if (!v.held) {
-        if (p.violations == 0) {  // seeds come in increasing order
+        // Seeds come in increasing order: a strictly shorter run replaces.
+        if (p.violations == 0 || r->steps < p.first_steps) {
           p.first_seed = seed;
+          p.first_steps = r->steps;
           p.first_token = r->token;
           p.first_message = v.message;
         }

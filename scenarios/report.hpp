@@ -17,7 +17,10 @@ class PropertySummary {
   std::string name;
   bool expected_to_hold = true;
   std::uint64_t violations = 0;  // schedules that violated it
-  std::uint64_t first_seed = 0;  // the lowest violating seed
+  /// The counterexample reported: the violating run with the fewest steps
+  /// (the shortest trace to read), the lowest seed among equals.
+  std::uint64_t first_seed = 0;
+  std::uint64_t first_steps = 0;
   std::string first_token, first_message;
   /// Expected to hold: never violated. Expected violated: violated at least once.
   bool as_expected() const { return expected_to_hold ? violations == 0 : violations > 0; }
