@@ -22,13 +22,15 @@ int main(int argc, char** argv) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
 
   RunFlags run_flags;
+  run_flags.jobs = cores;
   auto* run = app.add_subcommand("run", "Run scenarios (files or built-in names; none: the whole built-in library)");
   run->add_option("scenarios", run_flags.scenarios, "Scenario files (.toml) or built-in names");
   run->add_option("--seeds", run_flags.seeds, "Schedules per scenario (default: each scenario's [explore] seeds)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
   run->add_option("--seed", run_flags.seed_base, "First seed (default: each scenario's seed_base)")
       ->each([&](const std::string&) { run_flags.seed_base_given = true; });
-  run->add_option("--jobs,-j", run_flags.jobs, "Threads")->check(CLI::Range(1u, 1024u));
+  run->add_option("--jobs,-j", run_flags.jobs, "Threads (default: all cores; results do not depend on it)")
+      ->check(CLI::Range(1u, 1024u));
   run->add_flag("--json", run_flags.json, "JSON Lines on stdout, one object per run (the table goes to stderr)");
   run->add_option("--junit", run_flags.junit_file, "Write JUnit XML (one testcase per scenario property)");
   run->add_option("--trace", run_flags.trace_dir,
