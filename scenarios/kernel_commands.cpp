@@ -33,7 +33,6 @@ std::uint64_t fnv1a(std::string_view text) {
   return h;
 }
 
-std::string seconds(Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
 
 }  // namespace
 
@@ -91,7 +90,7 @@ int cmd_kernel(const std::vector<std::string>& names, std::uint64_t seeds, std::
     any_violation |= s.violations > 0;
     std::printf("%-26s %6llu %10llu %13zu %14s %-9s %7.2fs\n", selected[i]->program.name.c_str(),
                 static_cast<unsigned long long>(s.seeds), static_cast<unsigned long long>(s.steps),
-                s.interleavings.size(), seconds(s.time_max_us).c_str(), s.violations ? "VIOLATED" : "held", s.wall_s);
+                s.interleavings.size(), format_time(s.time_max_us).c_str(), s.violations ? "VIOLATED" : "held", s.wall_s);
   }
   std::printf("\n");
   for (std::size_t i = 0; i < selected.size(); ++i) {
@@ -132,7 +131,7 @@ int cmd_replay_kernel(const ReplayToken& token, const std::string& trace_file, c
   }
   auto problem = r.outcome == Outcome::quiescent ? kp->check(sim.kernel()) : std::optional<std::string>(r.message);
   std::fprintf(stderr, "replayed %s: %llu steps, %s, %s; check %s%s\n", kp->program.name.c_str(),
-               static_cast<unsigned long long>(r.steps), seconds(r.end_time_us).c_str(),
+               static_cast<unsigned long long>(r.steps), format_time(r.end_time_us).c_str(),
                std::string(outcome_name(r.outcome)).c_str(), problem ? "VIOLATED: " : "held",
                problem ? problem->c_str() : "");
   return exit_ok;

@@ -230,12 +230,6 @@ RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::T
   return finish(spec, sim, slot, token.seed, trace);
 }
 
-namespace {
-
-std::string seconds(sim::Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
-
-}  // namespace
-
 std::string timeline(const RunReport& report) {
   if (!report.record) return {};
   const tk::RunRecord& r = *report.record;
@@ -285,7 +279,7 @@ std::string timeline(const RunReport& report) {
     return a.order < b.order;
   });
   std::string out;
-  for (const Line& l : lines) out += fmt::format("  {:>14} step {:>6}  {}\n", seconds(l.at_us), l.step, l.text);
+  for (const Line& l : lines) out += fmt::format("  {:>14} step {:>6}  {}\n", sim::format_time(l.at_us), l.step, l.text);
   return out;
 }
 

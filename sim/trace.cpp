@@ -50,9 +50,9 @@ std::string_view kind_text(const TraceEvent& e) {
   return "?";
 }
 
-std::string format_time(Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
-
 }  // namespace
+
+std::string format_time(Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
 
 void Trace::write_text(std::ostream& out) const {
   for (const TraceEvent& e : events) {

@@ -73,5 +73,7 @@ struct Choice {
 };
 
 std::string json_escape(std::string_view text);
+/// Simulated time as traces print it: "12.000345s" (seconds, 6 decimals).
+std::string format_time(Micros us);
 
 }  // namespace otpsim::sim
