@@ -192,10 +192,8 @@ RunReport finish(const ScenarioSpec& spec, sim::Simulation& sim, std::shared_ptr
   RunState& st = **slot;
   report.token = sim.token_text();
   report.replay_error = sim.replay_error();
-  if (report.result.outcome != sim::Outcome::stopped && report.result.outcome != sim::Outcome::quiescent) {
-    // Cut off by a limit: judged all the same (a property may need the
-    // whole run; no_client_crash and liveness see the unfinished calls).
-  }
+  // A run cut off by a limit is judged all the same: properties see the
+  // outcome, and no_client_crash and liveness see the unfinished calls.
   judge(spec, st, report);
   if (trace == sim::TraceLevel::full) report.trace = sim.trace();
   report.record = std::move(st.record);
