@@ -298,6 +298,10 @@ void Injector::fire(std::size_t index, Pid receiver) {
     Heal heal;
     heal.fault = index;
     event.applied = apply_environment(f, heal, event.detail);
+    if (event.applied && f.action.kind == Action::Kind::clock_jump) {
+      event.clock_jump_us = f.action.duration_us;
+      event.clock_offset_after_us = trio_.env->clock_offset_us;
+    }
     if (event.applied && f.action.heal_after_us >= 0 && f.action.heals()) {
       const Micros due_us = event.at_us + f.action.heal_after_us;
       heals_.emplace(due_us, std::move(heal));

@@ -128,29 +128,14 @@ class Clock {
       initial_ = ctx.clock_offsets.front().second;
       return;
     }
-    // The injector's clock_jump detail: "... jumps by Jus (offset now Ous)".
-    bool parsed = true;
+    // Each applied clock_jump records its amount and the offset after it.
     for (const FaultEvent& f : ctx.record.faults) {
       if (!applied(f, "clock_jump")) continue;
-      std::optional<Micros> jump = number_after(f.detail, "jumps by ");
-      std::optional<Micros> now = number_after(f.detail, "offset now ");
-      if (!jump || !now) {
-        parsed = false;
-        unknown_before_step_ = std::max(unknown_before_step_, f.step);
-        unknown_before_us_ = std::max(unknown_before_us_, f.heals_at_us + 1);
-        continue;
-      }
-      if (changes_.empty()) initial_ = *now - *jump;
-      changes_.push_back(Change{f.at_us, f.step, *now, true});
-      if (f.heals_at_us >= 0) changes_.push_back(Change{f.heals_at_us, 0, -*jump, false});
+      if (changes_.empty()) initial_ = f.clock_offset_after_us - f.clock_jump_us;
+      changes_.push_back(Change{f.at_us, f.step, f.clock_offset_after_us, true});
+      if (f.heals_at_us >= 0) changes_.push_back(Change{f.heals_at_us, 0, -f.clock_jump_us, false});
     }
-    if (!parsed) {
-      // Amounts unknown: only instants after every jump (and heal) read the current offset.
-      changes_.clear();
-      known_ = false;
-    } else if (changes_.empty()) {
-      initial_ = current_;
-    }
+    if (changes_.empty()) initial_ = current_;
     std::stable_sort(changes_.begin(), changes_.end(),
                      [](const Change& a, const Change& b) { return a.at_us < b.at_us; });
   }
@@ -158,20 +143,15 @@ class Clock {
   /// System.system_time(:second) at `at_us` (in step `step`), or nullopt
   /// if the offset then is unknown.
   std::optional<std::int64_t> system_time_s(Micros at_us, std::uint64_t step) const {
-    Micros offset = current_;
-    if (!known_) {
-      if (step < unknown_before_step_ || at_us < unknown_before_us_) return std::nullopt;
-    } else {
-      offset = initial_;
-      for (const Change& c : changes_) {
-        if (c.at_us > at_us) break;
-        if (c.absolute) {
-          if (c.at_us == at_us && step < c.step) continue;  // the jump came later in that instant
-          offset = c.offset;
-        } else {
-          if (c.at_us == at_us) return std::nullopt;  // a heal in this instant: before or after?
-          offset += c.offset;
-        }
+    Micros offset = initial_;
+    for (const Change& c : changes_) {
+      if (c.at_us > at_us) break;
+      if (c.absolute) {
+        if (c.at_us == at_us && step < c.step) continue;  // the jump came later in that instant
+        offset = c.offset;
+      } else {
+        if (c.at_us == at_us) return std::nullopt;  // a heal in this instant: before or after?
+        offset += c.offset;
       }
     }
     const Micros t = at_us + offset;
@@ -186,25 +166,11 @@ class Clock {
     Micros offset;  // absolute (a jump: the offset then), or relative (a heal)
     bool absolute;
   };
-  static std::optional<Micros> number_after(const std::string& text, std::string_view key) {
-    const std::size_t at = text.find(key);
-    if (at == std::string::npos) return std::nullopt;
-    std::size_t i = at + key.size();
-    const bool negative = i < text.size() && text[i] == '-';
-    if (negative) ++i;
-    if (i >= text.size() || text[i] < '0' || text[i] > '9') return std::nullopt;
-    Micros value = 0;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) value = value * 10 + (text[i] - '0');
-    if (text.compare(i, 2, "us") != 0) return std::nullopt;
-    return negative ? -value : value;
-  }
+
 
   Micros current_;
   Micros initial_ = 0;
   std::vector<Change> changes_;
-  bool known_ = true;
-  std::uint64_t unknown_before_step_ = 0;
-  Micros unknown_before_us_ = 0;
 };
 
 // ---------------------------------------------------------------------------

@@ -78,6 +78,8 @@ class FaultEvent {
   bool applied = false;
   Pid victim;                   // the process hit, for process targets
   Micros heals_at_us = -1;      // an environment fault undone at this time; -1 never
+  Micros clock_jump_us = 0;     // clock_jump: how far the system clock moved
+  Micros clock_offset_after_us = 0;  // clock_jump: the clock offset right after it
   std::string detail;           // why skipped, or what was done
 };
 
