@@ -26,9 +26,6 @@ using TK = Target::Kind;
 
 namespace {
 
-/// Mixed into the run's seed so the injector's draws do not repeat the
-/// random strategy's stream (which is seeded with the same seed).
-constexpr std::uint64_t rng_salt = 0x6661756c74735f31ULL;  // "faults_1"
 /// Probabilities are compared in millionths.
 constexpr std::uint64_t probability_scale = 1'000'000;
 /// How much of a received message a crash's FaultEvent detail quotes.
@@ -102,13 +99,12 @@ std::string cli_change(const Action& a) {
 
 }  // namespace
 
-Injector::Injector(FaultPlan plan, sim::Kernel& kernel, tk::Trio& trio, tk::RunRecord& record, std::uint64_t seed,
+Injector::Injector(FaultPlan plan, sim::Kernel& kernel, tk::Trio& trio, tk::RunRecord& record,
                    std::function<void()> restart_node)
     : plan_(std::move(plan)),
       kernel_(kernel),
       trio_(trio),
       record_(record),
-      rng_(seed ^ rng_salt),
       restart_node_(std::move(restart_node)),
       occurrences_(plan_.faults.size(), 0),
       fires_(plan_.faults.size(), 0),
@@ -175,7 +171,10 @@ void Injector::on_step(const sim::StepInfo& step) {
         break;
       case Trigger::Kind::probability:
         // Draw only while the fault may still fire, inside its window.
-        if (can_fire(i) && in_window(t, now_us) && rng_.below(probability_scale) < probability_threshold(t.probability)) {
+        // The coin is the strategy's choice (Kernel::flip): logged, replayed,
+        // shrunk and enumerated like a scheduling choice.
+        if (can_fire(i) && in_window(t, now_us) &&
+            kernel_.flip(static_cast<std::uint32_t>(probability_threshold(t.probability)))) {
           if (occur(i)) fire(i, Pid{});
         }
         break;

@@ -11,9 +11,8 @@
 // step, so the strategy decides how a fault interleaves with other steps of
 // the same instant. A node-restart callback must spare "fault_clock".
 //
-// Determinism: probability triggers draw from a xoshiro256** seeded from the
-// run's seed (not logged as choices yet: shrinking probabilistic faults is
-// for later). `any_app` picks among the live AppServers, in pid order, with
+// Determinism: a probability trigger's coin is the strategy's (Kernel::flip,
+// a logged data choice), so replay, shrinking and dfs see it. `any_app` picks among the live AppServers, in pid order, with
 // a logged data choice (Kernel::choose). A process target that does not
 // exist when the fault fires is recorded as skipped (FaultEvent::applied
 // false), never an error.
@@ -30,7 +29,6 @@
 #include "core/tokens/trio.hpp"
 #include "faults/plan.hpp"
 #include "sim/kernel.hpp"
-#include "sim/rng.hpp"
 
 namespace otpsim::faults {
 
@@ -40,7 +38,7 @@ class Injector final : public sim::Observer {
   /// runner owns the node); the injector calls it for node_restart, after
   /// clearing a non-durable store.
   Injector(FaultPlan plan, sim::Kernel& kernel, core::tokens::Trio& trio, core::tokens::RunRecord& record,
-           std::uint64_t seed, std::function<void()> restart_node);
+           std::function<void()> restart_node);
 
   /// Spawns the fault clock if any trigger is timed. Call once, before run().
   void start();
@@ -96,7 +94,6 @@ class Injector final : public sim::Observer {
   sim::Kernel& kernel_;
   core::tokens::Trio& trio_;
   core::tokens::RunRecord& record_;
-  sim::Rng rng_;
   std::function<void()> restart_node_;
   bool started_ = false;
   std::vector<std::uint64_t> occurrences_;  // per fault: how often its trigger condition held

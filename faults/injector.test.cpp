@@ -137,7 +137,7 @@ class World {
   explicit World(FaultPlan plan, std::uint64_t seed = 1, tk::TrioConfig config = tk::TrioConfig(),
                  bool with_restart = true)
       : w(std::move(config), seed),
-        injector(std::move(plan), w.kernel, w.trio, w.record, seed, restart_fn(with_restart)),
+        injector(std::move(plan), w.kernel, w.trio, w.record, restart_fn(with_restart)),
         watch(w.kernel) {
     w.observers.add(&injector);
     w.observers.add(&watch);

@@ -153,7 +153,7 @@ sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::sha
     configure(st->env, spec.env);
     st->record->attach(&kernel);
     st->observers.add(st->record.get());
-    st->injector = std::make_unique<faults::Injector>(spec.faults, kernel, st->trio, *st->record, seed,
+    st->injector = std::make_unique<faults::Injector>(spec.faults, kernel, st->trio, *st->record,
                                                       [st] { restart_node(st); });
     st->observers.add(st->injector.get());
     kernel.set_observer(&st->observers);

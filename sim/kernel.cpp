@@ -187,6 +187,18 @@ std::uint64_t Kernel::choose(std::uint64_t bound) {
   return pick;
 }
 
+bool Kernel::flip(std::uint32_t millionths) {
+  if (millionths == 0) return false;
+  if (millionths >= 1'000'000) return true;
+  std::uint64_t pick = strategy_.flip(millionths);
+  if (pick >= 2) {
+    strategy_failed_ = true;
+    pick = 0;
+  }
+  choices_.push_back({Choice::Kind::data, 2, pick});
+  return pick == 1;
+}
+
 RunResult Kernel::run() {
   OTPSIM_ASSERT(current_ == nullptr, "Kernel::run called from inside a process");
   RunResult result;

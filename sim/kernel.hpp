@@ -133,6 +133,10 @@ class Kernel {
   // Called by Ctx (inside a process). Not for models to call directly.
   void declare(detail::Process& process, detail::Effect&& effect);
   std::uint64_t choose(std::uint64_t bound);
+  /// A weighted coin (Strategy::flip), logged as a data choice of bound 2.
+  /// May also be called from outside processes (a fault injector's
+  /// observer hook). 0 and >= 1,000,000 millionths are no choice at all.
+  bool flip(std::uint32_t millionths);
   void emit(const detail::Process& process, const Term& event);
   Ref make_ref() { return Ref{++ref_counter_}; }
 

@@ -13,6 +13,7 @@ class RandomStrategy final : public Strategy {
   std::string_view name() const override { return "random"; }
   std::size_t pick(const SchedulePoint& point) override { return rng_.below(point.size()); }
   std::uint64_t choose(std::uint64_t bound) override { return rng_.below(bound); }
+  std::uint64_t flip(std::uint32_t millionths) override { return rng_.below(1'000'000) < millionths ? 1 : 0; }
 
  private:
   Rng rng_;

@@ -22,6 +22,13 @@ Simulation::Simulation(const Program& program, RunOptions options) : program_(pr
   program_.setup(*kernel_);
 }
 
+Simulation::Simulation(const Program& program, std::unique_ptr<Strategy> strategy, RunOptions options)
+    : program_(program), options_(std::move(options)), strategy_(std::move(strategy)) {
+  OTPSIM_ASSERT(strategy_ != nullptr, "Simulation given no strategy");
+  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace}, *strategy_);
+  program_.setup(*kernel_);
+}
+
 Simulation::Simulation(const Program& program, const ReplayToken& token, TraceLevel trace)
     : program_(program), replaying_(token) {
   OTPSIM_ASSERT(token.program == program.name, "replay token names another program");

@@ -25,7 +25,9 @@ struct Program {
 };
 
 struct RunOptions {
-  std::string strategy = "random";  // "random" or "replay"
+  /// "random" for the built-in constructor; with a strategy passed in, the
+  /// name the replay token records (any [a-z_]+).
+  std::string strategy = "random";
   std::uint64_t seed = 0;
   RunLimits limits;
   TraceLevel trace = TraceLevel::full;
@@ -37,6 +39,9 @@ class Simulation {
   static std::optional<std::string> validate(const RunOptions& options);
 
   Simulation(const Program& program, RunOptions options);
+  /// A run under `strategy` (pct, dfs, sequence, ...); its choices are
+  /// logged, so the token replays it like any other run.
+  Simulation(const Program& program, std::unique_ptr<Strategy> strategy, RunOptions options);
   /// A replay of `token` (which must name `program`).
   Simulation(const Program& program, const ReplayToken& token, TraceLevel trace);
 

@@ -43,6 +43,15 @@ class Strategy {
   virtual std::size_t pick(const SchedulePoint& point) = 0;
   /// A data choice in [0, bound), bound >= 2. A value >= bound stops the run.
   virtual std::uint64_t choose(std::uint64_t bound) = 0;
+  /// A coin that should come up 1 with probability millionths / 1,000,000
+  /// (0 < millionths < 1,000,000): a fault chosen by probability. The kernel
+  /// logs it as a data choice of bound 2, so replay, shrinking and
+  /// exhaustive search treat it like any other choice; 0 (no) is the simpler
+  /// answer. A value >= 2 stops the run. The default ignores the weight.
+  virtual std::uint64_t flip(std::uint32_t millionths) {
+    (void)millionths;
+    return choose(2);
+  }
   /// Called after every step, forced or chosen.
   virtual void on_step(const StepInfo&) {}
   /// Why the strategy stopped the run; empty while it can continue.
