@@ -59,10 +59,33 @@ INSTANTIATE_TEST_SUITE_P(Builtin, Library, ::testing::ValuesIn(names()),
                            return n;
                          });
 
-TEST(Library, has_fifteen_scenarios_with_unique_names) {
+TEST(Library, has_twenty_three_scenarios_with_unique_names) {
   std::set<std::string> seen;
   for (const ScenarioSpec& s : specs()) EXPECT_TRUE(seen.insert(s.name).second) << s.name;
-  EXPECT_EQ(seen.size(), 15u);
+  EXPECT_EQ(seen.size(), 23u);  // 15 on the reference, one per mutant
+}
+
+// Every mutant has its own scenario, mutant-NAME (with - for _), which
+// enables that mutant alone and expects a property violated; the sweep
+// above (gives_the_expected_verdicts_over_300_schedules) checks that it is.
+TEST(Library, every_mutant_has_a_scenario_that_expects_a_violation) {
+  for (core::tokens::Mutant m : core::tokens::all_mutants) {
+    std::string name = "mutant-" + std::string(core::tokens::mutant_name(m));
+    std::replace(name.begin(), name.end(), '_', '-');
+    const ScenarioSpec* spec = nullptr;
+    for (const ScenarioSpec& s : specs()) {
+      if (s.name == name) spec = &s;
+    }
+    ASSERT_NE(spec, nullptr) << name;
+    EXPECT_EQ(spec->model.mutants.list(), std::vector<core::tokens::Mutant>{m}) << name;
+    bool expects_a_violation = false;
+    for (const auto& [property, holds] : spec->expect) expects_a_violation = expects_a_violation || !holds;
+    EXPECT_TRUE(expects_a_violation) << name;
+  }
+  // The other scenarios run the reference.
+  for (const ScenarioSpec& s : specs()) {
+    if (s.name.rfind("mutant-", 0) != 0) EXPECT_TRUE(s.model.mutants.none()) << s.name;
+  }
 }
 
 TEST(Library, a_seed_gives_the_same_run_in_any_sweep) {
