@@ -5,12 +5,22 @@
 //   TrioWorld w;
 //   w.env.sim_cli.behaviour.latency_us = 2'000'000;
 //   w.run([&](Ctx ctx) -> Task<> { result = co_await w.get(ctx, "my-app"); });
+//
+// The schedule comes from a RandomStrategy seeded with `seed`, or from any
+// strategy given to the constructor (a SequenceStrategy, a replay). A test
+// that drives the world from outside, one step at a time (rapidcheck's
+// stateful tests), calls start() once and then step() per command:
+//
+//   TrioWorld w(config, std::make_unique<sim::SequenceStrategy>(numbers));
+//   w.start();
+//   w.step([&](Ctx ctx) -> sim::Proc { (void)co_await w.call(ctx, "c", "get", "a"); });
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/tokens/facade.hpp"
@@ -22,6 +32,7 @@
 #include "sim/ctx.hpp"
 #include "sim/kernel.hpp"
 #include "sim/random_strategy.hpp"
+#include "sim/strategy.hpp"
 
 namespace otpsim::core::tokens::testing {
 
@@ -37,7 +48,13 @@ class TrioWorld : public sim::Observer {
  public:
   explicit TrioWorld(TrioConfig config = TrioConfig(), std::uint64_t seed = 0,
                      sim::TraceLevel trace = sim::TraceLevel::off)
-      : trio(std::move(config), env), strategy(seed), kernel(sim::KernelConfig{sim::RunLimits(), trace}, strategy) {
+      : TrioWorld(std::move(config), std::make_unique<sim::RandomStrategy>(seed), trace) {}
+  /// A world whose schedule (and every other choice) comes from `strategy_`.
+  TrioWorld(TrioConfig config, std::unique_ptr<sim::Strategy> strategy_,
+            sim::TraceLevel trace = sim::TraceLevel::off)
+      : trio(std::move(config), env),
+        strategy(std::move(strategy_)),
+        kernel(sim::KernelConfig{sim::RunLimits(), trace}, *strategy) {
     record.attach(&kernel);
     observers.add(this);
     observers.add(&record);
@@ -61,6 +78,33 @@ class TrioWorld : public sim::Observer {
           kernel.request_stop();
         },
         sim::SpawnOptions("driver"));
+    return kernel.run();
+  }
+
+  /// Stepping from outside (instead of run()): starts the trio under a
+  /// driver that then idles (it never returns; the trio's EXIT, if it
+  /// dies, stays in the driver's mailbox), and runs until nothing is left
+  /// to do.
+  /// start_result and top are set as by run().
+  sim::RunResult start() {
+    kernel.spawn(
+        [this](Ctx ctx) -> sim::Proc {
+          ctx.trap_exit(true);
+          start_result = co_await start_link(ctx, &trio);
+          if (start_result.is_tagged(sim::atoms::ok(), 2)) top = start_result[1].pid();
+          (void)co_await ctx.receive([](const Term&) { return false; });
+        },
+        sim::SpawnOptions("driver"));
+    return kernel.run();
+  }
+
+  /// After start(): spawns `body` as a process (label `label`, no parent)
+  /// and runs the kernel until no step is enabled and no timer is pending
+  /// (Outcome::quiescent), so whatever the body set off (restarts, async
+  /// persists) has finished too; or until a limit. A body that starts
+  /// clients should wait for them (spawn_monitor, then their DOWNs).
+  sim::RunResult step(sim::ProcessFn body, std::string_view label = "step") {
+    kernel.spawn(std::move(body), sim::SpawnOptions(label));
     return kernel.run();
   }
 
@@ -140,7 +184,8 @@ class TrioWorld : public sim::Observer {
 
   Env env;
   Trio trio;
-  sim::RandomStrategy strategy;
+  /// Answers the kernel's choices (a RandomStrategy unless one was given).
+  std::unique_ptr<sim::Strategy> strategy;
   sim::Kernel kernel;
   /// Everything properties judge. More observers: observers.add(&mine).
   RunRecord record;
