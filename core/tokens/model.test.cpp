@@ -485,6 +485,7 @@ class RefreshWithGets final : public Scheduled {
   void apply(Model& m) const override { (void)predict(m); }
   void run(const Model& m0, Sut& sut) const override {
     Model m = m0;
+    if (!m.apps.at(app).row) fail(text(), "run without its precondition (a live row)");
     const std::string old_token = ok_token(m.apps.at(app).row->token);
     const Answer expected = predict(m);
     std::vector<CallSpec> calls{{"refresh", app, ""}};
