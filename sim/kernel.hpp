@@ -196,14 +196,18 @@ class Kernel {
   bool stop_requested_ = false;
   std::string mailbox_overflow_;  // set when a mailbox passed its bound
   detail::Process* current_ = nullptr;
-  std::vector<detail::Process*> processes_;  // index pid.id - 1; nullptr once dead
-  std::vector<detail::Process*> runnable_;   // the enabled set
-  std::map<detail::TimerKey, Timer> timers_;
-  std::map<Ref, detail::TimerKey> timer_refs_;  // send_after timers by ref
-  std::map<Term, Pid> names_;
-  std::map<Ref, Pid> aliases_;  // active aliases -> owner
-  std::map<TableId, std::unique_ptr<Table>> tables_;
-  std::map<Term, TableId> table_names_;
+  // Containers whose buffers and nodes come from the BlockPool (a run
+  // creates and drops hundreds of them; see block_pool.hpp).
+  template <typename K, typename V>
+  using Map = std::map<K, V, std::less<K>, detail::PoolAllocator<std::pair<const K, V>>>;
+  detail::Process::Vector<detail::Process*> processes_;  // index pid.id - 1; nullptr once dead
+  detail::Process::Vector<detail::Process*> runnable_;   // the enabled set
+  Map<detail::TimerKey, Timer> timers_;
+  Map<Ref, detail::TimerKey> timer_refs_;  // send_after timers by ref
+  Map<Term, Pid> names_;
+  Map<Ref, Pid> aliases_;  // active aliases -> owner
+  Map<TableId, std::unique_ptr<Table>> tables_;
+  Map<Term, TableId> table_names_;
   detail::MessageNode* free_nodes_ = nullptr;
   Trace trace_;
   std::vector<Choice> choices_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/block_pool.hpp"
 #include "sim/effect.hpp"
 #include "sim/ids.hpp"
 #include "sim/task.hpp"
@@ -106,7 +107,7 @@ enum class ProcState : std::uint8_t {
   exiting,   // hit by a fatal exit signal; its next step is `die`
 };
 
-struct Process {
+struct Process : Pooled {  // one per spawn: recycled through the BlockPool
   Pid pid;
   ProcState state = ProcState::runnable;
   bool trap_exit = false;
@@ -124,11 +125,14 @@ struct Process {
   TimerKey timer;                   // receive timeout or sleep
   Term exit_reason;
   Term registered_name;             // an atom, or the integer 0
-  std::vector<Pid> links;
-  std::vector<MonitorEntry> monitors_out;  // monitors this process holds
-  std::vector<MonitorEntry> monitors_in;   // monitors watching this process
-  std::vector<TableId> tables;             // tables this process owns
-  std::vector<Ref> inbound_timers;         // send_after timers aimed at this process
+  // Buffers from the BlockPool (block_pool.hpp).
+  template <typename T>
+  using Vector = std::vector<T, PoolAllocator<T>>;
+  Vector<Pid> links;
+  Vector<MonitorEntry> monitors_out;  // monitors this process holds
+  Vector<MonitorEntry> monitors_in;   // monitors watching this process
+  std::vector<TableId> tables;        // tables this process owns
+  Vector<Ref> inbound_timers;         // send_after timers aimed at this process
 };
 
 }  // namespace detail

@@ -47,7 +47,8 @@ struct Table {
   Pid owner;
   TableAccess access = TableAccess::public_access;
   Term name;
-  std::map<Term, Term> rows;  // key (first element) -> row
+  // key (first element) -> row; nodes from the BlockPool (block_pool.hpp)
+  std::map<Term, Term, std::less<Term>, detail::PoolAllocator<std::pair<const Term, Term>>> rows;
 
   bool can_read(Pid who) const { return access != TableAccess::private_access || who == owner; }
   bool can_write(Pid who) const { return access == TableAccess::public_access || who == owner; }

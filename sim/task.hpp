@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "sim/assert.hpp"
+#include "sim/block_pool.hpp"
 #include "sim/term.hpp"
 
 namespace otpsim::sim {
@@ -39,7 +40,7 @@ struct ExitException {
 namespace detail {
 
 /// The frames of one process, bottom (the Proc body) to top.
-using FrameStack = std::vector<std::coroutine_handle<>>;
+using FrameStack = std::vector<std::coroutine_handle<>, PoolAllocator<std::coroutine_handle<>>>;
 
 /// The frame stack of the process the kernel is running on this thread.
 /// Set by the kernel's trampoline around each resume.
@@ -54,8 +55,10 @@ struct PopFrame {
   void await_resume() const noexcept {}
 };
 
+// A promise's operator new/delete allocate its coroutine's frame: Pooled
+// takes frames from the per-thread BlockPool (block_pool.hpp).
 template <typename T>
-struct TaskPromiseBase {
+struct TaskPromiseBase : Pooled {
   std::exception_ptr exception;
   std::suspend_always initial_suspend() noexcept { return {}; }
   PopFrame final_suspend() noexcept { return {}; }
@@ -143,7 +146,7 @@ class [[nodiscard]] Task {
 /// the nested Tasks it is running, which it destroys top first).
 class [[nodiscard]] Proc {
  public:
-  struct promise_type {
+  struct promise_type : detail::Pooled {  // frames from the BlockPool
     std::exception_ptr exception;
     Proc get_return_object() { return Proc(std::coroutine_handle<promise_type>::from_promise(*this)); }
     std::suspend_always initial_suspend() noexcept { return {}; }

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
+#include <climits>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +13,7 @@
 #include <ostream>
 
 #include "sim/assert.hpp"
+#include "sim/block_pool.hpp"
 
 namespace otpsim::sim {
 
@@ -20,14 +24,32 @@ struct AtomData {
   bool needs_quotes;
 };
 
-// One block for strings, tuples and lists. Immutable after construction.
+// The heap kinds' blocks, immutable after construction. Each is one
+// allocation: a tuple's or list's elements and a string's characters sit
+// right after the header (messages build several tuples per step).
 struct HeapBlock {
   std::uint32_t refcount = 1;
-  std::string text;           // strings; an opaque's type name
-  std::vector<Term> elements;  // tuples and lists
-  std::shared_ptr<void> opaque;
-  const void* opaque_type = nullptr;
-  std::uint64_t opaque_seq = 0;  // creation order within the thread
+  std::uint32_t size = 0;  // elements of a tuple or list; bytes of a string
+};
+
+struct SequenceBlock : HeapBlock {
+  Term* elements() { return reinterpret_cast<Term*>(static_cast<HeapBlock*>(this) + 1); }
+};
+static_assert(sizeof(SequenceBlock) == sizeof(HeapBlock) && sizeof(HeapBlock) % alignof(Term) == 0);
+
+struct StringBlock : HeapBlock {
+  char* chars() { return reinterpret_cast<char*>(static_cast<HeapBlock*>(this) + 1); }
+};
+static_assert(sizeof(StringBlock) == sizeof(HeapBlock));
+
+std::size_t sequence_bytes(std::size_t size) { return sizeof(SequenceBlock) + size * sizeof(Term); }
+std::size_t string_bytes(std::size_t size) { return sizeof(StringBlock) + size; }
+
+struct OpaqueBlock : HeapBlock {
+  std::string type_name;
+  std::shared_ptr<void> value;
+  const void* type = nullptr;
+  std::uint64_t seq = 0;  // creation order within the thread
 };
 
 namespace {
@@ -76,60 +98,88 @@ std::strong_ordering operator<=>(Atom a, Atom b) {
   return a.data_->text.compare(b.data_->text) <=> 0;
 }
 
+namespace {
+detail::SequenceBlock* sequence_block(detail::HeapBlock* heap) { return static_cast<detail::SequenceBlock*>(heap); }
+detail::StringBlock* string_block(detail::HeapBlock* heap) { return static_cast<detail::StringBlock*>(heap); }
+detail::OpaqueBlock* opaque_block(detail::HeapBlock* heap) { return static_cast<detail::OpaqueBlock*>(heap); }
+}  // namespace
+
 Term Term::string(std::string_view text) {
+  OTPSIM_ASSERT(text.size() <= UINT32_MAX, "string term too long");
+  void* raw = detail::BlockPool::allocate(detail::string_bytes(text.size()));
+  auto* block = new (raw) detail::StringBlock();
+  block->size = static_cast<std::uint32_t>(text.size());
+  if (!text.empty()) std::memcpy(block->chars(), text.data(), text.size());
   Term t;
   t.kind_ = Kind::string;
-  t.u_.heap = new detail::HeapBlock();
-  t.u_.heap->text = std::string(text);
+  t.u_.heap = block;
   return t;
 }
 
 Term Term::make_opaque(std::shared_ptr<void> value, const void* type, std::string_view type_name) {
   thread_local std::uint64_t opaque_counter = 0;
+  auto* block = new detail::OpaqueBlock();
+  block->type_name = std::string(type_name);
+  block->value = std::move(value);
+  block->type = type;
+  block->seq = ++opaque_counter;
   Term t;
   t.kind_ = Kind::opaque;
-  t.u_.heap = new detail::HeapBlock();
-  t.u_.heap->text = std::string(type_name);
-  t.u_.heap->opaque = std::move(value);
-  t.u_.heap->opaque_type = type;
-  t.u_.heap->opaque_seq = ++opaque_counter;
+  t.u_.heap = block;
   return t;
 }
 
-const void* Term::opaque_type() const { return u_.heap->opaque_type; }
-std::shared_ptr<void> Term::opaque_value() const { return u_.heap->opaque; }
+const void* Term::opaque_type() const { return opaque_block(u_.heap)->type; }
+std::shared_ptr<void> Term::opaque_value() const { return opaque_block(u_.heap)->value; }
 
-Term Term::tuple(std::initializer_list<Term> elements) {
-  return tuple(std::vector<Term>(elements));
-}
-
-Term Term::tuple(std::vector<Term> elements) {
+Term Term::make_sequence(Kind kind, std::span<Term> elements) {
+  OTPSIM_ASSERT(elements.size() <= UINT32_MAX, "tuple or list too long");
+  void* raw = detail::BlockPool::allocate(detail::sequence_bytes(elements.size()));
+  auto* block = new (raw) detail::SequenceBlock();
+  block->size = static_cast<std::uint32_t>(elements.size());
+  Term* out = block->elements();
+  for (Term& e : elements) new (out++) Term(std::move(e));  // moves do not throw
   Term t;
-  t.kind_ = Kind::tuple;
-  t.u_.heap = new detail::HeapBlock();
-  t.u_.heap->elements = std::move(elements);
+  t.kind_ = kind;
+  t.u_.heap = block;
   return t;
 }
 
-Term Term::list(std::initializer_list<Term> elements) {
-  return list(std::vector<Term>(elements));
-}
+Term Term::tuple_taking(std::span<Term> elements) { return make_sequence(Kind::tuple, elements); }
+Term Term::list_taking(std::span<Term> elements) { return make_sequence(Kind::list, elements); }
 
-Term Term::list(std::vector<Term> elements) {
-  Term t;
-  t.kind_ = Kind::list;
-  t.u_.heap = new detail::HeapBlock();
-  t.u_.heap->elements = std::move(elements);
-  return t;
-}
+Term Term::tuple(std::initializer_list<Term> elements) { return tuple(std::vector<Term>(elements)); }
+Term Term::tuple(std::vector<Term> elements) { return make_sequence(Kind::tuple, elements); }
+Term Term::list(std::initializer_list<Term> elements) { return list(std::vector<Term>(elements)); }
+Term Term::list(std::vector<Term> elements) { return make_sequence(Kind::list, elements); }
 
 void Term::retain_heap() const { ++u_.heap->refcount; }
 
 void Term::release_heap() {
-  OTPSIM_ASSERT(u_.heap->refcount > 0, "otpsim internal bug: term refcount underflow");
-  if (--u_.heap->refcount == 0) delete u_.heap;
+  detail::HeapBlock* heap = u_.heap;
+  OTPSIM_ASSERT(heap->refcount > 0, "otpsim internal bug: term refcount underflow");
+  const Kind kind = kind_;
   kind_ = Kind::integer;
   u_.integer = 0;
+  if (--heap->refcount != 0) return;
+  switch (kind) {
+    case Kind::opaque: delete opaque_block(heap); return;
+    case Kind::tuple:
+    case Kind::list: {
+      Term* elements = sequence_block(heap)->elements();
+      const std::uint32_t size = heap->size;
+      for (std::uint32_t i = 0; i < size; ++i) elements[i].~Term();
+      sequence_block(heap)->~SequenceBlock();
+      detail::BlockPool::deallocate(heap, detail::sequence_bytes(size));
+      return;
+    }
+    default: {
+      const std::uint32_t size = heap->size;
+      string_block(heap)->~StringBlock();
+      detail::BlockPool::deallocate(heap, detail::string_bytes(size));
+      return;
+    }
+  }
 }
 
 bool Term::is_atom(std::string_view text) const {
@@ -158,12 +208,12 @@ Ref Term::ref() const {
 
 std::string_view Term::string_value() const {
   OTPSIM_ASSERT(kind_ == Kind::string, "term is not a string");
-  return u_.heap->text;
+  return {string_block(u_.heap)->chars(), u_.heap->size};
 }
 
 std::span<const Term> Term::elements() const {
   if (kind_ != Kind::tuple && kind_ != Kind::list) return {};
-  return u_.heap->elements;
+  return {sequence_block(u_.heap)->elements(), u_.heap->size};
 }
 
 const Term& Term::operator[](std::size_t index) const {
@@ -174,8 +224,7 @@ const Term& Term::operator[](std::size_t index) const {
 
 bool Term::is_tagged(Atom tag, std::size_t arity) const {
   if (kind_ != Kind::tuple) return false;
-  const auto& elems = u_.heap->elements;
-  return elems.size() == arity && arity > 0 && elems[0].is(tag);
+  return u_.heap->size == arity && arity > 0 && sequence_block(u_.heap)->elements()[0].is(tag);
 }
 
 void Term::append_to(std::string& out) const {
@@ -195,10 +244,10 @@ void Term::append_to(std::string& out) const {
       return;
     case Kind::pid: fmt::format_to(std::back_inserter(out), "<0.{}.0>", u_.id); return;
     case Kind::ref: fmt::format_to(std::back_inserter(out), "#Ref<{}>", u_.id); return;
-    case Kind::opaque: fmt::format_to(std::back_inserter(out), "#Opaque<{}>", u_.heap->text); return;
+    case Kind::opaque: fmt::format_to(std::back_inserter(out), "#Opaque<{}>", opaque_block(u_.heap)->type_name); return;
     case Kind::string:
       out += '"';
-      for (char c : u_.heap->text) {
+      for (char c : string_value()) {
         switch (c) {
           case '"': out += "\\\""; break;
           case '\\': out += "\\\\"; break;
@@ -219,7 +268,7 @@ void Term::append_to(std::string& out) const {
     case Kind::list: {
       out += kind_ == Kind::tuple ? '{' : '[';
       bool first = true;
-      for (const Term& e : u_.heap->elements) {
+      for (const Term& e : elements()) {
         if (!first) out += ',';
         first = false;
         e.append_to(out);
@@ -243,10 +292,15 @@ bool operator==(const Term& a, const Term& b) {
     case Term::Kind::atom: return a.u_.atom == b.u_.atom;
     case Term::Kind::pid:
     case Term::Kind::ref: return a.u_.id == b.u_.id;
-    case Term::Kind::string: return a.u_.heap == b.u_.heap || a.u_.heap->text == b.u_.heap->text;
+    case Term::Kind::string: return a.u_.heap == b.u_.heap || a.string_value() == b.string_value();
     case Term::Kind::opaque: return a.u_.heap == b.u_.heap;
     case Term::Kind::tuple:
-    case Term::Kind::list: return a.u_.heap == b.u_.heap || a.u_.heap->elements == b.u_.heap->elements;
+    case Term::Kind::list: {
+      if (a.u_.heap == b.u_.heap) return true;
+      const auto x = a.elements();
+      const auto y = b.elements();
+      return std::equal(x.begin(), x.end(), y.begin(), y.end());
+    }
   }
   return false;
 }
@@ -274,12 +328,12 @@ std::strong_ordering operator<=>(const Term& a, const Term& b) {
     case Term::Kind::atom: return Atom(a.u_.atom) <=> Atom(b.u_.atom);
     case Term::Kind::pid:
     case Term::Kind::ref: return a.u_.id <=> b.u_.id;
-    case Term::Kind::string: return a.u_.heap->text.compare(b.u_.heap->text) <=> 0;
-    case Term::Kind::opaque: return a.u_.heap->opaque_seq <=> b.u_.heap->opaque_seq;
+    case Term::Kind::string: return a.string_value().compare(b.string_value()) <=> 0;
+    case Term::Kind::opaque: return opaque_block(a.u_.heap)->seq <=> opaque_block(b.u_.heap)->seq;
     case Term::Kind::tuple:
     case Term::Kind::list: {
-      const auto& x = a.u_.heap->elements;
-      const auto& y = b.u_.heap->elements;
+      const auto x = a.elements();
+      const auto y = b.elements();
       // Erlang compares tuples by size first, lists lexicographically.
       if (a.kind_ == Term::Kind::tuple && x.size() != y.size()) return x.size() <=> y.size();
       return std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end());

@@ -88,6 +88,10 @@ class Term {
   static Term tuple(std::vector<Term> elements);
   static Term list(std::initializer_list<Term> elements);
   static Term list(std::vector<Term> elements);
+  /// A tuple or list that moves `elements` (left as integer 0) into one
+  /// heap block: the variadic tuple()/list() below build no vector.
+  static Term tuple_taking(std::span<Term> elements);
+  static Term list_taking(std::span<Term> elements);
 
   // Copies, moves and destruction are inline: most terms are scalars, and
   // these run several times per message on the kernel's hot path.
@@ -159,6 +163,7 @@ class Term {
   template <typename T>
   static inline const char opaque_tag = 0;
   static Term make_opaque(std::shared_ptr<void> value, const void* type, std::string_view type_name);
+  static Term make_sequence(Kind kind, std::span<Term> elements);
   const void* opaque_type() const;
   std::shared_ptr<void> opaque_value() const;
   bool is_heap() const { return kind_ >= Kind::opaque; }
@@ -184,19 +189,17 @@ inline Term atom(std::string_view text) { return Term(Atom(text)); }
 /// Variadic, not a braced list: g++ 12 rejects a braced initializer list in
 /// a co_await expression ("array used as initializer"), so inside process
 /// bodies write `tuple(a, b)`, not `Term::tuple({a, b})`.
+/// The elements go through a stack array (one spare slot, so tuple() has
+/// no zero-length array), not a vector: the term is one allocation.
 template <typename... Ts>
 Term tuple(Ts&&... elements) {
-  std::vector<Term> v;
-  v.reserve(sizeof...(Ts));
-  (v.emplace_back(std::forward<Ts>(elements)), ...);
-  return Term::tuple(std::move(v));
+  Term v[sizeof...(Ts) + 1] = {Term(std::forward<Ts>(elements))...};
+  return Term::tuple_taking(std::span<Term>(v, sizeof...(Ts)));
 }
 template <typename... Ts>
 Term list(Ts&&... elements) {
-  std::vector<Term> v;
-  v.reserve(sizeof...(Ts));
-  (v.emplace_back(std::forward<Ts>(elements)), ...);
-  return Term::list(std::move(v));
+  Term v[sizeof...(Ts) + 1] = {Term(std::forward<Ts>(elements))...};
+  return Term::list_taking(std::span<Term>(v, sizeof...(Ts)));
 }
 
 /// Atoms the kernel itself produces; interned once.
