@@ -230,6 +230,7 @@ bool Injector::is_receiver(const Target& target, Pid pid) const {
 
 void Injector::apply_queued() {
   if (!crash_now_.empty()) {
+    kernel_.mark_step_global();
     std::vector<Crash> crashes = std::move(crash_now_);
     crash_now_.clear();
     for (const Crash& c : crashes) {
@@ -253,6 +254,9 @@ void Injector::apply_queued() {
 }
 
 void Injector::fire(std::size_t index, Pid receiver) {
+  // The fault is part of this step, and touches what its step info does
+  // not say: partial-order reduction must treat the step as dependent.
+  kernel_.mark_step_global();
   const Fault& f = plan_.faults[index];
   tk::FaultEvent event;
   event.fault_index = index;
@@ -440,6 +444,7 @@ void Injector::run_due_heals() {
   while (!heals_.empty() && heals_.begin()->first <= now_us) {
     auto node = heals_.extract(heals_.begin());
     undo(node.mapped());
+    kernel_.mark_step_global();
   }
 }
 

@@ -7,7 +7,10 @@
 #include "core/tokens/workload.hpp"
 #include "faults/injector.hpp"
 #include "sim/ctx.hpp"
+#include "sim/assert.hpp"
 #include "sim/observer_set.hpp"
+#include "sim/pct_strategy.hpp"
+#include "sim/random_strategy.hpp"
 
 namespace otpsim::scenarios {
 
@@ -209,16 +212,34 @@ sim::RunLimits limits_of(const ScenarioSpec& spec) {
 
 }  // namespace
 
-RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace) {
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed) {
+  if (spec.explore.strategy == "pct") {
+    sim::PctOptions pct;
+    pct.depth = spec.explore.pct_depth;
+    pct.steps_estimate = spec.explore.pct_steps;
+    return std::make_unique<sim::PctStrategy>(seed, pct);
+  }
+  if (spec.explore.strategy == "random") return std::make_unique<sim::RandomStrategy>(seed);
+  return nullptr;
+}
+
+RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
+                   std::uint64_t seed, sim::TraceLevel trace) {
   auto slot = std::make_shared<std::unique_ptr<RunState>>();
   sim::Program program = make_program(spec, seed, slot);
   sim::RunOptions options;
-  options.strategy = "random";
+  options.strategy = std::move(name);
   options.seed = seed;
   options.limits = limits_of(spec);
   options.trace = trace;
-  sim::Simulation sim(program, options);
+  sim::Simulation sim(program, std::move(strategy), options);
   return finish(spec, sim, slot, seed, trace);
+}
+
+RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace) {
+  std::unique_ptr<sim::Strategy> strategy = seeded_strategy(spec, seed);
+  OTPSIM_ASSERT(strategy != nullptr, "run_once: the spec's strategy is not a seeded one (dfs runs through sweep)");
+  return run_with(spec, std::move(strategy), spec.explore.strategy, seed, trace);
 }
 
 RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace) {

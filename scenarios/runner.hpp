@@ -53,8 +53,19 @@ class RunReport {
 /// The replay token's program name for a scenario: "scenario/NAME".
 std::string program_name(const ScenarioSpec& spec);
 
-/// Runs `spec` under the random strategy with `seed`.
+/// Runs `spec` once under its seeded strategy (explore.strategy: random or
+/// pct) with `seed`.
 RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace);
+
+/// Runs `spec` once under `strategy` (dfs, sequence, ...). `name` and
+/// `seed` are what the replay token records (the token replays the run
+/// from its choice log whatever the strategy was).
+RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
+                   std::uint64_t seed, sim::TraceLevel trace);
+
+/// The seeded per-run strategy of a spec (random or pct); nullptr for dfs,
+/// which is an explorer over many runs (sweep.hpp).
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed);
 
 /// Re-runs the run `token` recorded. The token must name `spec`
 /// (program_name); replay_error says if the run diverged.

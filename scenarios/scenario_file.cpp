@@ -26,12 +26,13 @@
 #include <tuple>
 
 #include "core/tokens/workload.hpp"
+#include "sim/dfs.hpp"
 
 namespace otpsim::scenarios {
 
 namespace {
 
-constexpr std::array<std::string_view, 1> strategy_names{"random"};
+constexpr std::array<std::string_view, 3> strategy_names{"random", "pct", "dfs"};
 
 // The facade operations, as listed in errors (core::tokens::valid_op decides).
 constexpr std::string_view op_list = "get, refresh, invalidate, set_manual";
@@ -58,7 +59,9 @@ constexpr std::string_view fault_keys[] = {"name",        "target",      "action
                              "heal_after_ms"};
 constexpr std::string_view trigger_keys[] = {"at_ms", "at_step", "on_receive", "probability"};
 constexpr std::string_view properties_keys[] = {"check", "expect_violated"};
-constexpr std::string_view explore_keys[] = {"strategy", "seeds", "seed_base", "budget_s", "steps_max", "time_max_s"};
+constexpr std::string_view explore_keys[] = {"strategy",  "seeds",     "seed_base",     "budget_s",
+                                             "steps_max", "time_max_s", "pct_depth",     "pct_steps",
+                                             "reduction", "preemption_bound", "shrink"};
 
 struct Pos {
   int line = 1;
@@ -895,6 +898,20 @@ class ScenarioParser {
     }
     if (auto v = c_.integer(t, path, "steps_max", 1)) e.steps_max = static_cast<std::uint64_t>(*v);
     if (auto v = c_.duration(t, path, "time_max_s", 1'000'000, 1)) e.time_max_us = *v;
+    if (auto v = c_.integer(t, path, "pct_depth", 1)) e.pct_depth = static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 64));
+    if (auto v = c_.integer(t, path, "pct_steps", 1)) e.pct_steps = static_cast<std::uint64_t>(*v);
+    if (auto v = c_.string(t, path, "reduction")) {
+      if (sim::reduction_from_name(*v)) {
+        e.dfs_reduction = *v;
+      } else {
+        c_.error(*Checker::find(t, "reduction"),
+                 fmt::format("explore.reduction: unknown reduction '{}' (expected one of: none, sleep_sets, dpor)", *v));
+      }
+    }
+    if (auto v = c_.integer(t, path, "preemption_bound", 0)) {
+      e.dfs_preemption_bound = static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 1'000'000));
+    }
+    if (auto v = c_.boolean(t, path, "shrink")) e.shrink = *v;
   }
 
   Checker& c_;

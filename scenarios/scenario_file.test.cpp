@@ -370,9 +370,26 @@ TEST(ScenarioFile, a_float_key_accepts_an_integer) {
   EXPECT_EQ(s.faults.faults.at(0).trigger.probability, 1.0);
 }
 
-TEST(ScenarioFile, random_is_the_one_known_strategy) {
-  ASSERT_EQ(known_strategies().size(), 1u);
+TEST(ScenarioFile, the_known_strategies_are_random_pct_and_dfs) {
+  ASSERT_EQ(known_strategies().size(), 3u);
   EXPECT_EQ(known_strategies()[0], "random");
+  EXPECT_EQ(known_strategies()[1], "pct");
+  EXPECT_EQ(known_strategies()[2], "dfs");
+}
+
+TEST(ScenarioFile, explore_reads_the_strategies_options) {
+  const std::string text = head +
+                           "[explore]\nstrategy = \"dfs\"\nreduction = \"sleep_sets\"\npreemption_bound = 2\n"
+                           "pct_depth = 4\npct_steps = 900\nshrink = false\n";
+  const ScenarioSpec spec = parse_ok(text);
+  const ExploreSpec& e = spec.explore;
+  EXPECT_EQ(e.strategy, "dfs");
+  EXPECT_EQ(e.dfs_reduction, "sleep_sets");
+  ASSERT_TRUE(e.dfs_preemption_bound.has_value());
+  EXPECT_EQ(*e.dfs_preemption_bound, 2u);
+  EXPECT_EQ(e.pct_depth, 4u);
+  EXPECT_EQ(e.pct_steps, 900u);
+  EXPECT_FALSE(e.shrink);
 }
 
 // --- errors ------------------------------------------------------------------
@@ -472,8 +489,10 @@ TEST(ScenarioFile, an_unknown_name_lists_the_valid_ones) {
   EXPECT_PARSE_ERROR(head + "[properties]\ncheck = [\"liveness\", \"no_crash\"]\n", 5, 22,
                      "properties.check[1]: unknown property 'no_crash' (expected one of: cli_coalesced, liveness, "
                      "manual_token_durable, no_client_crash, restart_scope)");
-  EXPECT_PARSE_ERROR(head + "[explore]\nstrategy = \"pct\"\n", 5, 12,
-                     "explore.strategy: unknown strategy 'pct' (expected one of: random)");
+  EXPECT_PARSE_ERROR(head + "[explore]\nstrategy = \"bfs\"\n", 5, 12,
+                     "explore.strategy: unknown strategy 'bfs' (expected one of: random, pct, dfs)");
+  EXPECT_PARSE_ERROR(head + "[explore]\nreduction = \"magic\"\n", 5, 13,
+                     "explore.reduction: unknown reduction 'magic' (expected one of: none, sleep_sets, dpor)");
   EXPECT_PARSE_ERROR(head + "[env.storage]\nrows = [ { app = \"a\", key = \"other\", token = \"t\" } ]\n", 5, 29,
                      "env.storage.rows[0].key: unknown storage key 'other' (expected cached or manual)");
 }

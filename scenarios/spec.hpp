@@ -65,8 +65,16 @@ class EnvSpec {
 class ExploreSpec {
  public:
   ExploreSpec() = default;
-  std::string strategy = "random";
-  std::uint64_t seeds = 100;       // schedules to run (seed_base .. seed_base + seeds - 1)
+  std::string strategy = "random";  // random | pct | dfs
+  std::uint32_t pct_depth = 3;          // pct: the bug depth d
+  std::uint64_t pct_steps = 500;        // pct: the step estimate k
+  std::string dfs_reduction = "dpor";   // dfs: none | sleep_sets | dpor
+  std::optional<std::uint32_t> dfs_preemption_bound;  // dfs: none = unbounded
+  /// Shrink the reported counterexample of each violated property.
+  bool shrink = true;
+  /// Schedules to run (seed_base .. seed_base + seeds - 1); for dfs, the
+  /// most interleavings to explore.
+  std::uint64_t seeds = 100;
   std::uint64_t seed_base = 0;
   double budget_s = 0;             // stop after this much wall time; 0: no budget
   std::uint64_t steps_max = 1'000'000;

@@ -34,8 +34,63 @@ bool SeedResult::any_violation() const {
   return std::any_of(verdicts.begin(), verdicts.end(), [](const PropertyVerdict& v) { return !v.held; });
 }
 
+sim::DfsOptions dfs_options(const ScenarioSpec& spec) {
+  sim::DfsOptions o;
+  o.reduction = sim::reduction_from_name(spec.explore.dfs_reduction).value_or(sim::DfsOptions::Reduction::dpor);
+  o.preemption_bound = spec.explore.dfs_preemption_bound;
+  return o;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+SeedResult seed_result(std::uint64_t seed, RunReport& report, Clock::time_point t0) {
+  SeedResult r;
+  r.seed = seed;
+  r.result = report.result;
+  r.verdicts = std::move(report.verdicts);
+  r.token = std::move(report.token);
+  r.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return r;
+}
+
+SweepResult explore_dfs(const ScenarioSpec& spec, const SweepOptions& options) {
+  const auto start = Clock::now();
+  SweepResult out;
+  sim::DfsExplorer dfs(dfs_options(spec));
+  std::uint64_t run_number = 0;
+  while (dfs.interleavings() < options.seeds) {
+    if (options.budget_s > 0 && std::chrono::duration<double>(Clock::now() - start).count() >= options.budget_s) {
+      out.budget_hit = true;
+      break;
+    }
+    std::unique_ptr<sim::Strategy> strategy = dfs.next_run();
+    if (!strategy) break;
+    const auto t0 = Clock::now();
+    RunReport report = run_with(spec, std::move(strategy), "dfs", run_number, sim::TraceLevel::off);
+    dfs.end_run();
+    if (dfs.last_run_pruned() || !dfs.error().empty()) continue;  // not a schedule of its own
+    out.runs.push_back(seed_result(run_number++, report, t0));
+    if (options.progress) options.progress(out.runs.size(), options.seeds);
+  }
+  if (!dfs.exhausted() && dfs.error().empty() && !out.budget_hit) out.budget_hit = true;  // stopped at `seeds`
+  DfsStats stats;
+  stats.interleavings = dfs.interleavings();
+  stats.pruned = dfs.pruned();
+  stats.exhausted = dfs.exhausted();
+  stats.bounded = dfs.bounded();
+  stats.reduction = spec.explore.dfs_reduction;
+  stats.error = dfs.error();
+  out.dfs = stats;
+  out.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  return out;
+}
+
+}  // namespace
+
 SweepResult sweep(const ScenarioSpec& spec, const SweepOptions& options) {
-  using Clock = std::chrono::steady_clock;
+  if (spec.explore.strategy == "dfs") return explore_dfs(spec, options);
   const auto start = Clock::now();
   std::vector<std::uint64_t> seeds;
   for (std::uint64_t s = options.seed_base; s < options.seed_base + options.seeds; ++s) {
@@ -61,12 +116,7 @@ SweepResult sweep(const ScenarioSpec& spec, const SweepOptions& options) {
       }
       const auto t0 = Clock::now();
       RunReport report = run_once(spec, seeds[i], sim::TraceLevel::off);
-      SeedResult r;
-      r.seed = seeds[i];
-      r.result = report.result;
-      r.verdicts = report.verdicts;
-      r.token = report.token;
-      r.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      SeedResult r = seed_result(seeds[i], report, t0);
       std::lock_guard lock(progress_mutex);
       out.runs[i] = std::move(r);
       ran[i] = true;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "scenarios/runner.hpp"
+#include "sim/dfs.hpp"
 
 namespace otpsim::scenarios {
 
@@ -52,15 +53,35 @@ class SweepOptions {
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
+/// What a dfs exploration covered.
+class DfsStats {
+ public:
+  std::uint64_t interleavings = 0;  // runs explored to their end
+  std::uint64_t pruned = 0;         // runs cut by a sleep set (redundant)
+  bool exhausted = false;           // every interleaving class explored
+  bool bounded = false;             // ...up to the preemption bound only
+  std::string reduction;
+  std::string error;                // a nondeterministic model
+};
+
 class SweepResult {
  public:
-  std::vector<SeedResult> runs;  // in seed order
+  std::vector<SeedResult> runs;  // in seed order (dfs: in exploration order, seed = run number)
   double wall_s = 0;
   bool budget_hit = false;
+  std::optional<DfsStats> dfs;
 };
 
 /// Runs the seeds without traces. To show a run, re-run its seed with
 /// run_once and a full trace: the same seed gives the same run.
+///
+/// Under `dfs` the runs are the interleavings the explorer visits, one
+/// after another on one thread (each run depends on the ones before);
+/// `seeds` caps how many, and a shard other than 1/1 is an error the caller
+/// must rule out. Replay a dfs run from its token.
 SweepResult sweep(const ScenarioSpec& spec, const SweepOptions& options);
+
+/// The dfs options a spec asks for.
+sim::DfsOptions dfs_options(const ScenarioSpec& spec);
 
 }  // namespace otpsim::scenarios

@@ -47,9 +47,12 @@ std::string_view effect_name(EffectKind kind);
 /// What an enabled step touches, for strategies that reason about
 /// dependence (partial-order reduction): a process (its mailbox, links or
 /// liveness), a table, the name registry, an external resource (durable
-/// storage, a command line tool: see Ctx::external), or nothing but itself.
+/// storage, a command line tool: see Ctx::external), nothing but itself, or
+/// anything (`global`: a process's death, which releases its names and
+/// tables and signals its links and monitors; a step during which an
+/// observer acted from outside, as a fault injector does).
 struct StepObject {
-  enum class Kind : std::uint8_t { self, process, table, names, external };
+  enum class Kind : std::uint8_t { self, process, table, names, external, global, none };
   Kind kind = Kind::self;
   std::uint64_t id = 0;  // pid id, table id, external resource id, or 0
 };
@@ -59,6 +62,9 @@ struct StepInfo {
   Pid pid;
   EffectKind effect = EffectKind::none;
   StepObject object;
+  /// A second object some steps touch: a send by name, the process it
+  /// reaches; a death, the one process its link or monitor signals go to.
+  StepObject also{StepObject::Kind::none, 0};
 };
 
 }  // namespace otpsim::sim

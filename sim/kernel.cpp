@@ -119,6 +119,34 @@ void Kernel::set_runnable(Process& p, bool runnable) {
   p.runnable_index = not_runnable;
 }
 
+/// A death touches the dying process, and releases its name and tables and
+/// signals its links and monitors: precise when that is one other process
+/// and nothing shared, global otherwise.
+StepInfo Kernel::die_step(const Process& p) const {
+  StepInfo info{p.pid, EffectKind::die, {StepObject::Kind::process, p.pid.id}};
+  if (!p.registered_name.is_integer() || !p.tables.empty()) {
+    info.object = {StepObject::Kind::global, 0};
+    return info;
+  }
+  Pid peer;
+  auto note = [&](Pid other) {
+    if (!peer) {
+      peer = other;
+      return true;
+    }
+    return peer == other;
+  };
+  bool one = true;
+  for (Pid l : p.links) one = one && note(l);
+  for (const auto& m : p.monitors_in) one = one && note(m.other);
+  if (!one) {
+    info.object = {StepObject::Kind::global, 0};
+  } else if (peer) {
+    info.also = {StepObject::Kind::process, peer.id};
+  }
+  return info;
+}
+
 StepInfo Kernel::enabled_step(std::size_t i) const {
   const Process& p = *runnable_[i];
   const Effect& e = p.pending;
@@ -129,13 +157,19 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     case EffectKind::unlink:
     case EffectKind::monitor:
     case EffectKind::exit_signal:
+    case EffectKind::send_after:  // a delayed send: its timer's messages queue behind others to the target
     case EffectKind::is_alive: info.object = {StepObject::Kind::process, e.target.id}; break;
     case EffectKind::send_alias: {
       auto alias = aliases_.find(e.ref);
       info.object = {StepObject::Kind::process, alias == aliases_.end() ? p.pid.id : alias->second.id};
       break;
     }
-    case EffectKind::send_named:
+    case EffectKind::send_named: {
+      info.object = {StepObject::Kind::names, 0};
+      auto named = names_.find(e.term);
+      if (named != names_.end()) info.also = {StepObject::Kind::process, named->second.id};
+      break;
+    }
     case EffectKind::register_name:
     case EffectKind::unregister_name:
     case EffectKind::whereis:
@@ -164,9 +198,9 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     case EffectKind::yield:
     case EffectKind::sleep:
     case EffectKind::spawn:
-    case EffectKind::send_after:
     case EffectKind::cancel_timer: info.object = {StepObject::Kind::self, p.pid.id}; break;
-    default: break;  // receive, demonitor, die: the process itself
+    case EffectKind::die: info = die_step(p); break;
+    default: break;  // receive, demonitor: the process itself
   }
   return info;
 }
@@ -250,8 +284,10 @@ RunResult Kernel::run() {
     StepInfo info = enabled_step(index);
     execute_step(*runnable_[index]);
     ++steps_;
-    strategy_.on_step(info);
+    step_global_ = false;
     if (observer_ != nullptr) observer_->on_step(info);
+    if (step_global_) info.object = {StepObject::Kind::global, 0};
+    strategy_.on_step(info);
   }
   result.steps = steps_;
   result.end_time_us = now_us_;

@@ -124,6 +124,11 @@ class Kernel {
   const Trace& trace() const { return trace_; }
   const std::vector<Choice>& choices() const { return choices_; }
   void set_observer(Observer* observer) { observer_ = observer; }
+  /// For an observer that acts from outside during its on_step (a fault
+  /// injector killing a process, breaking storage): the step just run is
+  /// then reported to the strategy as touching everything
+  /// (StepObject::Kind::global), so partial-order reduction stays sound.
+  void mark_step_global() { step_global_ = true; }
 
   // The scheduling point view for strategies.
   std::size_t enabled_count() const { return runnable_.size(); }
@@ -142,6 +147,7 @@ class Kernel {
 
  private:
   detail::Process* find(Pid pid) const;
+  StepInfo die_step(const detail::Process& p) const;
   detail::Process& create_process(ProcessFn fn, const SpawnOptions& options, Pid parent);
   void set_runnable(detail::Process& p, bool runnable);
   void execute_step(detail::Process& p);
@@ -194,6 +200,7 @@ class Kernel {
   std::size_t alive_count_ = 0;
   bool strategy_failed_ = false;
   bool stop_requested_ = false;
+  bool step_global_ = false;  // set by mark_step_global during observer on_step
   std::string mailbox_overflow_;  // set when a mailbox passed its bound
   detail::Process* current_ = nullptr;
   // Containers whose buffers and nodes come from the BlockPool (a run

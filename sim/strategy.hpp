@@ -52,7 +52,9 @@ class Strategy {
     (void)millionths;
     return choose(2);
   }
-  /// Called after every step, forced or chosen.
+  /// Called after every step, forced or chosen, once the observer has seen
+  /// it. `step` is what the step was declared to touch, or global if an
+  /// observer acted from outside during it (Kernel::mark_step_global).
   virtual void on_step(const StepInfo&) {}
   /// Why the strategy stopped the run; empty while it can continue.
   virtual std::string error() const { return {}; }

@@ -1,0 +1,62 @@
+#include "scenarios/shrink.hpp"
+
+#include "sim/sequence_strategy.hpp"
+#include "sim/shrink.hpp"
+
+namespace otpsim::scenarios {
+
+namespace {
+
+/// The violation of `property` in a run, if any.
+const PropertyVerdict* violated(const RunReport& report, const std::string& property) {
+  for (const PropertyVerdict& v : report.verdicts) {
+    if (v.property == property && !v.held) return &v;
+  }
+  return nullptr;
+}
+
+/// Where a run's violation counts from: its counterexample's step, or the
+/// run's length when the property names none.
+std::uint64_t violation_step(const RunReport& report, const PropertyVerdict& v) {
+  if (v.violation && v.violation->step > 0) return v.violation->step;
+  return report.result.steps;
+}
+
+RunReport run_sequence(const ScenarioSpec& spec, std::uint64_t seed, const std::vector<std::uint64_t>& choices) {
+  return run_with(spec, std::make_unique<sim::SequenceStrategy>(choices), "shrink", seed, sim::TraceLevel::off);
+}
+
+}  // namespace
+
+std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
+                                          const sim::ReplayToken& token, std::uint64_t max_attempts) {
+  // The recorded picks replay the run exactly under SequenceStrategy (each
+  // pick is already below its number of options).
+  RunReport original = run_sequence(spec, token.seed, token.picks);
+  const PropertyVerdict* v = violated(original, property);
+  if (v == nullptr) return std::nullopt;
+  const std::uint64_t start_cost = violation_step(original, *v);
+  sim::ShrinkTest test = [&](const std::vector<std::uint64_t>& candidate) -> std::optional<sim::ShrinkAttempt> {
+    RunReport r = run_sequence(spec, token.seed, candidate);
+    const PropertyVerdict* rv = violated(r, property);
+    if (rv == nullptr) return std::nullopt;
+    sim::ShrinkAttempt a;
+    a.cost = violation_step(r, *rv);
+    a.used = sim::decode_token(r.token).token->picks;
+    return a;
+  };
+  sim::ShrinkResult shrunk = sim::shrink_choices(token.picks, start_cost, test, max_attempts);
+  RunReport best = run_sequence(spec, token.seed, shrunk.choices);
+  const PropertyVerdict* bv = violated(best, property);
+  if (bv == nullptr) return std::nullopt;  // cannot happen: the shrinker keeps failing runs only
+  ShrunkRun out;
+  out.token = best.token;
+  out.steps = best.result.steps;
+  out.violation_step = violation_step(best, *bv);
+  out.original_violation_step = start_cost;
+  out.attempts = shrunk.attempts;
+  out.message = bv->violation ? bv->violation->message : std::string();
+  return out;
+}
+
+}  // namespace otpsim::scenarios

@@ -1,0 +1,32 @@
+// Shrinking a scenario's counterexample: from a run that violates a
+// property, the smallest run found that violates the same property, by
+// shrinking its choice sequence (sim/shrink.hpp): the schedule and the
+// faults chosen by probability together. The shrunk run has its own replay
+// token (strategy "shrink"), which `otpsim replay` runs like any other.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "scenarios/runner.hpp"
+#include "sim/replay_token.hpp"
+
+namespace otpsim::scenarios {
+
+class ShrunkRun {
+ public:
+  std::string token;                 // replays the shrunk run
+  std::uint64_t steps = 0;           // steps of the shrunk run
+  std::uint64_t violation_step = 0;  // the step at which the property is violated in it
+  std::uint64_t original_violation_step = 0;
+  std::uint64_t attempts = 0;        // runs the shrinker tried
+  std::string message;               // the shrunk run's counterexample
+};
+
+/// Shrinks the run `token` records (a run of `spec` that violates
+/// `property`). nullopt if the token's run does not violate it.
+std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
+                                          const sim::ReplayToken& token, std::uint64_t max_attempts = 4000);
+
+}  // namespace otpsim::scenarios

@@ -1,0 +1,32 @@
+// The dependence relation partial-order reduction reasons with: two steps
+// are independent when executing them in either order, from any state where
+// both are enabled, gives the same state and leaves both enabled. dfs only
+// reorders dependent steps; everything else it explores once.
+//
+// The relation is conservative (it may call independent steps dependent,
+// which costs exploration, never soundness), from what a StepInfo says:
+// - steps of one process are dependent (program order);
+// - a `global` step (a death, an injected fault) is dependent with all;
+// - otherwise two steps are dependent when they touch the same object and
+//   conflict there: on a table, the name registry or an external resource,
+//   when one of them writes; on a process, when both use its mailbox (two
+//   sends to it, or a send and its receive), or one kills it or is its
+//   death (which signals its one link/monitor peer too, StepInfo::also).
+//   Link and monitor changes commute with each other and with messages;
+// - two spawns are dependent: the order fixes which child gets which pid.
+//
+// Equivalence is up to the numbering of references: two runs that differ
+// only in the order of independent steps may number their refs
+// differently, and the model only compares refs for equality.
+#pragma once
+
+#include "sim/effect.hpp"
+
+namespace otpsim::sim {
+
+/// True if the effect only reads the object it touches.
+bool reads_only(EffectKind effect);
+
+bool dependent(const StepInfo& a, const StepInfo& b);
+
+}  // namespace otpsim::sim

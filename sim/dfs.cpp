@@ -1,0 +1,284 @@
+#include "sim/dfs.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "sim/assert.hpp"
+#include "sim/dependence.hpp"
+
+namespace otpsim::sim {
+
+/// One choice point of the current run.
+struct DfsExplorer::Node {
+  bool data = false;                // a data choice (no sleep sets, no races)
+  std::uint32_t options = 0;        // enabled steps, or the data bound
+  std::vector<StepInfo> enabled;    // schedule points: the enabled steps, in kernel order
+  std::vector<std::uint8_t> todo;   // the backtrack set
+  std::vector<std::uint8_t> done;   // explored (or being explored)
+  std::vector<StepInfo> sleep;      // asleep when the point was reached
+  std::uint32_t chosen = 0;
+  std::uint32_t preemptions = 0;    // spent before this point
+  Pid last_pid;                     // the process that ran the step before
+};
+
+/// One executed step of the current run.
+struct DfsExplorer::Executed {
+  StepInfo step;
+  std::optional<std::size_t> node;  // the schedule point it was chosen at; none if forced
+};
+
+/// The strategy one run uses: it forwards to the explorer.
+class DfsExplorer::Run final : public Strategy {
+ public:
+  explicit Run(DfsExplorer& dfs) : dfs_(dfs) {}
+  std::string_view name() const override { return "dfs"; }
+  std::size_t pick(const SchedulePoint& point) override { return dfs_.pick(point); }
+  std::uint64_t choose(std::uint64_t bound) override { return dfs_.choose(bound); }
+  void on_step(const StepInfo& step) override { dfs_.on_step(step); }
+  std::string error() const override {
+    if (!dfs_.error_.empty()) return dfs_.error_;
+    return dfs_.blocked_ ? "dfs: every enabled step is asleep (this run repeats an explored one)" : std::string();
+  }
+
+ private:
+  DfsExplorer& dfs_;
+};
+
+std::string_view reduction_name(DfsOptions::Reduction reduction) {
+  switch (reduction) {
+    case DfsOptions::Reduction::none: return "none";
+    case DfsOptions::Reduction::sleep_sets: return "sleep_sets";
+    case DfsOptions::Reduction::dpor: return "dpor";
+  }
+  return "?";
+}
+
+std::optional<DfsOptions::Reduction> reduction_from_name(std::string_view name) {
+  for (auto r : {DfsOptions::Reduction::none, DfsOptions::Reduction::sleep_sets, DfsOptions::Reduction::dpor}) {
+    if (reduction_name(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
+DfsExplorer::DfsExplorer(DfsOptions options) : options_(options) {}
+DfsExplorer::~DfsExplorer() = default;
+
+std::unique_ptr<Strategy> DfsExplorer::next_run() {
+  OTPSIM_ASSERT(!run_open_, "DfsExplorer::next_run called before end_run");
+  if (exhausted_ || !error_.empty()) return nullptr;
+  run_open_ = true;
+  cursor_ = 0;
+  sleep_.clear();
+  executed_.clear();
+  chosen_node_.reset();
+  last_pid_ = Pid{};
+  preemptions_ = 0;
+  blocked_ = false;
+  return std::make_unique<Run>(*this);
+}
+
+bool DfsExplorer::asleep(Pid pid) const {
+  return std::any_of(sleep_.begin(), sleep_.end(), [pid](const StepInfo& s) { return s.pid == pid; });
+}
+
+bool DfsExplorer::preemption(const Node& node, std::size_t option) const {
+  if (node.enabled[option].pid == node.last_pid) return false;
+  return std::any_of(node.enabled.begin(), node.enabled.end(),
+                     [&node](const StepInfo& s) { return s.pid == node.last_pid; });
+}
+
+bool DfsExplorer::allowed(const Node& node, std::size_t option) const {
+  if (node.data || !options_.preemption_bound) return true;
+  return !preemption(node, option) || node.preemptions < *options_.preemption_bound;
+}
+
+std::size_t DfsExplorer::pick(const SchedulePoint& point) {
+  const std::size_t size = point.size();
+  if (cursor_ < path_.size()) {  // replaying the prefix
+    Node& node = path_[cursor_];
+    bool same = !node.data && node.options == size;
+    for (std::size_t i = 0; same && i < size; ++i) same = node.enabled[i].pid == point.pid(i);
+    if (!same) {
+      error_ = fmt::format("dfs: replaying choice point #{} found other enabled steps than before "
+                           "(the model is nondeterministic)", cursor_ + 1);
+      return size;
+    }
+    if (preemption(node, node.chosen)) ++preemptions_;
+    chosen_node_ = cursor_++;
+    return node.chosen;
+  }
+  Node node;
+  node.options = static_cast<std::uint32_t>(size);
+  node.todo.assign(size, 0);
+  node.done.assign(size, 0);
+  for (std::size_t i = 0; i < size; ++i) node.enabled.push_back(point.step(i));
+  if (options_.reduction != DfsOptions::Reduction::none) node.sleep = sleep_;
+  node.preemptions = preemptions_;
+  node.last_pid = last_pid_;
+  std::optional<std::size_t> first;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (asleep(node.enabled[i].pid)) continue;
+    if (!allowed(node, i)) {
+      bounded_ = true;
+      continue;
+    }
+    if (!first) first = i;
+    // Without DPOR every alternative is explored (sleep sets still prune).
+    if (options_.reduction != DfsOptions::Reduction::dpor) node.todo[i] = 1;
+  }
+  if (!first) {  // every step asleep: an explored run covers this one
+    blocked_ = true;
+    return size;
+  }
+  node.todo[*first] = 1;
+  node.done[*first] = 1;
+  node.chosen = static_cast<std::uint32_t>(*first);
+  if (preemption(node, *first)) ++preemptions_;
+  path_.push_back(std::move(node));
+  chosen_node_ = cursor_++;
+  return *first;
+}
+
+std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
+  if (cursor_ < path_.size()) {
+    const Node& node = path_[cursor_];
+    if (!node.data || node.options != bound) {
+      error_ = fmt::format("dfs: replaying choice point #{} found a different choice than before "
+                           "(the model is nondeterministic)", cursor_ + 1);
+      return bound;
+    }
+    ++cursor_;
+    return node.chosen;
+  }
+  OTPSIM_ASSERT(bound <= 0xffffffffULL, "dfs: a data choice with more than 2^32 options");
+  Node node;
+  node.data = true;
+  node.options = static_cast<std::uint32_t>(bound);
+  node.todo.assign(bound, 1);  // every answer is explored
+  node.done.assign(bound, 0);
+  node.done[0] = 1;
+  path_.push_back(std::move(node));
+  ++cursor_;
+  return 0;
+}
+
+void DfsExplorer::on_step(const StepInfo& step) {
+  if (options_.reduction != DfsOptions::Reduction::none) {
+    // The child's sleep set: what slept here, and the siblings explored
+    // before this choice, minus everything dependent with the step taken.
+    if (chosen_node_) {
+      const Node& node = path_[*chosen_node_];
+      for (std::size_t i = 0; i < node.options; ++i) {
+        if (node.done[i] && i != node.chosen && !asleep(node.enabled[i].pid)) sleep_.push_back(node.enabled[i]);
+      }
+    }
+    std::erase_if(sleep_, [&step](const StepInfo& s) { return dependent(s, step); });
+  }
+  executed_.push_back({step, chosen_node_});
+  chosen_node_.reset();
+  last_pid_ = step.pid;
+}
+
+void DfsExplorer::add_backtrack(Node& node, std::size_t option) {
+  if (!node.done[option]) node.todo[option] = 1;
+}
+
+void DfsExplorer::find_races() {
+  // Vector clocks over the run's steps: clock[j][q] = how many of process
+  // q's steps happen before step j (inclusive for j's own process).
+  std::map<std::uint64_t, std::size_t> index;  // pid id -> dense process index
+  std::vector<std::size_t> proc(executed_.size());
+  std::vector<std::uint32_t> seq(executed_.size());  // 1-based position of a step in its process
+  for (std::size_t j = 0; j < executed_.size(); ++j) {
+    proc[j] = index.try_emplace(executed_[j].step.pid.id, index.size()).first->second;
+  }
+  const std::size_t n = index.size();
+  std::vector<std::vector<std::uint32_t>> clock(executed_.size());
+  std::vector<std::vector<std::uint32_t>> latest(n, std::vector<std::uint32_t>(n, 0));  // per process
+  std::vector<std::uint32_t> count(n, 0);
+  for (std::size_t j = 0; j < executed_.size(); ++j) {
+    const std::size_t p = proc[j];
+    seq[j] = ++count[p];
+    std::vector<std::uint32_t> c = latest[p];  // what p knows before step j
+    std::optional<std::size_t> race;
+    for (std::size_t i = j; i-- > 0;) {
+      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
+      if (!race && c[proc[i]] < seq[i]) race = i;  // the latest dependent step not ordered before j
+    }
+    for (std::size_t i = 0; i < j; ++i) {
+      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
+      for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[i][q]);
+    }
+    c[p] = seq[j];
+    clock[j] = c;
+    latest[p] = c;
+    if (!race || !executed_[*race].node) continue;  // a forced step cannot be reordered
+    Node& node = path_[*executed_[*race].node];
+    const Pid racer = executed_[j].step.pid;
+    bool added = false;
+    for (std::size_t o = 0; o < node.options && !added; ++o) {
+      if (node.enabled[o].pid == racer) {
+        add_backtrack(node, o);
+        added = true;
+      }
+    }
+    if (added) continue;
+    // The racer was not enabled there: run first a process whose later
+    // step leads to j (happens before it), or, failing that, every one.
+    for (std::size_t o = 0; o < node.options && !added; ++o) {
+      for (std::size_t k = *race + 1; k < j && !added; ++k) {
+        if (executed_[k].step.pid == node.enabled[o].pid && clock[j][proc[k]] >= seq[k]) {
+          if (!node.done[o] && !node.todo[o]) add_backtrack(node, o);
+          added = true;
+        }
+      }
+    }
+    if (!added) {
+      for (std::size_t o = 0; o < node.options; ++o) add_backtrack(node, o);
+    }
+  }
+}
+
+void DfsExplorer::end_run() {
+  OTPSIM_ASSERT(run_open_, "DfsExplorer::end_run without a run");
+  run_open_ = false;
+  last_pruned_ = blocked_;
+  if (!error_.empty()) return;
+  if (blocked_) {
+    ++pruned_;
+  } else {
+    ++interleavings_;
+  }
+  // A run shorter than the path (it stopped early) leaves deeper nodes of
+  // an older run: they are not this run's.
+  path_.resize(std::min(path_.size(), cursor_));
+  if (options_.reduction == DfsOptions::Reduction::dpor) find_races();
+  while (!path_.empty()) {
+    Node& node = path_.back();
+    std::optional<std::size_t> next;
+    for (std::size_t o = 0; o < node.options && !next; ++o) {
+      if (!node.todo[o] || node.done[o]) continue;
+      if (!node.data) {
+        const bool sleeping = std::any_of(node.sleep.begin(), node.sleep.end(),
+                                          [&](const StepInfo& s) { return s.pid == node.enabled[o].pid; });
+        if (sleeping) continue;
+        if (!allowed(node, o)) {
+          bounded_ = true;
+          continue;
+        }
+      }
+      next = o;
+    }
+    if (next) {
+      node.done[*next] = 1;
+      node.chosen = static_cast<std::uint32_t>(*next);
+      return;
+    }
+    path_.pop_back();
+  }
+  exhausted_ = true;
+}
+
+}  // namespace otpsim::sim
