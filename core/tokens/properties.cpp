@@ -207,10 +207,13 @@ class RowHistory {
       bool all = false;  // clears every row
     };
     std::vector<Item> items;
-    std::set<std::pair<std::uint64_t, std::uint64_t>> emitted;  // (step, pid)
+    // (step, pid) of every event, sorted for binary search: a vector, not a
+    // set, since every run of a sweep builds it.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> emitted;
+    emitted.reserve(r.events.size());
     for (std::size_t i = 0; i < r.events.size(); ++i) {
       const RecordedEvent& e = r.events[i];
-      emitted.emplace(e.step, e.pid.id);
+      emitted.emplace_back(e.step, e.pid.id);
       if (tagged(e.term, "cached", 4) && e.term[3].is_integer()) {
         std::string app = app_at(e.term, 1);
         Row row(std::string(e.term[2].is_string() ? e.term[2].string_value() : ""), e.term[3].integer(), e.at_us,
@@ -223,11 +226,12 @@ class RowHistory {
         apps_.emplace(app, std::vector<Change>());
       }
     }
+    std::sort(emitted.begin(), emitted.end());
     for (std::size_t i = 0; i < r.processes.size(); ++i) {
       const ProcessLife& l = r.processes[i];
       if (l.alive()) continue;
       if (l.label == "ets_owner" || (clear_on_app_server_exit && is_app_server(l))) {
-        const int rank = emitted.count(std::pair(l.exited_step, l.pid.id)) ? 2 : 0;
+        const int rank = std::binary_search(emitted.begin(), emitted.end(), std::pair(l.exited_step, l.pid.id)) ? 2 : 0;
         items.push_back(Item{l.exited_step, rank, i, std::string(), std::nullopt, true});
       }
     }
@@ -855,6 +859,28 @@ std::optional<Violation> liveness(const PropertyContext& ctx) {
   return first.best;
 }
 
+// ---------------------------------------------------------------------------
+// 11. missing_table_is_a_miss
+
+/// The exit of a client whose facade call read the cache table outside any
+/// call and did not rescue the table error: ETS's bare badarg. An exit that
+/// came through a GenServer.call ({Reason, {'Elixir.GenServer', call, _}},
+/// an AppServer's own badarg among them) or the Registry's ({badarg, Name})
+/// is not one.
+bool is_table_error(const Term& reason) { return reason.is(sa::badarg()); }
+
+std::optional<Violation> missing_table_is_a_miss(const PropertyContext& ctx) {
+  Earliest first;
+  for (const ClientCall& c : ctx.record.calls) {
+    if (!c.exited || !is_table_error(c.exit_reason)) continue;
+    first.offer(Violation(fmt::format("{} exited the client with the table error {} at {} (started at {})",
+                                      describe(c), c.exit_reason.to_string(), when(c.end_us, c.end_step),
+                                      time_str(c.start_us)),
+                          c.end_us, c.end_step));
+  }
+  return first.best;
+}
+
 std::vector<Property> make_properties() {
   std::vector<Property> all;
   all.push_back(Property{"cli_coalesced",
@@ -868,6 +894,10 @@ std::vector<Property> make_properties() {
                          "A set_manual that returned ok is in durable storage at the end, unless a later "
                          "acknowledged set_manual replaced it.",
                          manual_token_durable});
+  all.push_back(Property{"missing_table_is_a_miss",
+                         "The facade never raises from reading the cache table: a missing table is a miss, so no "
+                         "call exits its client with the table error (a bare badarg) itself.",
+                         missing_table_is_a_miss});
   all.push_back(Property{"no_client_crash",
                          "Every client call returns a value. None exits its caller, and none hangs in a finished run.",
                          no_client_crash});

@@ -51,9 +51,9 @@ class Property {
 };
 
 /// Every property, in name order:
-///   cli_coalesced, liveness, manual_token_durable, no_client_crash,
-///   no_expired_token, one_live_app_server_per_app, refresh_atomic,
-///   resolve_agrees, restart_intensity, restart_scope.
+///   cli_coalesced, liveness, manual_token_durable, missing_table_is_a_miss,
+///   no_client_crash, no_expired_token, one_live_app_server_per_app,
+///   refresh_atomic, resolve_agrees, restart_intensity, restart_scope.
 const std::vector<Property>& properties();
 /// The property called `name`, or nullptr.
 const Property* find_property(std::string_view name);

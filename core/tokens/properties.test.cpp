@@ -116,10 +116,10 @@ TEST(Properties, are_listed_in_name_order_with_one_line_statements) {
     EXPECT_TRUE(p.check) << p.name;
     EXPECT_EQ(find_property(p.name), &p);
   }
-  const std::vector<std::string> expected = {"cli_coalesced",     "liveness",         "manual_token_durable",
-                                             "no_client_crash",   "no_expired_token", "one_live_app_server_per_app",
-                                             "refresh_atomic",    "resolve_agrees",   "restart_intensity",
-                                             "restart_scope"};
+  const std::vector<std::string> expected = {
+      "cli_coalesced",    "liveness",         "manual_token_durable",        "missing_table_is_a_miss",
+      "no_client_crash",  "no_expired_token", "one_live_app_server_per_app", "refresh_atomic",
+      "resolve_agrees",   "restart_intensity", "restart_scope"};
   EXPECT_EQ(names, expected);
   EXPECT_EQ(find_property("no_such_property"), nullptr);
 }
@@ -160,10 +160,9 @@ TEST(Properties, no_client_crash_holds_when_every_call_returns) {
   EXPECT_FALSE(judge("no_client_crash", w, result.outcome)) << text(judge("no_client_crash", w, result.outcome));
 }
 
-// facade_missing_table_crashes: a get whose fast path finds no table exits
-// its client with badarg.
-TEST(Properties, no_client_crash_reports_the_badarg_of_facade_missing_table_crashes) {
-  TrioWorld w(with(Mutant::facade_missing_table_crashes));
+/// Caches a, kills the ETSOwner, and once its table is gone has a fresh
+/// client get b.
+sim::Outcome get_after_the_table_is_gone(TrioWorld& w) {
   auto result = w.run([&](Ctx ctx) -> Task<> {
     (void)co_await w.call(ctx, "d", "get", "a");
     const std::optional<sim::TableId> before = w.table();
@@ -177,7 +176,14 @@ TEST(Properties, no_client_crash_reports_the_badarg_of_facade_missing_table_cras
     (void)co_await spawn_client(ctx, &w, "late", "get", "b", "");
     co_await await_downs(ctx, 1);
   });
-  auto v = judge("no_client_crash", w, result.outcome);
+  return result.outcome;
+}
+
+// facade_missing_table_crashes: a get whose fast path finds no table exits
+// its client with badarg.
+TEST(Properties, no_client_crash_reports_the_badarg_of_facade_missing_table_crashes) {
+  TrioWorld w(with(Mutant::facade_missing_table_crashes));
+  auto v = judge("no_client_crash", w, get_after_the_table_is_gone(w));
   ASSERT_TRUE(v);
   EXPECT_NE(v->message.find("get \"b\""), std::string::npos) << v->message;
   EXPECT_NE(v->message.find("exited the client with badarg"), std::string::npos) << v->message;
@@ -191,6 +197,51 @@ TEST(Properties, no_client_crash_counts_a_call_in_flight_only_in_a_finished_run)
   EXPECT_TRUE(judge("no_client_crash", w, sim::Outcome::stopped, &r));
   EXPECT_FALSE(judge("no_client_crash", w, sim::Outcome::step_limit, &r));
   EXPECT_FALSE(judge("no_client_crash", w, sim::Outcome::time_limit, &r));
+}
+
+// ---------------------------------------------------------------------------
+// missing_table_is_a_miss
+
+// The reference's get reads the missing table as a miss. Its client may
+// still exit inside a GenServer.call while the restart goes on (a finding
+// no_client_crash reports), never with the bare table error.
+TEST(Properties, missing_table_is_a_miss_holds_when_the_reference_reads_a_missing_table) {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    TrioWorld w(TrioConfig(), seed);
+    const sim::Outcome outcome = get_after_the_table_is_gone(w);
+    ASSERT_TRUE(w.driver_done) << "seed " << seed;
+    EXPECT_FALSE(judge("missing_table_is_a_miss", w, outcome))
+        << "seed " << seed << ": " << text(judge("missing_table_is_a_miss", w, outcome));
+  }
+}
+
+TEST(Properties, missing_table_is_a_miss_reports_facade_missing_table_crashes) {
+  TrioWorld w(with(Mutant::facade_missing_table_crashes));
+  auto v = judge("missing_table_is_a_miss", w, get_after_the_table_is_gone(w));
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("get \"b\""), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("exited the client with the table error badarg"), std::string::npos) << v->message;
+}
+
+// An AppServer that hits the missing table exits badarg, and its caller
+// exits {badarg, {GenServer, call, _}}: no_client_crash's business, not this.
+TEST(Properties, missing_table_is_a_miss_leaves_exits_inside_a_call_to_no_client_crash) {
+  TrioWorld w;
+  RunRecord r;
+  ClientCall wrapped = make_call(Pid{9}, "get", "a", 0, 3, 0, 8, Term());
+  wrapped.exited = true;
+  wrapped.exit_reason = sim::tuple(sa::badarg(), sim::tuple(Atom("Elixir.GenServer"), Atom("call"), Term(Pid{11})));
+  r.calls.push_back(wrapped);
+  EXPECT_FALSE(judge("missing_table_is_a_miss", w, sim::Outcome::quiescent, &r));
+  EXPECT_TRUE(judge("no_client_crash", w, sim::Outcome::quiescent, &r));
+  ClientCall bare = make_call(Pid{10}, "get", "b", 0, 4, 0, 6, Term());
+  bare.exited = true;
+  bare.exit_reason = Term(sa::badarg());
+  r.calls.push_back(bare);
+  auto v = judge("missing_table_is_a_miss", w, sim::Outcome::quiescent, &r);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->step, 6u);
+  EXPECT_NE(v->message.find("get \"b\" by <0.10.0>"), std::string::npos) << v->message;
 }
 
 // ---------------------------------------------------------------------------
