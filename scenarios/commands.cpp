@@ -13,7 +13,9 @@
 #include "scenarios/library.hpp"
 #include "scenarios/report.hpp"
 #include "scenarios/runner.hpp"
+#include "scenarios/shrink.hpp"
 #include "scenarios/sweep.hpp"
+#include "sim/assert.hpp"
 
 namespace otpsim::scenarios::cli {
 
@@ -101,8 +103,34 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
+/// The run a token records, again, with its full trace.
+RunReport rerun(const ScenarioSpec& spec, const std::string& token_text) {
+  sim::TokenParse parsed = sim::decode_token(token_text);
+  OTPSIM_ASSERT(parsed.token.has_value(), "otpsim internal bug: a run's own token does not decode");
+  return replay(spec, *parsed.token, sim::TraceLevel::full);
+}
+
+/// The steps of the shrunk run the violation at step `last` depends on
+/// (its causal slice), from the run's first choice on: the boot before it
+/// is forced, the same in every schedule.
+void print_slice(std::FILE* out, const ScenarioSpec& spec, const RunReport& run, const std::string& token,
+                 std::uint64_t last) {
+  if (!run.trace) return;
+  const std::uint64_t first = std::min(run.trace->first_choice_step, last);
+  std::vector<std::uint64_t> slice = causal_slice_of(spec, *sim::decode_token(token).token, last);
+  std::erase_if(slice, [first](std::uint64_t s) { return s < first; });
+  std::ostringstream text;
+  run.trace->write_text(text, slice);
+  std::fprintf(out, "the violation's causal slice: %zu steps from the first choice (step %llu) to the violation "
+               "(step %llu), of %llu; steps 0-%llu boot the same way in every schedule\n%s",
+               slice.size(), static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
+               static_cast<unsigned long long>(last - first + 1),
+               static_cast<unsigned long long>(first == 0 ? 0 : first - 1), text.str().c_str());
+}
+
 /// The report of one property that did not behave as expected (or a
-/// finding): the counterexample run again, with its timeline.
+/// finding): the counterexample shrunk (unless the scenario says not to),
+/// its timeline, and the steps the schedule decided.
 void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
                      const PropertySummary& p, const std::string& trace_dir) {
   if (p.violations == 0) {
@@ -110,20 +138,34 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
                  spec.name.c_str(), p.name.c_str(), static_cast<unsigned long long>(summary.schedules));
     return;
   }
-  RunReport run = run_once(spec, p.first_seed, sim::TraceLevel::full);
-  if (!p.as_expected()) {
-    std::fprintf(out, "\nVIOLATED %s in scenario %s, seed %llu (%llu of %llu schedules; the shortest: %llu steps)\n  %s\n",
-                 p.name.c_str(), spec.name.c_str(), static_cast<unsigned long long>(p.first_seed),
-                 static_cast<unsigned long long>(p.violations), static_cast<unsigned long long>(summary.schedules),
-                 static_cast<unsigned long long>(p.first_steps), p.first_message.c_str());
-    std::fprintf(out, "timeline:\n%s", timeline(run).c_str());
-  } else {
-    std::fprintf(out, "\nfinding %s in scenario %s, as expected: seed %llu (%llu of %llu schedules)\n  %s\n",
-                 p.name.c_str(), spec.name.c_str(), static_cast<unsigned long long>(p.first_seed),
-                 static_cast<unsigned long long>(p.violations), static_cast<unsigned long long>(summary.schedules),
-                 p.first_message.c_str());
+  std::string token = p.first_token;
+  std::string message = p.first_message;
+  std::optional<ShrunkRun> shrunk;
+  if (spec.explore.shrink) {
+    shrunk = shrink_violation(spec, p.name, *sim::decode_token(p.first_token).token);
+    if (shrunk) {
+      token = shrunk->token;
+      message = shrunk->message;
+    }
   }
-  std::fprintf(out, "  replay: %s\n", replay_command(spec, p.first_token).c_str());
+  RunReport run = rerun(spec, token);
+  const char* what = p.as_expected() ? "finding" : "VIOLATED";
+  std::fprintf(out, "\n%s %s in scenario %s%s: seed %llu (%llu of %llu schedules; the shortest: %llu steps)\n  %s\n",
+               what, p.name.c_str(), spec.name.c_str(), p.as_expected() ? ", as expected" : "",
+               static_cast<unsigned long long>(p.first_seed), static_cast<unsigned long long>(p.violations),
+               static_cast<unsigned long long>(summary.schedules), static_cast<unsigned long long>(p.first_steps),
+               message.c_str());
+  if (shrunk) {
+    std::fprintf(out, "shrunk in %llu runs: violated at step %llu (was %llu)\n",
+                 static_cast<unsigned long long>(shrunk->attempts),
+                 static_cast<unsigned long long>(shrunk->violation_step),
+                 static_cast<unsigned long long>(shrunk->original_violation_step));
+  }
+  if (!p.as_expected()) {
+    std::fprintf(out, "timeline:\n%s", timeline(run).c_str());
+    if (shrunk) print_slice(out, spec, run, token, shrunk->violation_step);
+  }
+  std::fprintf(out, "  replay: %s\n", replay_command(spec, token).c_str());
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
@@ -135,6 +177,22 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
     write_file(base + ".txt", text.str());
     std::fprintf(out, "  trace: %s.json (ui.perfetto.dev), %s.txt\n", base.c_str(), base.c_str());
   }
+}
+
+/// One line on what dfs covered.
+void report_dfs(std::FILE* out, const ScenarioSpec& spec, const DfsStats& d) {
+  if (!d.error.empty()) {
+    std::fprintf(out, "\n%s: dfs stopped: %s\n", spec.name.c_str(), d.error.c_str());
+    return;
+  }
+  std::fprintf(out, "\n%s: dfs (%s%s) %s: %llu interleavings, %llu runs pruned by sleep sets\n", spec.name.c_str(),
+               d.reduction.c_str(),
+               spec.explore.dfs_preemption_bound
+                   ? fmt::format(", preemption bound {}", *spec.explore.dfs_preemption_bound).c_str()
+                   : "",
+               d.exhausted ? (d.bounded ? "exhausted the space within the bound" : "exhausted the space")
+                           : "stopped before the end (raise --seeds or explore.seeds)",
+               static_cast<unsigned long long>(d.interleavings), static_cast<unsigned long long>(d.pruned));
 }
 
 }  // namespace
@@ -154,6 +212,7 @@ int cmd_run(const RunFlags& flags) {
   }
   std::FILE* human = flags.json ? stderr : stdout;
   std::vector<ScenarioSummary> summaries;
+  std::vector<std::optional<DfsStats>> dfs_stats;
   for (const ScenarioSpec& spec : specs) {
     SweepResult result = sweep(spec, sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs));
     clear_progress();
@@ -168,11 +227,16 @@ int cmd_run(const RunFlags& flags) {
     summary.wall_s = result.wall_s;
     summary.budget_hit = result.budget_hit;
     summaries.push_back(std::move(summary));
+    dfs_stats.push_back(result.dfs);
   }
   print_table(human, summaries);
   bool ok = true;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     ok = ok && summaries[i].ok();
+    if (dfs_stats[i]) {
+      report_dfs(human, specs[i], *dfs_stats[i]);
+      ok = ok && dfs_stats[i]->error.empty();
+    }
     for (const PropertySummary& p : summaries[i].properties) {
       if (!p.as_expected() || p.violations > 0) report_property(human, specs[i], summaries[i], p, flags.trace_dir);
     }

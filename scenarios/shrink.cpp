@@ -1,5 +1,7 @@
 #include "scenarios/shrink.hpp"
 
+#include "sim/causality.hpp"
+#include "sim/replay_strategy.hpp"
 #include "sim/sequence_strategy.hpp"
 #include "sim/shrink.hpp"
 
@@ -27,6 +29,14 @@ RunReport run_sequence(const ScenarioSpec& spec, std::uint64_t seed, const std::
 }
 
 }  // namespace
+
+std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& token, std::uint64_t step) {
+  auto log = std::make_shared<std::vector<sim::LoggedStep>>();
+  auto strategy = std::make_unique<sim::LoggingStrategy>(std::make_unique<sim::ReplayStrategy>(token.picks), log);
+  RunReport r = run_with(spec, std::move(strategy), token.strategy, token.seed, sim::TraceLevel::off);
+  if (log->empty()) return {};
+  return sim::causal_slice(*log, std::min<std::uint64_t>(step, log->size() - 1));
+}
 
 std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
                                           const sim::ReplayToken& token, std::uint64_t max_attempts) {

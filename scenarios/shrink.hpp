@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scenarios/runner.hpp"
 #include "sim/replay_token.hpp"
@@ -23,6 +24,10 @@ class ShrunkRun {
   std::uint64_t attempts = 0;        // runs the shrinker tried
   std::string message;               // the shrunk run's counterexample
 };
+
+/// The steps of the run `token` records that happen before step `step`
+/// (sim/causality.hpp), `step` included, ascending.
+std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& token, std::uint64_t step);
 
 /// Shrinks the run `token` records (a run of `spec` that violates
 /// `property`). nullopt if the token's run does not violate it.

@@ -17,7 +17,7 @@ enum class Access : std::uint8_t {
 
 Access access(const StepInfo& s, const StepObject& object, bool also) {
   if (object.kind == StepObject::Kind::process) {
-    if (also) return s.effect == EffectKind::send_named ? Access::mail_write : Access::alive_write;
+    if (also) return s.also_message ? Access::mail_write : Access::alive_write;
     switch (s.effect) {
       case EffectKind::send:
       case EffectKind::send_alias:
@@ -61,7 +61,6 @@ bool reads_only(EffectKind effect) {
 bool dependent(const StepInfo& a, const StepInfo& b) {
   if (a.pid == b.pid) return true;
   if (a.object.kind == StepObject::Kind::global || b.object.kind == StepObject::Kind::global) return true;
-  if (a.effect == EffectKind::spawn && b.effect == EffectKind::spawn) return true;
   const StepObject* as[2] = {&a.object, &a.also};
   const StepObject* bs[2] = {&b.object, &b.also};
   for (int i = 0; i < 2; ++i) {

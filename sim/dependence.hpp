@@ -13,11 +13,10 @@
 //   sends to it, or a send and its receive), or one kills it or is its
 //   death (which signals its one link/monitor peer too, StepInfo::also).
 //   Link and monitor changes commute with each other and with messages;
-// - two spawns are dependent: the order fixes which child gets which pid.
 //
-// Equivalence is up to the numbering of references: two runs that differ
-// only in the order of independent steps may number their refs
-// differently, and the model only compares refs for equality.
+// Equivalence is up to the numbering of pids and references: two runs that
+// differ only in the order of independent steps (two spawns, two monitors)
+// may number them differently; the model compares them for equality only.
 #pragma once
 
 #include "sim/effect.hpp"

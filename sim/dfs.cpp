@@ -27,6 +27,7 @@ struct DfsExplorer::Node {
 struct DfsExplorer::Executed {
   StepInfo step;
   std::optional<std::size_t> node;  // the schedule point it was chosen at; none if forced
+  std::uint64_t epoch = 0;          // simulated-time advances before it
 };
 
 /// The strategy one run uses: it forwards to the explorer.
@@ -37,6 +38,7 @@ class DfsExplorer::Run final : public Strategy {
   std::size_t pick(const SchedulePoint& point) override { return dfs_.pick(point); }
   std::uint64_t choose(std::uint64_t bound) override { return dfs_.choose(bound); }
   void on_step(const StepInfo& step) override { dfs_.on_step(step); }
+  void on_time_advance(Micros) override { ++dfs_.epoch_; }
   std::string error() const override {
     if (!dfs_.error_.empty()) return dfs_.error_;
     return dfs_.blocked_ ? "dfs: every enabled step is asleep (this run repeats an explored one)" : std::string();
@@ -76,6 +78,7 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
   last_pid_ = Pid{};
   preemptions_ = 0;
   blocked_ = false;
+  epoch_ = 0;
   return std::make_unique<Run>(*this);
 }
 
@@ -176,7 +179,7 @@ void DfsExplorer::on_step(const StepInfo& step) {
     }
     std::erase_if(sleep_, [&step](const StepInfo& s) { return dependent(s, step); });
   }
-  executed_.push_back({step, chosen_node_});
+  executed_.push_back({step, chosen_node_, epoch_});
   chosen_node_.reset();
   last_pid_ = step.pid;
 }
@@ -198,16 +201,33 @@ void DfsExplorer::find_races() {
   std::vector<std::vector<std::uint32_t>> clock(executed_.size());
   std::vector<std::vector<std::uint32_t>> latest(n, std::vector<std::uint32_t>(n, 0));  // per process
   std::vector<std::uint32_t> count(n, 0);
+  std::size_t epoch_start = 0;  // the first step after the last time advance
   for (std::size_t j = 0; j < executed_.size(); ++j) {
     const std::size_t p = proc[j];
+    if (executed_[j].epoch != executed_[epoch_start].epoch) {
+      // Time moved: everything before happens before everything after.
+      std::vector<std::uint32_t> all(n, 0);
+      for (const auto& l : latest) {
+        for (std::size_t q = 0; q < n; ++q) all[q] = std::max(all[q], l[q]);
+      }
+      for (auto& l : latest) l = all;
+      epoch_start = j;
+    }
     seq[j] = ++count[p];
     std::vector<std::uint32_t> c = latest[p];  // what p knows before step j
-    std::optional<std::size_t> race;
-    for (std::size_t i = j; i-- > 0;) {
-      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
-      if (!race && c[proc[i]] < seq[i]) race = i;  // the latest dependent step not ordered before j
+    const std::uint64_t cause = executed_[j].step.cause;
+    if (cause < j) {  // the send of the message j takes happens before j
+      for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[cause][q]);
     }
-    for (std::size_t i = 0; i < j; ++i) {
+    std::optional<std::size_t> race;
+    for (std::size_t i = j; i-- > epoch_start;) {
+      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
+      if (c[proc[i]] < seq[i]) {
+        race = i;  // the latest dependent step not ordered before j
+        break;
+      }
+    }
+    for (std::size_t i = epoch_start; i < j; ++i) {
       if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
       for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[i][q]);
     }

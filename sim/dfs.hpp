@@ -96,6 +96,7 @@ class DfsExplorer {
   std::vector<Executed> executed_;   // this run's steps
   std::optional<std::size_t> chosen_node_;  // the node of the step being executed
   Pid last_pid_;
+  std::uint64_t epoch_ = 0;  // simulated-time advances in this run
   std::uint32_t preemptions_ = 0;
   bool run_open_ = false;
   bool blocked_ = false;

@@ -65,6 +65,14 @@ struct StepInfo {
   /// A second object some steps touch: a send by name, the process it
   /// reaches; a death, the one process its link or monitor signals go to.
   StepObject also{StepObject::Kind::none, 0};
+  /// What the step does to `also` is only to put a message in its mailbox
+  /// (a send by name; a death whose signal cannot kill the peer).
+  bool also_message = false;
+  /// Filled in after the step, for Strategy::on_step: a receive that took
+  /// a message sent during a step names that step's index (the message's
+  /// causal edge for happens-before); no_step otherwise.
+  std::uint64_t cause = no_step;
+  static constexpr std::uint64_t no_step = ~std::uint64_t{0};
 };
 
 }  // namespace otpsim::sim

@@ -137,12 +137,21 @@ StepInfo Kernel::die_step(const Process& p) const {
     return peer == other;
   };
   bool one = true;
-  for (Pid l : p.links) one = one && note(l);
+  bool linked = false;
+  for (Pid l : p.links) {
+    one = one && note(l);
+    linked = true;
+  }
   for (const auto& m : p.monitors_in) one = one && note(m.other);
   if (!one) {
     info.object = {StepObject::Kind::global, 0};
   } else if (peer) {
     info.also = {StepObject::Kind::process, peer.id};
+    // A DOWN, a normal exit signal, or an exit signal to a trapping peer
+    // is a message; an abnormal exit signal to a non-trapping peer kills.
+    const Process* other = find(peer);
+    const bool kills = linked && !p.exit_reason.is(atoms::normal()) && other != nullptr && !other->trap_exit;
+    info.also_message = !kills;
   }
   return info;
 }
@@ -167,7 +176,10 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     case EffectKind::send_named: {
       info.object = {StepObject::Kind::names, 0};
       auto named = names_.find(e.term);
-      if (named != names_.end()) info.also = {StepObject::Kind::process, named->second.id};
+      if (named != names_.end()) {
+        info.also = {StepObject::Kind::process, named->second.id};
+        info.also_message = true;
+      }
       break;
     }
     case EffectKind::register_name:
@@ -217,6 +229,7 @@ std::uint64_t Kernel::choose(std::uint64_t bound) {
     strategy_failed_ = true;
     pick = 0;
   }
+  note_choice();
   choices_.push_back({Choice::Kind::data, static_cast<std::uint32_t>(bound), pick});
   return pick;
 }
@@ -229,6 +242,7 @@ bool Kernel::flip(std::uint32_t millionths) {
     strategy_failed_ = true;
     pick = 0;
   }
+  note_choice();
   choices_.push_back({Choice::Kind::data, 2, pick});
   return pick == 1;
 }
@@ -279,10 +293,13 @@ RunResult Kernel::run() {
         strategy_failed_ = true;
         continue;
       }
+      note_choice();
       choices_.push_back({Choice::Kind::schedule, static_cast<std::uint32_t>(runnable_.size()), index});
     }
     StepInfo info = enabled_step(index);
+    received_cause_ = StepInfo::no_step;
     execute_step(*runnable_[index]);
+    info.cause = received_cause_;
     ++steps_;
     step_global_ = false;
     if (observer_ != nullptr) observer_->on_step(info);
@@ -445,6 +462,7 @@ bool Kernel::advance_clock() {
   const Micros at_us = timers_.begin()->first.at_us;
   if (at_us > now_us_) {
     now_us_ = at_us;
+    strategy_.on_time_advance(now_us_);
     if (tracing()) trace_.events.push_back({steps_, now_us_, Pid{}, TraceKind::clock, EffectKind::none, {}});
   }
   // Fire every timer due now, in the order they were armed.

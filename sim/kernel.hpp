@@ -148,6 +148,9 @@ class Kernel {
  private:
   detail::Process* find(Pid pid) const;
   StepInfo die_step(const detail::Process& p) const;
+  void note_choice() {
+    if (choices_.empty()) trace_.first_choice_step = steps_;
+  }
   detail::Process& create_process(ProcessFn fn, const SpawnOptions& options, Pid parent);
   void set_runnable(detail::Process& p, bool runnable);
   void execute_step(detail::Process& p);
@@ -201,6 +204,7 @@ class Kernel {
   bool strategy_failed_ = false;
   bool stop_requested_ = false;
   bool step_global_ = false;  // set by mark_step_global during observer on_step
+  std::uint64_t received_cause_ = StepInfo::no_step;  // the sent_step of the message a receive took
   std::string mailbox_overflow_;  // set when a mailbox passed its bound
   detail::Process* current_ = nullptr;
   // Containers whose buffers and nodes come from the BlockPool (a run

@@ -53,6 +53,7 @@ struct Matcher {
 struct MessageNode {
   Term message;
   MessageNode* next = nullptr;
+  std::uint64_t sent_step = ~std::uint64_t{0};  // the step that sent it; none for timers and injected signals
 };
 
 /// Intrusive FIFO; selective receive removes from the middle.

@@ -21,6 +21,7 @@ void Kernel::deliver_message(Process& target, Term message) {
   }
   node->message = std::move(message);
   node->next = nullptr;
+  node->sent_step = current_ != nullptr ? steps_ : StepInfo::no_step;
   MessageNode** link = target.mailbox.tail;
   *link = node;
   target.mailbox.tail = &node->next;
@@ -69,6 +70,7 @@ void Kernel::take_received(Process& p) {
   --p.mailbox.size;
   p.result.term = std::move(node->message);
   p.result.ok = true;
+  received_cause_ = node->sent_step;
   if (observer_ != nullptr) observer_->on_receive(p.pid, p.result.term);
   node->message = Term();
   node->next = free_nodes_;

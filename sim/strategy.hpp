@@ -56,6 +56,9 @@ class Strategy {
   /// it. `step` is what the step was declared to touch, or global if an
   /// observer acted from outside during it (Kernel::mark_step_global).
   virtual void on_step(const StepInfo&) {}
+  /// Simulated time moved forward (no step was enabled). Every step before
+  /// happens before every step after: none can be reordered across it.
+  virtual void on_time_advance(Micros /*now_us*/) {}
   /// Why the strategy stopped the run; empty while it can continue.
   virtual std::string error() const { return {}; }
 };

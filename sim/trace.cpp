@@ -54,16 +54,33 @@ std::string_view kind_text(const TraceEvent& e) {
 
 std::string format_time(Micros us) { return fmt::format("{}.{:06}s", us / 1'000'000, us % 1'000'000); }
 
-void Trace::write_text(std::ostream& out) const {
+void Trace::write_text(std::ostream& out) const { write_text(out, 0, ~std::uint64_t{0}); }
+
+void Trace::write_text(std::ostream& out, const std::vector<std::uint64_t>& steps) const {
+  std::size_t next = 0;  // both ascending: one merge pass
   for (const TraceEvent& e : events) {
-    if (e.kind == TraceKind::clock) {
-      out << fmt::format("{:>7} {:>14} -- clock advances\n", e.step, format_time(e.time_us));
-      continue;
-    }
-    out << fmt::format("{:>7} {:>14} {} {}", e.step, format_time(e.time_us), pid_name(e.pid), kind_text(e));
-    if (!e.detail.empty()) out << ' ' << e.detail;
-    out << '\n';
+    while (next < steps.size() && steps[next] < e.step) ++next;
+    if (next == steps.size()) break;
+    if (steps[next] != e.step || e.kind == TraceKind::clock) continue;
+    write_event(out, e);
   }
+}
+
+void Trace::write_text(std::ostream& out, std::uint64_t from_step, std::uint64_t to_step) const {
+  for (const TraceEvent& e : events) {
+    if (e.step < from_step || e.step > to_step) continue;
+    write_event(out, e);
+  }
+}
+
+void Trace::write_event(std::ostream& out, const TraceEvent& e) const {
+  if (e.kind == TraceKind::clock) {
+    out << fmt::format("{:>7} {:>14} -- clock advances\n", e.step, format_time(e.time_us));
+    return;
+  }
+  out << fmt::format("{:>7} {:>14} {} {}", e.step, format_time(e.time_us), pid_name(e.pid), kind_text(e));
+  if (!e.detail.empty()) out << ' ' << e.detail;
+  out << '\n';
 }
 
 std::string Trace::text() const {

@@ -45,12 +45,22 @@ class Trace {
  public:
   std::vector<TraceEvent> events;
   std::vector<ProcessLabel> labels;  // in spawn order; only labelled processes
+  /// The step at which the run first made a choice (a scheduling or data
+  /// choice); before it every step was forced, the same in every schedule.
+  /// Recorded at every trace level. ~0: the run made no choice.
+  std::uint64_t first_choice_step = ~std::uint64_t{0};
 
   /// "<0.3.0>" or "<0.3.0>(registry)".
   std::string pid_name(Pid pid) const;
 
   /// One line per event: step, time, pid, effect, detail.
   void write_text(std::ostream& out) const;
+  /// Only the events of steps from..to (inclusive).
+  void write_text(std::ostream& out, std::uint64_t from_step, std::uint64_t to_step) const;
+  /// Only the events of the steps listed (ascending), e.g. a causal slice.
+  void write_text(std::ostream& out, const std::vector<std::uint64_t>& steps) const;
+  /// One line of write_text.
+  void write_event(std::ostream& out, const TraceEvent& e) const;
   /// One JSON object per line.
   void write_jsonl(std::ostream& out) const;
   enum class TimeAxis : std::uint8_t { simulated, steps };
