@@ -9,6 +9,9 @@ void RunRecord::on_spawn(Pid parent, Pid child, const std::string& label) {
   life.label = label;
   life.spawned_us = now_us();
   life.spawned_step = steps();
+  // A run spawns tens of processes: start with room for them rather than
+  // regrowing (and moving every life) five or six times per run.
+  if (processes.empty()) processes.reserve(32);
   // Pids are handed out in increasing order, so the vector stays sorted.
   processes.push_back(std::move(life));
 }
@@ -24,7 +27,10 @@ void RunRecord::on_exit(Pid pid, const Term& reason) {
   }
 }
 
-void RunRecord::on_event(Pid pid, const Term& event) { events.emplace_back(pid, now_us(), steps(), event); }
+void RunRecord::on_event(Pid pid, const Term& event) {
+  if (events.empty()) events.reserve(32);  // as for processes
+  events.emplace_back(pid, now_us(), steps(), event);
+}
 
 const ProcessLife* RunRecord::life(Pid pid) const {
   auto it = std::lower_bound(processes.begin(), processes.end(), pid,
