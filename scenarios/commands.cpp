@@ -110,22 +110,21 @@ RunReport rerun(const ScenarioSpec& spec, const std::string& token_text) {
   return replay(spec, *parsed.token, sim::TraceLevel::full);
 }
 
-/// The steps of the shrunk run the violation at step `last` depends on
-/// (its causal slice), from the run's first choice on: the boot before it
-/// is forced, the same in every schedule.
-void print_slice(std::FILE* out, const ScenarioSpec& spec, const RunReport& run, const std::string& token,
-                 std::uint64_t last) {
-  if (!run.trace) return;
-  const std::uint64_t first = std::min(run.trace->first_choice_step, last);
+/// The steps of the shrunk run that the violation at step `last` depends
+/// on (its causal slice), after the trio's boot: the part of the
+/// counterexample to read. Returns how many.
+std::size_t print_slice(std::FILE* out, const ScenarioSpec& spec, const RunReport& run, const std::string& token,
+                        std::uint64_t last, bool with_steps) {
+  if (!run.trace) return 0;
+  const std::uint64_t boot = run.boot_end_step;
   std::vector<std::uint64_t> slice = causal_slice_of(spec, *sim::decode_token(token).token, last);
-  std::erase_if(slice, [first](std::uint64_t s) { return s < first; });
+  std::erase_if(slice, [boot](std::uint64_t s) { return s <= boot; });
   std::ostringstream text;
-  run.trace->write_text(text, slice);
-  std::fprintf(out, "the violation's causal slice: %zu steps from the first choice (step %llu) to the violation "
-               "(step %llu), of %llu; steps 0-%llu boot the same way in every schedule\n%s",
-               slice.size(), static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
-               static_cast<unsigned long long>(last - first + 1),
-               static_cast<unsigned long long>(first == 0 ? 0 : first - 1), text.str().c_str());
+  if (with_steps) run.trace->write_text(text, slice);
+  std::fprintf(out, "the violation's causal slice: %zu steps after the boot (steps 0-%llu), to the violation at step %llu\n%s",
+               slice.size(), static_cast<unsigned long long>(boot), static_cast<unsigned long long>(last),
+               text.str().c_str());
+  return slice.size();
 }
 
 /// The report of one property that did not behave as expected (or a
@@ -161,10 +160,8 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
                  static_cast<unsigned long long>(shrunk->violation_step),
                  static_cast<unsigned long long>(shrunk->original_violation_step));
   }
-  if (!p.as_expected()) {
-    std::fprintf(out, "timeline:\n%s", timeline(run).c_str());
-    if (shrunk) print_slice(out, spec, run, token, shrunk->violation_step);
-  }
+  if (!p.as_expected()) std::fprintf(out, "timeline:\n%s", timeline(run).c_str());
+  if (shrunk) print_slice(out, spec, run, token, shrunk->violation_step, !p.as_expected());
   std::fprintf(out, "  replay: %s\n", replay_command(spec, token).c_str());
   if (!trace_dir.empty() && run.trace) {
     const std::string base =

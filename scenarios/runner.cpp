@@ -49,6 +49,7 @@ class RunState {
   std::unique_ptr<faults::Injector> injector;
   Kernel* kernel = nullptr;
   bool workload_started = false;
+  std::uint64_t boot_end_step = 0;  // the step at which the first node saw the trio up
 };
 
 void configure(tk::Env& env, const EnvSpec& e) {
@@ -82,6 +83,7 @@ Proc node_body(Ctx ctx, RunState* st, std::vector<Pid> predecessors) {
   Term started = co_await tk::start_link(ctx, &st->trio);
   if (!st->workload_started) {
     st->workload_started = true;
+    st->boot_end_step = st->kernel->steps();
     auto workload = [st](Ctx c) -> Proc { return workload_body(c, st); };
     (void)co_await ctx.spawn(workload, sim::SpawnOptions("workload"));
   }
@@ -194,6 +196,7 @@ RunReport finish(const ScenarioSpec& spec, sim::Simulation& sim, std::shared_ptr
   report.result = sim.run();
   RunState& st = **slot;
   report.token = sim.token_text();
+  report.boot_end_step = st.boot_end_step;
   report.replay_error = sim.replay_error();
   // A run cut off by a limit is judged all the same: properties see the
   // outcome, and no_client_crash and liveness see the unfinished calls.

@@ -44,6 +44,9 @@ class RunReport {
   std::unique_ptr<core::tokens::RunRecord> record;
   std::optional<sim::Trace> trace;
   std::string replay_error;  // a replay that diverged: why
+  /// The step at which the trio was up and the workload began: steps 0 to
+  /// this one boot the trio, the same way in every schedule (faults aside).
+  std::uint64_t boot_end_step = 0;
   /// True if some property held where it should not have, or the reverse.
   bool unexpected() const;
   /// True if some property was violated (expected or not).

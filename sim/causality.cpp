@@ -17,7 +17,7 @@ std::vector<std::uint64_t> causal_slice(const std::vector<LoggedStep>& steps, st
     for (std::uint64_t i = 0; i < j; ++i) {
       if (in[i]) continue;
       const LoggedStep& earlier = steps[i];
-      if (earlier.epoch < later.epoch || dependent(earlier.step, later.step)) in[i] = true;
+      if (dependent(earlier.step, later.step)) in[i] = true;
     }
   }
   std::vector<std::uint64_t> out;

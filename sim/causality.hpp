@@ -1,11 +1,11 @@
-// Happens-before over a run's steps, and the causal slice of a step: the
-// steps it depends on. A step happens before a later one if they are
-// dependent (sim/dependence.hpp), if the later one received a message the
-// earlier one sent, if both are of one process, if simulated time advanced
-// between them, or through a chain of these. The slice of a step is a
-// prefix of an equivalent run: executed alone, in trace order, it reaches
-// that step in the same state. It is the part of a counterexample worth
-// reading; everything else can be moved after the violation.
+// The causal slice of a step: the steps it depends on. A step depends on an
+// earlier one if they are dependent (sim/dependence.hpp: same process, or
+// conflicting use of one object), if it received a message the earlier one
+// sent (a timer's message: the send_after), or through a chain of these.
+// Simulated time is left out: a step after a clock advance depends on the
+// steps before only through these edges (dfs, which must be sound, orders
+// them all). The slice is the part of a counterexample worth reading: the
+// other steps neither lead to the violating step nor change what it sees.
 #pragma once
 
 #include <cstdint>

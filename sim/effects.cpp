@@ -181,7 +181,7 @@ void Kernel::perform(Process& p) {
       Process* target = find(e.target);
       if (target != nullptr && target->state != detail::ProcState::exiting) {
         detail::TimerKey key = arm_timer(now_us_ + std::max<Micros>(0, e.duration_us),
-                                         Timer{Timer::Kind::message, e.target, ref, std::move(e.term)});
+                                         Timer{Timer::Kind::message, e.target, ref, std::move(e.term), steps_});
         timer_refs_.emplace(ref, key);
         target->inbound_timers.push_back(ref);
       }

@@ -480,7 +480,7 @@ bool Kernel::advance_clock() {
       timer_refs_.erase(timer.ref);
       if (Process* target = find(timer.target)) {
         std::erase(target->inbound_timers, timer.ref);
-        deliver_message(*target, std::move(timer.message));
+        deliver_message(*target, std::move(timer.message), timer.armed_step);
       }
     }
   }

@@ -161,7 +161,8 @@ class Kernel {
   void destroy_frames(detail::Process& p);
 
   // Signals (signals.cpp).
-  void deliver_message(detail::Process& target, Term message);
+  /// `cause`: the step a message from outside any step stems from (a timer's send_after).
+  void deliver_message(detail::Process& target, Term message, std::uint64_t cause = StepInfo::no_step);
   void deliver_exit(detail::Process& target, Pid from, const Term& reason, bool via_link);
   void mark_exiting(detail::Process& target, Term reason);
   void do_link(detail::Process& p, Pid target);
@@ -177,6 +178,7 @@ class Kernel {
     Pid target;
     Ref ref;
     Term message;
+    std::uint64_t armed_step = StepInfo::no_step;  // a message timer: the send_after step (its cause)
   };
   detail::TimerKey arm_timer(Micros at_us, Timer timer);
   void cancel_process_timer(detail::Process& p);

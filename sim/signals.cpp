@@ -11,7 +11,7 @@ using detail::MessageNode;
 using detail::Process;
 using detail::ProcState;
 
-void Kernel::deliver_message(Process& target, Term message) {
+void Kernel::deliver_message(Process& target, Term message, std::uint64_t cause) {
   if (target.state == ProcState::exiting) return;  // a dying process takes no more messages
   MessageNode* node = free_nodes_;
   if (node != nullptr) {
@@ -21,7 +21,7 @@ void Kernel::deliver_message(Process& target, Term message) {
   }
   node->message = std::move(message);
   node->next = nullptr;
-  node->sent_step = current_ != nullptr ? steps_ : StepInfo::no_step;
+  node->sent_step = current_ != nullptr ? steps_ : cause;
   MessageNode** link = target.mailbox.tail;
   *link = node;
   target.mailbox.tail = &node->next;
