@@ -25,8 +25,13 @@ Access access(const StepInfo& s, const StepObject& object, bool also) {
       case EffectKind::receive: return Access::mail_read;
       case EffectKind::link:
       case EffectKind::unlink:
-      case EffectKind::monitor:
-      case EffectKind::demonitor: return Access::link;
+      case EffectKind::monitor: return Access::link;
+      // demonitor acts on the caller's own mailbox and aliases: whether a
+      // DOWN arrived first (it returns false, flush removes the DOWN) or a
+      // message to its alias is still delivered depends on the order with
+      // the target's death and with send_alias. (It was `link`, which
+      // commutes with messages: dfs missed those orders.)
+      case EffectKind::demonitor: return Access::mail_read;
       case EffectKind::is_alive: return Access::alive_read;
       default: return Access::alive_write;  // exit_signal, die, and anything unforeseen
     }
@@ -46,6 +51,23 @@ bool touches_shared(const StepObject& o) {
   return o.kind != StepObject::Kind::self && o.kind != StepObject::Kind::none;
 }
 
+/// A link or monitor of a process that is already gone acts on the caller
+/// itself: monitor queues a DOWN (noproc) in the caller's own mailbox; link
+/// delivers a noproc exit signal to the caller (an EXIT message if it traps
+/// exits, else it dies). That races with other processes' sends to the
+/// caller and their liveness checks of it. A StepInfo does not say whether
+/// the target is gone, so every link and monitor counts as touching its
+/// caller too. (Without this, dfs with dpor never put a DOWN noproc before
+/// another process's message to the monitoring process.)
+StepObject own_object(const StepInfo& s) {
+  if (s.effect == EffectKind::link || s.effect == EffectKind::monitor) return {StepObject::Kind::process, s.pid.id};
+  return {StepObject::Kind::none, 0};
+}
+
+Access own_access(const StepInfo& s) {
+  return s.effect == EffectKind::monitor ? Access::mail_write : Access::alive_write;
+}
+
 }  // namespace
 
 bool reads_only(EffectKind effect) {
@@ -61,14 +83,18 @@ bool reads_only(EffectKind effect) {
 bool dependent(const StepInfo& a, const StepInfo& b) {
   if (a.pid == b.pid) return true;
   if (a.object.kind == StepObject::Kind::global || b.object.kind == StepObject::Kind::global) return true;
-  const StepObject* as[2] = {&a.object, &a.also};
-  const StepObject* bs[2] = {&b.object, &b.also};
-  for (int i = 0; i < 2; ++i) {
-    for (int j = 0; j < 2; ++j) {
+  const StepObject a_own = own_object(a);
+  const StepObject b_own = own_object(b);
+  const StepObject* as[3] = {&a.object, &a.also, &a_own};
+  const StepObject* bs[3] = {&b.object, &b.also, &b_own};
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
       const StepObject& x = *as[i];
       const StepObject& y = *bs[j];
       if (!touches_shared(x) || x.kind != y.kind || x.id != y.id) continue;
-      if (conflict(access(a, x, i == 1), access(b, y, j == 1), x.kind)) return true;
+      const Access ax = i == 2 ? own_access(a) : access(a, x, i == 1);
+      const Access ay = j == 2 ? own_access(b) : access(b, y, j == 1);
+      if (conflict(ax, ay, x.kind)) return true;
     }
   }
   return false;

@@ -12,7 +12,10 @@
 //   when one of them writes; on a process, when both use its mailbox (two
 //   sends to it, or a send and its receive), or one kills it or is its
 //   death (which signals its one link/monitor peer too, StepInfo::also).
-//   Link and monitor changes commute with each other and with messages;
+//   Link and monitor changes commute with each other and with messages,
+//   except on the caller itself: a link or monitor of a process already
+//   gone signals the caller (a DOWN or EXIT in its mailbox, or its death),
+//   and a demonitor reads the caller's mailbox (a DOWN that came first);
 //
 // Equivalence is up to the numbering of pids and references: two runs that
 // differ only in the order of independent steps (two spawns, two monitors)

@@ -99,6 +99,7 @@ bool DfsExplorer::allowed(const Node& node, std::size_t option) const {
 
 std::size_t DfsExplorer::pick(const SchedulePoint& point) {
   const std::size_t size = point.size();
+  if (blocked_) return size;  // a forced step was asleep: stop the run
   if (cursor_ < path_.size()) {  // replaying the prefix
     Node& node = path_[cursor_];
     bool same = !node.data && node.options == size;
@@ -145,6 +146,7 @@ std::size_t DfsExplorer::pick(const SchedulePoint& point) {
 }
 
 std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
+  if (blocked_) return bound;  // a redundant run: no choice point of its own
   if (cursor_ < path_.size()) {
     const Node& node = path_[cursor_];
     if (!node.data || node.options != bound) {
@@ -169,6 +171,12 @@ std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
 
 void DfsExplorer::on_step(const StepInfo& step) {
   if (options_.reduction != DfsOptions::Reduction::none) {
+    // A forced step (the only one enabled: the kernel asks no strategy)
+    // may be asleep too: then this run repeats an explored one just as a
+    // point whose steps all sleep does. Without this check such runs went
+    // on to the end and counted as interleavings of their own (two fully
+    // independent processes took 4 complete runs under sleep_sets, not 1).
+    if (!chosen_node_ && asleep(step.pid)) blocked_ = true;
     // The child's sleep set: what slept here, and the siblings explored
     // before this choice, minus everything dependent with the step taken.
     if (chosen_node_) {
