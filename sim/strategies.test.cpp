@@ -1,0 +1,945 @@
+// Behaviour of the exploration strategies: dfs (none / sleep_sets / dpor),
+// pct, the choice-sequence shrinker and weighted flips. These are the tests
+// behind "dfs exhausted the space" and "with reduction it explores fewer
+// interleavings but finds the same outcomes".
+//
+// Every dfs program is also enumerated by a brute-force odometer over
+// SequenceStrategy (independent of dfs.cpp): `none` must run exactly as
+// many schedules, and every reduction must reach exactly its outcomes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/dfs.hpp"
+#include "sim/pct_strategy.hpp"
+#include "sim/sequence_strategy.hpp"
+#include "sim/shrink.hpp"
+#include "sim/test_support.hpp"
+
+namespace otpsim::sim {
+namespace {
+
+using Reduction = DfsOptions::Reduction;
+constexpr Reduction all_reductions[] = {Reduction::none, Reduction::sleep_sets, Reduction::dpor};
+
+/// How to read a program's outcome once its run has ended.
+using Finish = std::function<std::string()>;
+/// A program: spawns its roots on a fresh kernel (and may attach an
+/// observer); returns how to read the outcome. Called once per run.
+using Program = std::function<Finish(Kernel&)>;
+
+KernelConfig quiet() { return KernelConfig{RunLimits{}, TraceLevel::off}; }
+
+std::vector<std::uint64_t> picks(const std::vector<Choice>& log) {
+  std::vector<std::uint64_t> out;
+  out.reserve(log.size());
+  for (const Choice& c : log) out.push_back(c.pick);
+  return out;
+}
+
+struct Explored {
+  std::set<std::string> outcomes;
+  std::set<std::vector<std::uint64_t>> schedules;  // distinct choice logs of the complete runs
+  std::uint64_t complete = 0;                       // complete runs seen by the driver
+  std::uint64_t interleavings = 0;
+  std::uint64_t pruned = 0;
+  bool exhausted = false;
+  bool bounded = false;
+  std::string error;
+};
+
+/// Runs dfs to exhaustion the way scenarios/sweep.cpp's explore_dfs does.
+Explored explore(const Program& program, DfsOptions options, std::uint64_t max_runs = 50'000) {
+  DfsExplorer dfs(options);
+  Explored out;
+  std::uint64_t runs = 0;
+  while (auto strategy = dfs.next_run()) {
+    if (++runs > max_runs) {
+      ADD_FAILURE() << "dfs did not finish within " << max_runs << " runs";
+      dfs.end_run();
+      break;
+    }
+    Kernel k(quiet(), *strategy);
+    Finish finish = program(k);
+    RunResult r = k.run();
+    std::string outcome = finish();
+    dfs.end_run();
+    if (dfs.last_run_pruned() || !dfs.error().empty()) continue;
+    EXPECT_EQ(r.outcome, Outcome::quiescent) << r.message;
+    ++out.complete;
+    out.outcomes.insert(outcome);
+    out.schedules.insert(picks(k.choices()));
+  }
+  out.interleavings = dfs.interleavings();
+  out.pruned = dfs.pruned();
+  out.exhausted = dfs.exhausted();
+  out.bounded = dfs.bounded();
+  out.error = dfs.error();
+  return out;
+}
+
+Explored explore(const Program& program, Reduction reduction) {
+  DfsOptions options;
+  options.reduction = reduction;
+  return explore(program, options);
+}
+
+/// Every schedule and data answer, by an odometer over the choice log:
+/// run, then raise the deepest choice that has an option left and cut
+/// what follows (SequenceStrategy answers 0 past the list's end).
+Explored brute_force(const Program& program, std::uint64_t max_runs = 50'000) {
+  Explored out;
+  std::vector<std::uint64_t> sequence;
+  for (;;) {
+    SequenceStrategy strategy(sequence);
+    Kernel k(quiet(), strategy);
+    Finish finish = program(k);
+    RunResult r = k.run();
+    EXPECT_EQ(r.outcome, Outcome::quiescent) << r.message;
+    out.outcomes.insert(finish());
+    const std::vector<Choice>& log = k.choices();
+    out.schedules.insert(picks(log));
+    ++out.complete;
+    if (out.complete >= max_runs) {
+      ADD_FAILURE() << "brute force did not finish within " << max_runs << " runs";
+      break;
+    }
+    std::size_t i = log.size();
+    while (i > 0 && log[i - 1].pick + 1 >= log[i - 1].bound) --i;
+    if (i == 0) break;
+    sequence.clear();
+    for (std::size_t j = 0; j + 1 < i; ++j) sequence.push_back(log[j].pick);
+    sequence.push_back(log[i - 1].pick + 1);
+  }
+  out.exhausted = true;
+  return out;
+}
+
+std::string join(const std::set<std::string>& s) {
+  std::string out;
+  for (const std::string& x : s) out += (out.empty() ? "" : " | ") + x;
+  return out;
+}
+
+/// The soundness check shared by every program: the reductions reach the
+/// same outcomes as `none`, which runs exactly the brute-force schedules;
+/// each reduction explores at most as many runs as `none`, dpor at most as
+/// many as sleep sets alone. Returns the per-reduction results (none,
+/// sleep_sets, dpor) for program-specific checks.
+std::vector<Explored> check_reductions(const Program& program, const char* what) {
+  SCOPED_TRACE(what);
+  const Explored all = brute_force(program);
+  std::vector<Explored> by;
+  for (Reduction r : all_reductions) {
+    SCOPED_TRACE(std::string(reduction_name(r)));
+    Explored e = explore(program, r);
+    EXPECT_TRUE(e.exhausted);
+    EXPECT_TRUE(e.error.empty()) << e.error;
+    EXPECT_FALSE(e.bounded);
+    EXPECT_EQ(e.complete, e.interleavings);
+    EXPECT_EQ(e.schedules.size(), e.interleavings) << "a complete run was explored twice";
+    EXPECT_EQ(e.outcomes, all.outcomes) << "dfs: " << join(e.outcomes) << "\nall: " << join(all.outcomes);
+    for (const auto& s : e.schedules) EXPECT_TRUE(all.schedules.count(s)) << "a schedule brute force never ran";
+    by.push_back(std::move(e));
+  }
+  EXPECT_EQ(by[0].interleavings, all.complete) << "none must run every schedule exactly once";
+  EXPECT_EQ(by[0].schedules, all.schedules);
+  EXPECT_EQ(by[0].pruned, 0u);
+  // Sleep sets explore each class of equivalent runs (Mazurkiewicz trace
+  // under sim/dependence.hpp) exactly once to its end; dpor at least once
+  // (Flanagan & Godefroid) and, with its sleep sets, at most once: the
+  // same number of complete runs, with fewer runs cut short on the way.
+  EXPECT_LE(by[1].interleavings, by[0].interleavings);
+  EXPECT_EQ(by[2].interleavings, by[1].interleavings);
+  EXPECT_LE(by[2].pruned, by[1].pruned);
+  if (std::getenv("OTPSIM_PRINT_DFS_COUNTS")) std::printf("%-28s none %5lu | sleep_sets %5lu (+%lu pruned) | dpor %5lu (+%lu pruned) | outcomes %zu\n", what,
+              by[0].interleavings, by[1].interleavings, by[1].pruned, by[2].interleavings, by[2].pruned,
+              all.outcomes.size());
+  return by;
+}
+
+// ---------------------------------------------------------------------------
+// Programs, each built directly on the kernel.
+
+/// `procs` processes, each yielding `k` times and touching only its own
+/// counter: start + k yields + die = k + 2 steps each, all independent.
+Program independent(int procs, int k) {
+  return [=](Kernel& kernel) -> Finish {
+    auto counts = std::make_shared<std::vector<int>>(static_cast<std::size_t>(procs), 0);
+    for (int p = 0; p < procs; ++p) {
+      kernel.spawn([counts, p, k](Ctx ctx) -> Proc {
+        for (int i = 0; i < k; ++i) {
+          ++(*counts)[static_cast<std::size_t>(p)];
+          co_await ctx.yield();
+        }
+      });
+    }
+    return [counts] {
+      std::string s;
+      for (int c : *counts) s += std::to_string(c) + ",";
+      return s;
+    };
+  };
+}
+
+/// An owner makes a table holding n = 0, then spawns `workers` that each
+/// look n up and insert n + 1 (two steps: a lost update when they overlap).
+/// The owner then waits forever, keeping its table. Outcome: the final n.
+Program lost_update(int workers) {
+  return [=](Kernel& kernel) -> Finish {
+    auto table = std::make_shared<TableId>();
+    kernel.spawn([table, workers](Ctx ctx) -> Proc {
+      auto made = co_await ctx.table_new();
+      const TableId t = made.value;
+      *table = t;
+      Term zero = tuple(atom("n"), 0);
+      (void)co_await ctx.insert(t, zero);
+      auto worker = [t](Ctx c) -> Proc {
+        Term key = atom("n");
+        auto got = co_await c.lookup(t, key);
+        const std::int64_t v = (*got.value)[1].integer();
+        Term row = tuple(atom("n"), v + 1);
+        (void)co_await c.insert(t, row);
+      };
+      for (int i = 0; i < workers; ++i) co_await ctx.spawn(worker);
+      co_await ctx.receive();
+    });
+    return [&kernel, table] {
+      std::optional<Term> row = kernel.table_peek(*table, atom("n"));
+      return row ? (*row)[1].to_string() : std::string("no row");
+    };
+  };
+}
+
+/// A receiver records the order in which two senders' messages arrive.
+Program two_senders() {
+  return [](Kernel& kernel) -> Finish {
+    auto order = std::make_shared<std::string>();
+    Pid r = kernel.spawn([order](Ctx ctx) -> Proc {
+      for (int i = 0; i < 2; ++i) {
+        auto m = co_await ctx.receive();
+        *order += m->to_string();
+      }
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc { co_await ctx.send(r, atom("a")); });
+    kernel.spawn([r](Ctx ctx) -> Proc { co_await ctx.send(r, atom("b")); });
+    return [order] { return *order; };
+  };
+}
+
+/// A process picks one of three values (Ctx::choose) while another runs
+/// beside it: dfs must try every value.
+Program data_choice() {
+  return [](Kernel& kernel) -> Finish {
+    auto value = std::make_shared<std::uint64_t>(99);
+    kernel.spawn([value](Ctx ctx) -> Proc {
+      *value = ctx.choose(3);
+      co_await ctx.yield();
+    });
+    kernel.spawn([](Ctx ctx) -> Proc { co_await ctx.yield(); });
+    return [value] { return std::to_string(*value); };
+  };
+}
+
+/// An observer that flips a weighted coin from outside the processes (as a
+/// fault injector does) after the second step.
+class Flipper : public Observer {
+ public:
+  explicit Flipper(Kernel& kernel) : kernel_(kernel) {}
+  void on_step(const StepInfo&) override {
+    if (++steps_ == 2) coin = kernel_.flip(300'000) ? 1 : 0;
+  }
+  int coin = -1;
+
+ private:
+  Kernel& kernel_;
+  int steps_ = 0;
+};
+
+Program observer_flip() {
+  return [](Kernel& kernel) -> Finish {
+    auto flipper = std::make_shared<Flipper>(kernel);
+    kernel.set_observer(flipper.get());
+    for (int p = 0; p < 2; ++p) kernel.spawn([](Ctx ctx) -> Proc { co_await ctx.yield(); });
+    return [flipper] { return std::to_string(flipper->coin); };
+  };
+}
+
+/// W ends at once; R monitors W and receives two messages: W's DOWN
+/// (`normal`, or `noproc` if W was gone when R asked) and a message from
+/// S. The DOWN is sent by W's `die` step (StepInfo::also = R, or a global
+/// step when W holds a registered name), racing S's send.
+Program death_races_a_message(bool named) {
+  return [=](Kernel& kernel) -> Finish {
+    auto got = std::make_shared<std::string>();
+    Pid w = kernel.spawn([named](Ctx ctx) -> Proc {
+      if (named) co_await ctx.register_name(Atom("w"), ctx.self());
+    });
+    Pid r = kernel.spawn([w, got](Ctx ctx) -> Proc {
+      co_await ctx.monitor(w);
+      for (int i = 0; i < 2; ++i) {
+        auto m = co_await ctx.receive();
+        if (m->is_tuple() && (*m)[0].is_atom("DOWN")) {
+          *got += "DOWN:" + (*m)[4].to_string() + " ";  // not the ref: equal up to numbering
+        } else {
+          *got += m->to_string() + " ";
+        }
+      }
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc { co_await ctx.send(r, atom("s")); });
+    return [got] { return *got; };
+  };
+}
+
+/// R monitors W, then takes the monitor back (demonitor) while W ends:
+/// the demonitor wins (true, no DOWN) or the DOWN does (false, DOWN
+/// queued), or W was gone before the monitor (DOWN noproc).
+Program demonitor_races_a_death() {
+  return [](Kernel& kernel) -> Finish {
+    auto got = std::make_shared<std::string>();
+    Pid w = kernel.spawn([](Ctx) -> Proc { co_return; });
+    kernel.spawn([w, got](Ctx ctx) -> Proc {
+      Ref ref = co_await ctx.monitor(w);
+      const bool active = co_await ctx.demonitor(ref);
+      auto m = co_await ctx.receive(Micros{0});
+      *got = std::string(active ? "active " : "inactive ") + (m ? (*m)[4].to_string() : std::string("no DOWN"));
+    });
+    return [got] { return *got; };
+  };
+}
+
+/// A process linked to a crashing one dies with it unless it finishes
+/// first; a third process's message to it is received or not.
+Program link_crash() {
+  return [](Kernel& kernel) -> Finish {
+    auto got = std::make_shared<std::string>("none");
+    Pid v = kernel.spawn([got](Ctx ctx) -> Proc {
+      auto m = co_await ctx.receive();
+      *got = m->to_string();
+    });
+    kernel.spawn([v](Ctx ctx) -> Proc {
+      co_await ctx.link(v);
+      ctx.exit(atom("boom"));
+    });
+    kernel.spawn([v](Ctx ctx) -> Proc { co_await ctx.send(v, atom("hello")); });
+    return [&kernel, v, got] { return *got + (kernel.is_alive(v) ? " alive" : " dead"); };
+  };
+}
+
+/// A sends at once, then sleeps 5us and sends again; B sleeps 5us, then
+/// sends: time advances mid-run, so A's first message always comes first
+/// and A's second races B's after the advance.
+Program sleepers() {
+  return [](Kernel& kernel) -> Finish {
+    auto order = std::make_shared<std::string>();
+    Pid r = kernel.spawn([order](Ctx ctx) -> Proc {
+      for (int i = 0; i < 3; ++i) {
+        auto m = co_await ctx.receive();
+        *order += m->to_string() + "@" + std::to_string(ctx.now_us()) + " ";
+      }
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc {
+      co_await ctx.send(r, atom("c"));
+      co_await ctx.sleep(5);
+      co_await ctx.send(r, atom("a"));
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc {
+      co_await ctx.sleep(5);
+      co_await ctx.send(r, atom("b"));
+    });
+    return [order] { return *order; };
+  };
+}
+
+/// A receive with a 5us timeout against a sender that sleeps 5us: the
+/// timeout and the wake-up fall on the same advance and race.
+Program timeout_races_a_send() {
+  return [](Kernel& kernel) -> Finish {
+    auto got = std::make_shared<std::string>();
+    Pid r = kernel.spawn([got](Ctx ctx) -> Proc {
+      auto m = co_await ctx.receive(Micros{5});
+      *got = m ? m->to_string() : std::string("timeout");
+      auto late = co_await ctx.receive(Micros{10});
+      *got += late ? " then " + late->to_string() : std::string(" then nothing");
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc {
+      co_await ctx.sleep(5);
+      co_await ctx.send(r, atom("a"));
+    });
+    return [got] { return *got; };
+  };
+}
+
+/// A timer message (send_after) is delivered by the time advance itself,
+/// before the processes woken by that advance run.
+Program timer_message() {
+  return [](Kernel& kernel) -> Finish {
+    auto order = std::make_shared<std::string>();
+    Pid r = kernel.spawn([order](Ctx ctx) -> Proc {
+      for (int i = 0; i < 3; ++i) {
+        auto m = co_await ctx.receive();
+        *order += m->to_string() + " ";
+      }
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc {
+      co_await ctx.send_after(5, r, atom("t"));
+      co_await ctx.sleep(5);
+      co_await ctx.send(r, atom("b"));
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc {
+      co_await ctx.sleep(5);
+      co_await ctx.send(r, atom("d"));
+    });
+    return [order] { return *order; };
+  };
+}
+
+// ---------------------------------------------------------------------------
+// 1. Soundness: the same outcomes under every reduction.
+
+TEST(DfsSoundness, independent_processes_none_runs_every_interleaving_dpor_one) {
+  struct Case {
+    int procs, k;
+    std::uint64_t none;  // multinomial: (procs * (k + 2))! / ((k + 2)!)^procs
+  };
+  for (Case c : {Case{2, 1, 20}, Case{2, 2, 70}, Case{3, 1, 1680}}) {
+    SCOPED_TRACE(::testing::Message() << c.procs << " processes, " << c.k << " yields");
+    auto by = check_reductions(independent(c.procs, c.k), "independent");
+    EXPECT_EQ(by[0].interleavings, c.none);
+    EXPECT_EQ(by[1].interleavings, 1u) << "sleep sets alone: one complete run, the rest pruned";
+    EXPECT_EQ(by[2].interleavings, 1u);
+    EXPECT_EQ(by[2].pruned, 0u);
+    ASSERT_EQ(by[2].outcomes.size(), 1u);
+  }
+}
+
+TEST(DfsSoundness, lost_update_is_found_under_every_reduction) {
+  {
+    auto by = check_reductions(lost_update(2), "lost update, 2 workers");
+    for (const Explored& e : by) EXPECT_EQ(e.outcomes, (std::set<std::string>{"1", "2"}));
+    EXPECT_LT(by[2].interleavings, by[0].interleavings);
+  }
+  {
+    // Too many schedules for `none` and brute force (over 50,000): the
+    // reductions alone, against the outcomes known by hand.
+    Explored sleep = explore(lost_update(3), Reduction::sleep_sets);
+    Explored dpor = explore(lost_update(3), Reduction::dpor);
+    for (const Explored* e : {&sleep, &dpor}) {
+      EXPECT_TRUE(e->exhausted);
+      EXPECT_EQ(e->outcomes, (std::set<std::string>{"1", "2", "3"}));
+      EXPECT_EQ(e->schedules.size(), e->interleavings);
+    }
+    EXPECT_EQ(dpor.interleavings, sleep.interleavings);
+    EXPECT_LT(dpor.pruned, sleep.pruned);
+  }
+}
+
+TEST(DfsSoundness, two_senders_arrive_in_both_orders) {
+  auto by = check_reductions(two_senders(), "two senders");
+  for (const Explored& e : by) EXPECT_EQ(e.outcomes, (std::set<std::string>{"ab", "ba"}));
+  // The relation calls a receive and a send to the same mailbox dependent
+  // (a selective receive may take either): 2 orders of the sends x R's
+  // first receive before or after the second send.
+  EXPECT_EQ(by[2].interleavings, 4u);
+}
+
+TEST(DfsSoundness, data_choices_are_enumerated) {
+  auto by = check_reductions(data_choice(), "data choice");
+  for (const Explored& e : by) EXPECT_EQ(e.outcomes, (std::set<std::string>{"0", "1", "2"}));
+  // Two processes of 3 steps each (start, yield, die): C(6,3) = 20
+  // schedules, each with 3 answers.
+  EXPECT_EQ(by[0].interleavings, 60u);
+  EXPECT_EQ(by[2].interleavings, 3u);
+}
+
+TEST(DfsSoundness, a_flip_from_an_observer_is_enumerated) {
+  auto by = check_reductions(observer_flip(), "observer flip");
+  for (const Explored& e : by) EXPECT_EQ(e.outcomes, (std::set<std::string>{"0", "1"}));
+  EXPECT_EQ(by[0].interleavings, 40u);  // C(6,3) schedules x 2 answers
+  EXPECT_EQ(by[2].interleavings, 2u);
+}
+
+TEST(DfsSoundness, a_death_and_its_down_race_a_message) {
+  const std::set<std::string> expected{"DOWN:normal s ", "s DOWN:normal ", "DOWN:noproc s ", "s DOWN:noproc "};
+  for (bool named : {false, true}) {
+    SCOPED_TRACE(named ? "die is global (holds a name)" : "die signals one monitor (also)");
+    auto by = check_reductions(death_races_a_message(named), named ? "death vs message, named" : "death vs message");
+    for (const Explored& e : by) EXPECT_EQ(e.outcomes, expected);
+    EXPECT_LT(by[2].interleavings, by[0].interleavings);
+  }
+}
+
+TEST(DfsSoundness, a_demonitor_races_the_death_it_watches) {
+  auto by = check_reductions(demonitor_races_a_death(), "demonitor vs death");
+  for (const Explored& e : by) {
+    EXPECT_EQ(e.outcomes, (std::set<std::string>{"active no DOWN", "inactive normal", "inactive noproc"}));
+  }
+}
+
+TEST(DfsSoundness, a_linked_crash_races_a_message) {
+  auto by = check_reductions(link_crash(), "link crash");
+  // The victim dies before or after receiving; or the link is made after
+  // it ended (noproc: the crasher gets the exit itself).
+  for (const Explored& e : by) {
+    EXPECT_TRUE(e.outcomes.count("none dead")) << join(e.outcomes);
+    EXPECT_TRUE(e.outcomes.count("hello dead")) << join(e.outcomes);
+  }
+}
+
+TEST(DfsSoundness, time_advances_mid_run) {
+  auto by = check_reductions(sleepers(), "sleepers");
+  for (const Explored& e : by) EXPECT_EQ(e.outcomes, (std::set<std::string>{"c@0 a@5 b@5 ", "c@0 b@5 a@5 "}));
+  EXPECT_LT(by[2].interleavings, by[0].interleavings);
+
+  auto timeout = check_reductions(timeout_races_a_send(), "timeout vs send");
+  EXPECT_GE(timeout[0].outcomes.size(), 1u);
+
+  auto timer = check_reductions(timer_message(), "timer message");
+  for (const Explored& e : timer) EXPECT_EQ(e.outcomes, (std::set<std::string>{"t b d ", "t d b "}));
+}
+
+// ---------------------------------------------------------------------------
+// 2. Reports and the preemption bound.
+
+TEST(DfsReports, counts_and_flags_after_exhaustion) {
+  DfsOptions options;
+  options.reduction = Reduction::sleep_sets;
+  Explored e = explore(independent(2, 1), options);
+  EXPECT_TRUE(e.exhausted);
+  EXPECT_FALSE(e.bounded);
+  EXPECT_EQ(e.interleavings, 1u);
+  EXPECT_GT(e.pruned, 0u) << "sleep sets cut the redundant runs short";
+  EXPECT_TRUE(e.error.empty());
+
+  // A program with no choice point at all: one run, exhausted.
+  Explored single = explore(independent(1, 3), DfsOptions{});
+  EXPECT_TRUE(single.exhausted);
+  EXPECT_EQ(single.interleavings, 1u);
+  EXPECT_EQ(single.pruned, 0u);
+}
+
+TEST(DfsReports, next_run_after_exhaustion_returns_null) {
+  DfsExplorer dfs{DfsOptions{}};
+  std::uint64_t runs = 0;
+  const Program p = two_senders();
+  while (auto s = dfs.next_run()) {
+    Kernel k(quiet(), *s);
+    Finish f = p(k);
+    k.run();
+    dfs.end_run();
+    ++runs;
+  }
+  EXPECT_TRUE(dfs.exhausted());
+  EXPECT_EQ(runs, dfs.interleavings() + dfs.pruned());
+  EXPECT_EQ(dfs.next_run(), nullptr);
+  EXPECT_EQ(dfs.next_run(), nullptr);
+}
+
+TEST(DfsReports, a_preemption_bound_explores_fewer_runs_and_says_so) {
+  // Two independent processes of 4 steps each. A run is a word of 4 As
+  // and 4 Bs; with r blocks it makes r - 2 preemptions (the switch into
+  // the last block follows the other process's end). r = 2: AAAABBBB and
+  // BBBBAAAA; r = 3: ABA, BAB with the split process cut in 2 (3 ways
+  // each); r = 4: ABAB, BABA (3 x 3 each). So bound 0: 2, bound 1: 2 + 6,
+  // bound 2: 8 + 18. Unbounded: C(8,4) = 70.
+  struct Case {
+    std::optional<std::uint32_t> bound;
+    std::uint64_t runs;
+    bool bounded;
+  };
+  for (Case c : {Case{0u, 2, true}, Case{1u, 8, true}, Case{2u, 26, true}, Case{std::nullopt, 70, false}}) {
+    SCOPED_TRACE(::testing::Message() << "bound " << (c.bound ? std::to_string(*c.bound) : "none"));
+    DfsOptions options;
+    options.reduction = Reduction::none;
+    options.preemption_bound = c.bound;
+    Explored e = explore(independent(2, 2), options);
+    EXPECT_TRUE(e.exhausted);
+    EXPECT_EQ(e.interleavings, c.runs);
+    EXPECT_EQ(e.bounded, c.bounded);
+  }
+  // The lost update needs a preemption (a worker stopped between its
+  // lookup and its insert): bound 0 cuts it under every reduction.
+  for (Reduction r : all_reductions) {
+    SCOPED_TRACE(std::string(reduction_name(r)));
+    DfsOptions options;
+    options.reduction = r;
+    options.preemption_bound = 0;
+    Explored bounded = explore(lost_update(2), options);
+    Explored full = explore(lost_update(2), r);
+    EXPECT_TRUE(bounded.exhausted);
+    EXPECT_TRUE(bounded.bounded);
+    EXPECT_LT(bounded.interleavings, full.interleavings);
+    EXPECT_TRUE(bounded.outcomes.count("2"));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 3. A nondeterministic model is reported, not crashed on.
+
+TEST(DfsErrors, a_program_that_changes_between_runs_stops_the_explorer_with_an_error) {
+  int program_runs = 0;  // state that survives between runs: the model is not a function of its choices
+  DfsOptions options;
+  options.reduction = Reduction::none;  // the processes are independent: dpor would not backtrack at all
+  DfsExplorer dfs(options);
+  RunResult last;
+  int loops = 0;
+  while (auto s = dfs.next_run()) {
+    ASSERT_LT(++loops, 10);
+    Kernel k(quiet(), *s);
+    const int procs = program_runs++ == 0 ? 2 : 3;
+    for (int i = 0; i < procs; ++i) {
+      k.spawn([](Ctx ctx) -> Proc {
+        Term m = atom("x");
+        co_await ctx.send(ctx.self(), m);
+      });
+    }
+    last = k.run();
+    dfs.end_run();
+  }
+  EXPECT_EQ(loops, 2);
+  EXPECT_NE(dfs.error().find("nondeterministic"), std::string::npos) << dfs.error();
+  EXPECT_EQ(last.outcome, Outcome::strategy_stopped);
+  EXPECT_EQ(last.message, dfs.error());
+  EXPECT_FALSE(dfs.exhausted());
+  EXPECT_EQ(dfs.next_run(), nullptr);
+}
+
+TEST(DfsErrors, a_data_choice_whose_range_changes_is_reported) {
+  int program_runs = 0;
+  DfsExplorer dfs{DfsOptions{}};
+  int loops = 0;
+  while (auto s = dfs.next_run()) {
+    ASSERT_LT(++loops, 10);
+    Kernel k(quiet(), *s);
+    const std::uint64_t bound = program_runs++ == 0 ? 2 : 3;
+    k.spawn([bound](Ctx ctx) -> Proc {
+      (void)ctx.choose(bound);
+      co_return;
+    });
+    RunResult r = k.run();
+    dfs.end_run();
+    if (loops == 2) EXPECT_EQ(r.outcome, Outcome::strategy_stopped);
+  }
+  EXPECT_EQ(loops, 2);
+  EXPECT_NE(dfs.error().find("nondeterministic"), std::string::npos) << dfs.error();
+  EXPECT_EQ(dfs.next_run(), nullptr);
+}
+
+// ---------------------------------------------------------------------------
+// 4. PCT.
+
+/// The pids of the steps, in order.
+class StepLog : public Observer {
+ public:
+  void on_step(const StepInfo& s) override { pids.push_back(s.pid.id); }
+  std::vector<std::uint64_t> pids;
+};
+
+struct PctRun {
+  std::vector<std::uint64_t> choices;
+  std::vector<std::uint64_t> steps;
+  std::string outcome;
+};
+
+PctRun run_pct(const Program& program, std::uint64_t seed, PctOptions options) {
+  PctStrategy strategy(seed, options);
+  Kernel k(quiet(), strategy);
+  Finish finish = program(k);
+  StepLog log;
+  k.set_observer(&log);
+  k.run();
+  return {picks(k.choices()), log.pids, finish()};
+}
+
+PctOptions pct_options(std::uint32_t depth, std::uint64_t steps) {
+  PctOptions o;
+  o.depth = depth;
+  o.steps_estimate = steps;
+  return o;
+}
+
+TEST(PctStrategy, a_seed_fixes_the_schedule) {
+  const Program p = independent(5, 3);
+  for (std::uint64_t seed : {0u, 1u, 42u}) {
+    PctRun a = run_pct(p, seed, pct_options(3, 25));
+    PctRun b = run_pct(p, seed, pct_options(3, 25));
+    EXPECT_FALSE(a.choices.empty());
+    EXPECT_EQ(a.choices, b.choices);
+    EXPECT_EQ(a.steps, b.steps);
+  }
+}
+
+TEST(PctStrategy, different_seeds_give_different_schedules) {
+  const Program p = independent(6, 3);
+  std::set<std::vector<std::uint64_t>> schedules;
+  for (std::uint64_t seed = 0; seed < 30; ++seed) schedules.insert(run_pct(p, seed, pct_options(3, 30)).steps);
+  EXPECT_GE(schedules.size(), 20u);
+}
+
+TEST(PctStrategy, depth_one_runs_each_process_to_its_end_in_priority_order) {
+  // No change points: the enabled process of highest priority always
+  // runs, so each process's steps form one block.
+  const Program p = independent(5, 3);
+  std::set<std::vector<std::uint64_t>> orders;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    PctRun r = run_pct(p, seed, pct_options(1, 25));
+    ASSERT_EQ(r.steps.size(), 25u);
+    std::vector<std::uint64_t> blocks;
+    for (std::size_t i = 0; i < r.steps.size(); ++i) {
+      if (i == 0 || r.steps[i] != r.steps[i - 1]) blocks.push_back(r.steps[i]);
+    }
+    EXPECT_EQ(blocks.size(), 5u) << "seed " << seed << ": a process was preempted";
+    orders.insert(blocks);
+  }
+  EXPECT_GE(orders.size(), 10u) << "the priority order should vary with the seed";
+}
+
+/// A makes 20 steps, publishing its progress after each; B reads the
+/// progress once, when it starts. The bug: B reads exactly 12, i.e. B runs
+/// between A's 12th and 13th step (one specific preemption of A).
+Program narrow_window() {
+  return [](Kernel& kernel) -> Finish {
+    auto progress = std::make_shared<int>(0);
+    auto seen = std::make_shared<int>(-1);
+    kernel.spawn([progress](Ctx ctx) -> Proc {
+      for (int i = 1; i <= 20; ++i) {
+        *progress = i;
+        co_await ctx.yield();
+      }
+    });
+    kernel.spawn([progress, seen](Ctx ctx) -> Proc {
+      *seen = *progress;
+      co_await ctx.yield();
+    });
+    return [seen] { return *seen == 12 ? std::string("bug") : std::string("ok"); };
+  };
+}
+
+TEST(PctStrategy, finds_a_depth_two_bug_that_random_rarely_finds) {
+  const Program p = narrow_window();
+  int pct_hits = 0;
+  int random_hits = 0;
+  for (std::uint64_t seed = 0; seed < 300; ++seed) {
+    if (run_pct(p, seed, pct_options(2, 25)).outcome == "bug") ++pct_hits;
+    RandomStrategy random(seed);
+    Kernel k(quiet(), random);
+    Finish finish = p(k);
+    k.run();
+    if (finish() == "bug") ++random_hits;
+  }
+  // pct: B below A (1/2) and the change point at A's 12th step (1/25):
+  // about 6 in 300. random: B first scheduled after exactly 12 A steps,
+  // 2^-13: about 0.04 in 300.
+  EXPECT_GE(pct_hits, 2);
+  EXPECT_GT(pct_hits, random_hits);
+  EXPECT_LE(random_hits, 1);
+}
+
+TEST(PctStrategy, data_choices_and_flips_come_from_the_seed) {
+  int ones = 0;
+  for (std::uint64_t seed = 0; seed < 1000; ++seed) {
+    PctStrategy s(seed, PctOptions{});
+    Kernel k(quiet(), s);
+    bool coin = false;
+    Kernel* kp = &k;
+    k.spawn([kp, &coin](Ctx) -> Proc {
+      coin = kp->flip(100'000);
+      co_return;
+    });
+    k.run();
+    ones += coin ? 1 : 0;
+  }
+  EXPECT_GT(ones, 60);  // expected 100
+  EXPECT_LT(ones, 140);
+}
+
+// ---------------------------------------------------------------------------
+// 5. The shrinker.
+
+/// Fails iff some entry at index > 3 is >= 5. The "run" uses exactly the
+/// candidate.
+std::optional<ShrinkAttempt> late_big_value(const std::vector<std::uint64_t>& c, std::uint64_t* calls) {
+  ++*calls;
+  for (std::size_t i = 4; i < c.size(); ++i) {
+    if (c[i] >= 5) return ShrinkAttempt{0, c};
+  }
+  return std::nullopt;
+}
+
+TEST(Shrink, a_synthetic_predicate_shrinks_to_its_minimal_failing_sequence) {
+  const std::vector<std::uint64_t> start{3, 9, 2, 7, 1, 4, 8, 6, 2, 3, 0, 11, 1};
+  std::uint64_t calls = 0;
+  ShrinkTest test = [&calls](const std::vector<std::uint64_t>& c) { return late_big_value(c, &calls); };
+  ShrinkResult r = shrink_choices(start, 0, test);
+  EXPECT_EQ(r.choices, (std::vector<std::uint64_t>{0, 0, 0, 0, 5}));
+  EXPECT_EQ(r.cost, 0u);
+  EXPECT_EQ(r.attempts, calls);
+  EXPECT_GT(r.accepted, 0u);
+  EXPECT_LE(r.accepted, r.attempts);
+
+  // Deterministic: the same start and test give the same result.
+  std::uint64_t calls2 = 0;
+  ShrinkTest test2 = [&calls2](const std::vector<std::uint64_t>& c) { return late_big_value(c, &calls2); };
+  ShrinkResult again = shrink_choices(start, 0, test2);
+  EXPECT_EQ(again.choices, r.choices);
+  EXPECT_EQ(again.attempts, r.attempts);
+  EXPECT_EQ(again.accepted, r.accepted);
+}
+
+TEST(Shrink, max_attempts_is_respected_and_the_result_still_fails) {
+  const std::vector<std::uint64_t> start{3, 9, 2, 7, 1, 4, 8, 6, 2, 3, 0, 11, 1};
+  for (std::uint64_t budget : {0u, 1u, 3u, 10u}) {
+    std::uint64_t calls = 0;
+    ShrinkTest test = [&calls](const std::vector<std::uint64_t>& c) { return late_big_value(c, &calls); };
+    ShrinkResult r = shrink_choices(start, 0, test, budget);
+    EXPECT_LE(r.attempts, budget);
+    EXPECT_EQ(calls, r.attempts);
+    std::uint64_t unused = 0;
+    EXPECT_TRUE(late_big_value(r.choices, &unused).has_value()) << "budget " << budget;
+    if (budget == 0) {
+      std::vector<std::uint64_t> stripped = start;  // only trailing zeros go without a run
+      EXPECT_EQ(r.choices, stripped);
+    }
+  }
+}
+
+TEST(Shrink, a_lower_cost_wins_over_a_shorter_sequence) {
+  // Fails iff the sequence holds a 7; the cost is the 7's index. The
+  // cheapest failure puts the 7 first.
+  ShrinkTest test = [](const std::vector<std::uint64_t>& c) -> std::optional<ShrinkAttempt> {
+    auto it = std::find(c.begin(), c.end(), 7u);
+    if (it == c.end()) return std::nullopt;
+    return ShrinkAttempt{static_cast<std::uint64_t>(it - c.begin()), c};
+  };
+  ShrinkResult r = shrink_choices({1, 2, 3, 4, 7, 5}, 4, test);
+  EXPECT_EQ(r.choices, (std::vector<std::uint64_t>{7}));
+  EXPECT_EQ(r.cost, 0u);
+}
+
+TEST(Shrink, a_lost_update_schedule_shrinks_under_sequence_strategy) {
+  const Program p = lost_update(2);
+  auto run_sequence = [&p](const std::vector<std::uint64_t>& c) -> std::optional<ShrinkAttempt> {
+    SequenceStrategy s(c);
+    Kernel k(quiet(), s);
+    Finish finish = p(k);
+    RunResult r = k.run();
+    if (finish() == "2") return std::nullopt;
+    return ShrinkAttempt{r.steps, picks(k.choices())};
+  };
+  // A failing random run to start from.
+  std::optional<std::vector<std::uint64_t>> start;
+  std::uint64_t start_cost = 0;
+  for (std::uint64_t seed = 0; seed < 200 && !start; ++seed) {
+    RandomStrategy random(seed);
+    Kernel k(quiet(), random);
+    Finish finish = p(k);
+    RunResult r = k.run();
+    if (finish() != "2") {
+      start = picks(k.choices());
+      start_cost = r.steps;
+    }
+  }
+  ASSERT_TRUE(start.has_value());
+  ASSERT_TRUE(run_sequence(*start).has_value()) << "the random run replays under SequenceStrategy";
+  ShrinkResult r = shrink_choices(*start, start_cost, run_sequence);
+  ASSERT_TRUE(run_sequence(r.choices).has_value()) << "the shrunk sequence still fails";
+  EXPECT_LE(r.choices.size(), start->size());
+  EXPECT_FALSE(!r.choices.empty() && r.choices.back() == 0) << "no trailing zeros";
+  // A local minimum: no single deletion or decrement fails more cheaply.
+  for (std::size_t i = 0; i < r.choices.size(); ++i) {
+    std::vector<std::uint64_t> cut = r.choices;
+    cut.erase(cut.begin() + static_cast<std::ptrdiff_t>(i));
+    std::optional<ShrinkAttempt> a = run_sequence(cut);
+    if (a) EXPECT_GE(a->cost, r.cost) << "deleting entry " << i;
+    if (r.choices[i] > 0) {
+      std::vector<std::uint64_t> lower = r.choices;
+      --lower[i];
+      std::optional<ShrinkAttempt> b = run_sequence(lower);
+      if (b) EXPECT_GE(b->cost, r.cost) << "lowering entry " << i;
+    }
+  }
+  // Deterministic.
+  ShrinkResult again = shrink_choices(*start, start_cost, run_sequence);
+  EXPECT_EQ(again.choices, r.choices);
+  EXPECT_EQ(again.attempts, r.attempts);
+}
+
+// ---------------------------------------------------------------------------
+// 6. Kernel::flip.
+
+TEST(Flip, a_flip_is_logged_as_a_data_choice_of_bound_two) {
+  for (std::uint64_t answer : {0u, 1u}) {
+    SequenceStrategy s({answer});
+    Kernel k(quiet(), s);
+    Kernel* kp = &k;
+    bool coin = !answer;
+    k.spawn([kp, &coin](Ctx) -> Proc {
+      coin = kp->flip(400'000);
+      co_return;
+    });
+    k.run();
+    EXPECT_EQ(coin, answer == 1);
+    ASSERT_EQ(k.choices().size(), 1u);
+    EXPECT_EQ(k.choices()[0].kind, Choice::Kind::data);
+    EXPECT_EQ(k.choices()[0].bound, 2u);
+    EXPECT_EQ(k.choices()[0].pick, answer);
+  }
+}
+
+TEST(Flip, certain_and_impossible_flips_make_no_choice) {
+  SequenceStrategy s({1, 1, 1});
+  Kernel k(quiet(), s);
+  std::vector<bool> coins;
+  coins.push_back(k.flip(0));
+  coins.push_back(k.flip(1'000'000));
+  coins.push_back(k.flip(2'000'000));
+  EXPECT_EQ(coins, (std::vector<bool>{false, true, true}));
+  EXPECT_TRUE(k.choices().empty());
+}
+
+TEST(Flip, random_strategy_honours_the_probability) {
+  for (std::uint32_t millionths : {50'000u, 250'000u, 900'000u}) {
+    int ones = 0;
+    const int seeds = 2000;
+    for (std::uint64_t seed = 0; seed < static_cast<std::uint64_t>(seeds); ++seed) {
+      RandomStrategy s(seed);
+      Kernel k(quiet(), s);
+      if (k.flip(millionths)) ++ones;
+    }
+    const double expected = seeds * (millionths / 1e6);
+    // Fixed seeds, so deterministic; 5 standard deviations of slack.
+    const double sd = std::sqrt(seeds * (millionths / 1e6) * (1 - millionths / 1e6));
+    EXPECT_NEAR(ones, expected, 5 * sd) << millionths << " millionths";
+  }
+}
+
+TEST(Flip, dfs_tries_both_answers_of_a_flip_in_a_process) {
+  const Program p = [](Kernel& kernel) -> Finish {
+    auto coins = std::make_shared<std::string>();
+    Kernel* kp = &kernel;
+    kernel.spawn([kp, coins](Ctx ctx) -> Proc {
+      *coins += kp->flip(1) ? "1" : "0";  // almost never: dfs still tries it
+      co_await ctx.yield();
+      *coins += kp->flip(999'999) ? "1" : "0";
+    });
+    return [coins] { return *coins; };
+  };
+  for (Reduction r : all_reductions) {
+    Explored e = explore(p, r);
+    EXPECT_EQ(e.outcomes, (std::set<std::string>{"00", "01", "10", "11"}));
+    EXPECT_EQ(e.interleavings, 4u);
+  }
+}
+
+}  // namespace
+}  // namespace otpsim::sim
