@@ -68,6 +68,47 @@ Access own_access(const StepInfo& s) {
   return s.effect == EffectKind::monitor ? Access::mail_write : Access::alive_write;
 }
 
+/// True if `s` reads or changes whether process `pid` lives: an is_alive
+/// of it, an exit signal to it, a death whose signal kills it. Such a step
+/// is dependent with every step of `pid` itself: any of them may end its
+/// body (the process stops being alive there, before its `die` step), and
+/// a kill replaces whatever step it had pending. (Only the target's `die`
+/// used to count: dfs missed is_alive seeing a process whose last step
+/// had run, and a kill landing before or after a step of the target.)
+bool touches_liveness_of(const StepInfo& s, Pid pid) {
+  if (s.object.kind == StepObject::Kind::process && s.object.id == pid.id) {
+    const Access a = access(s, s.object, false);
+    if (a == Access::alive_read || a == Access::alive_write) return true;
+  }
+  if (s.also.kind == StepObject::Kind::process && s.also.id == pid.id && !s.also_message) return true;
+  return false;
+}
+
+bool table_effect(EffectKind e) {
+  switch (e) {
+    case EffectKind::table_new:
+    case EffectKind::table_insert:
+    case EffectKind::table_insert_new:
+    case EffectKind::table_lookup:
+    case EffectKind::table_delete:
+    case EffectKind::table_delete_object:
+    case EffectKind::table_delete_table:
+    case EffectKind::table_whereis: return true;
+    default: return false;
+  }
+}
+
+/// Creating or deleting a table changes what every operation by table name
+/// resolves to, and a StepInfo names the table an operation by name found
+/// (or `names` if none), not that it went by name: before the table exists
+/// an insert by name touches `names`, after it the table. So table_new and
+/// table_delete_table are dependent with every table operation. (Without
+/// this, a run that made the table first never raced the insert with the
+/// creation, and dfs missed the insert that finds no table.)
+bool changes_table_names(const StepInfo& s) {
+  return s.effect == EffectKind::table_new || s.effect == EffectKind::table_delete_table;
+}
+
 }  // namespace
 
 bool reads_only(EffectKind effect) {
@@ -83,6 +124,8 @@ bool reads_only(EffectKind effect) {
 bool dependent(const StepInfo& a, const StepInfo& b) {
   if (a.pid == b.pid) return true;
   if (a.object.kind == StepObject::Kind::global || b.object.kind == StepObject::Kind::global) return true;
+  if (touches_liveness_of(a, b.pid) || touches_liveness_of(b, a.pid)) return true;
+  if ((changes_table_names(a) && table_effect(b.effect)) || (changes_table_names(b) && table_effect(a.effect))) return true;
   const StepObject a_own = own_object(a);
   const StepObject b_own = own_object(b);
   const StepObject* as[3] = {&a.object, &a.also, &a_own};

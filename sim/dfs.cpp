@@ -210,6 +210,15 @@ void DfsExplorer::find_races() {
   std::vector<std::vector<std::uint32_t>> latest(n, std::vector<std::uint32_t>(n, 0));  // per process
   std::vector<std::uint32_t> count(n, 0);
   std::size_t epoch_start = 0;  // the first step after the last time advance
+  constexpr std::size_t none = ~std::size_t{0};
+  std::vector<std::size_t> last_of(n, none);  // each process's latest step so far
+  // True if step j's process was not enabled just before step x ran.
+  auto blocked_at = [&](std::size_t x, std::size_t j) {
+    if (!executed_[x].node) return true;  // x was the only enabled step
+    const Node& at = path_[*executed_[x].node];
+    const Pid pid = executed_[j].step.pid;
+    return std::none_of(at.enabled.begin(), at.enabled.end(), [pid](const StepInfo& e) { return e.pid == pid; });
+  };
   for (std::size_t j = 0; j < executed_.size(); ++j) {
     const std::size_t p = proc[j];
     if (executed_[j].epoch != executed_[epoch_start].epoch) {
@@ -224,9 +233,17 @@ void DfsExplorer::find_races() {
     seq[j] = ++count[p];
     std::vector<std::uint32_t> c = latest[p];  // what p knows before step j
     const std::uint64_t cause = executed_[j].step.cause;
-    if (cause < j) {  // the send of the message j takes happens before j
+    // The send of the message j takes happens before j if j needed it to
+    // be enabled: j's process had declared its receive before the send (its
+    // previous step came first) and was blocked (not enabled) right before
+    // the send. Otherwise (a poll, a receive whose timer fired, a receive
+    // declared after the message came) it might run without the message,
+    // finding none: then the send and j only race. (The edge used to count
+    // always, so dpor never ran a poll before the send it raced with.)
+    if (cause < j && (last_of[p] == none || last_of[p] < cause) && blocked_at(static_cast<std::size_t>(cause), j)) {
       for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[cause][q]);
     }
+    last_of[p] = j;
     std::optional<std::size_t> race;
     for (std::size_t i = j; i-- > epoch_start;) {
       if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
@@ -244,28 +261,56 @@ void DfsExplorer::find_races() {
     latest[p] = c;
     if (!race || !executed_[*race].node) continue;  // a forced step cannot be reordered
     Node& node = path_[*executed_[*race].node];
-    const Pid racer = executed_[j].step.pid;
-    bool added = false;
-    for (std::size_t o = 0; o < node.options && !added; ++o) {
-      if (node.enabled[o].pid == racer) {
-        add_backtrack(node, o);
-        added = true;
+    // Reverse the race (source sets, Abdulla et al., POPL 2014): the steps
+    // after i that do not happen after it, then j, can run first from i's
+    // point; a process whose first step among them follows none of the
+    // others (an initial) is one to start with there. If the point already
+    // explores an initial, the reversal is covered.
+    //
+    // (This used to add j's process whenever it was enabled at i's point.
+    // But its step there may be an earlier one than j, and asleep: then the
+    // reversal was dropped. E.g. P2 sends to P3 before P1 does; P1's send
+    // follows its lookup, which follows P3's insert; P1's lookup sleeps at
+    // the point before P2's send, so "P3 inserts, P1 looks up and sends,
+    // then P2 sends" was never run. Found by the random programs in
+    // sim/strategies.test.cpp.)
+    const std::size_t i = *race;
+    std::vector<std::uint32_t> first_in_v(n, 0);  // seq of each process's first step in v; 0: none
+    std::vector<Pid> initials;
+    auto consider = [&](std::size_t k) {
+      const std::size_t q = proc[k];
+      if (first_in_v[q] != 0) return;  // not the process's first step in v
+      bool initial = true;
+      for (std::size_t r = 0; r < n && initial; ++r) {
+        if (first_in_v[r] != 0 && clock[k][r] >= first_in_v[r]) initial = false;
       }
+      first_in_v[q] = seq[k];
+      if (initial) initials.push_back(executed_[k].step.pid);
+    };
+    for (std::size_t k = i + 1; k < j; ++k) {
+      if (clock[k][proc[i]] >= seq[i]) continue;  // happens after i
+      consider(k);
     }
-    if (added) continue;
-    // The racer was not enabled there: run first a process whose later
-    // step leads to j (happens before it), or, failing that, every one.
-    for (std::size_t o = 0; o < node.options && !added; ++o) {
-      for (std::size_t k = *race + 1; k < j && !added; ++k) {
-        if (executed_[k].step.pid == node.enabled[o].pid && clock[j][proc[k]] >= seq[k]) {
-          if (!node.done[o] && !node.todo[o]) add_backtrack(node, o);
-          added = true;
-        }
-      }
+    consider(j);
+    bool covered = false;
+    std::optional<std::size_t> awake;
+    std::optional<std::size_t> any;
+    for (std::size_t o = 0; o < node.options; ++o) {
+      const Pid pid = node.enabled[o].pid;
+      if (std::find(initials.begin(), initials.end(), pid) == initials.end()) continue;
+      if (node.done[o] || node.todo[o]) covered = true;
+      const bool sleeping = std::any_of(node.sleep.begin(), node.sleep.end(),
+                                        [pid](const StepInfo& x) { return x.pid == pid; });
+      if (!sleeping && !awake) awake = o;
+      if (!any) any = o;
     }
-    if (!added) {
-      for (std::size_t o = 0; o < node.options; ++o) add_backtrack(node, o);
+    if (covered) continue;
+    if (awake || any) {
+      add_backtrack(node, awake ? *awake : *any);  // every initial asleep: an explored run covers it
+      continue;
     }
+    // No initial is enabled there (the relation missed an enabling): every one.
+    for (std::size_t o = 0; o < node.options; ++o) add_backtrack(node, o);
   }
 }
 

@@ -22,6 +22,7 @@
 
 #include "sim/dfs.hpp"
 #include "sim/pct_strategy.hpp"
+#include "sim/rng.hpp"
 #include "sim/sequence_strategy.hpp"
 #include "sim/shrink.hpp"
 #include "sim/test_support.hpp"
@@ -97,7 +98,10 @@ Explored explore(const Program& program, Reduction reduction) {
 /// Every schedule and data answer, by an odometer over the choice log:
 /// run, then raise the deepest choice that has an option left and cut
 /// what follows (SequenceStrategy answers 0 past the list's end).
-Explored brute_force(const Program& program, std::uint64_t max_runs = 50'000) {
+/// With `finished`, hitting max_runs is not a failure: *finished says
+/// whether every schedule ran.
+Explored brute_force(const Program& program, std::uint64_t max_runs = 50'000, bool* finished = nullptr) {
+  if (finished != nullptr) *finished = true;
   Explored out;
   std::vector<std::uint64_t> sequence;
   for (;;) {
@@ -111,7 +115,11 @@ Explored brute_force(const Program& program, std::uint64_t max_runs = 50'000) {
     out.schedules.insert(picks(log));
     ++out.complete;
     if (out.complete >= max_runs) {
-      ADD_FAILURE() << "brute force did not finish within " << max_runs << " runs";
+      if (finished != nullptr) {
+        *finished = false;
+      } else {
+        ADD_FAILURE() << "brute force did not finish within " << max_runs << " runs";
+      }
       break;
     }
     std::size_t i = log.size();
@@ -506,6 +514,167 @@ TEST(DfsSoundness, time_advances_mid_run) {
 
   auto timer = check_reductions(timer_message(), "timer message");
   for (const Explored& e : timer) EXPECT_EQ(e.outcomes, (std::set<std::string>{"t b d ", "t d b "}));
+}
+
+// Random small programs: three root processes, each doing one to three
+// operations drawn from a mix of shared registers (external steps), a
+// named table that process 1 may create (ops before it see no_table),
+// messages, polling and timed receives, monitors, liveness checks and
+// sleeps. Each process logs what it observes; the outcome is every log.
+// dpor and sleep sets must reach exactly the brute-force outcome set.
+
+struct RandomOp {
+  enum class Kind : std::uint8_t { table_new, external, lookup, insert, send, poll, receive_timeout, monitor, is_alive, sleep };
+  Kind kind = Kind::external;
+  std::uint64_t arg = 0;  // a register, a process index (0..2) or a duration
+};
+
+std::string describe(const std::vector<std::vector<RandomOp>>& procs) {
+  static const char* names[] = {"new", "ext", "lookup", "insert", "send", "poll", "recv_t", "monitor", "alive", "sleep"};
+  std::string out;
+  for (std::size_t p = 0; p < procs.size(); ++p) {
+    out += "P" + std::to_string(p) + ":";
+    for (const RandomOp& op : procs[p]) out += std::string(" ") + names[static_cast<int>(op.kind)] + "(" + std::to_string(op.arg) + ")";
+    out += "; ";
+  }
+  return out;
+}
+
+std::vector<std::vector<RandomOp>> random_ops(std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<std::vector<RandomOp>> procs(3);
+  for (std::size_t p = 0; p < procs.size(); ++p) {
+    const std::uint64_t n = 1 + rng.below(p == 0 ? 3 : 2);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      RandomOp op;
+      if (p == 0 && i == 0 && rng.below(2) == 0) {
+        op.kind = RandomOp::Kind::table_new;
+      } else {
+        op.kind = static_cast<RandomOp::Kind>(1 + rng.below(9));
+        if (op.kind == RandomOp::Kind::external) op.arg = rng.below(2);
+        if (op.kind == RandomOp::Kind::sleep || op.kind == RandomOp::Kind::receive_timeout) op.arg = 1 + rng.below(2);
+        if (op.kind == RandomOp::Kind::send || op.kind == RandomOp::Kind::monitor || op.kind == RandomOp::Kind::is_alive) {
+          op.arg = (p + 1 + rng.below(2)) % 3;  // another process
+        }
+      }
+      procs[p].push_back(op);
+    }
+  }
+  return procs;
+}
+
+std::string show_message(const std::optional<Term>& m) {
+  if (!m) return "none";
+  if (m->is_tuple() && (*m)[0].is_atom("DOWN")) return "DOWN<" + std::to_string((*m)[3].pid().id) + "," + (*m)[4].to_string() + ">";
+  return m->to_string();
+}
+
+Program random_program(std::uint64_t seed) {
+  auto ops = std::make_shared<const std::vector<std::vector<RandomOp>>>(random_ops(seed));
+  return [ops](Kernel& kernel) -> Finish {
+    struct State {
+      std::vector<std::string> logs = std::vector<std::string>(3);
+      std::int64_t registers[2] = {0, 0};
+    };
+    auto state = std::make_shared<State>();
+    for (std::size_t me = 0; me < 3; ++me) {
+      kernel.spawn([ops, state, me](Ctx ctx) -> Proc {
+        std::string& log = state->logs[me];
+        for (const RandomOp& op : (*ops)[me]) {
+          Pid other;
+          other.id = op.arg + 1;  // roots: pids 1, 2, 3
+          if (op.kind == RandomOp::Kind::table_new) {
+            TableOptions options(TableAccess::public_access, Term(atom("t")));
+            auto made = co_await ctx.table_new(options);
+            log += made.ok() ? "new " : "new failed ";
+          } else if (op.kind == RandomOp::Kind::external) {
+            co_await ctx.external(op.arg, Atom("reg"));
+            std::int64_t& reg = state->registers[op.arg];
+            log += "r" + std::to_string(reg) + " ";
+            reg = reg * 3 + static_cast<std::int64_t>(me) + 1;
+          } else if (op.kind == RandomOp::Kind::lookup) {
+            Term key = atom("k");
+            auto got = co_await ctx.lookup(Atom("t"), key);
+            log += got.ok() ? (got.value ? (*got.value)[1].to_string() : std::string("miss")) + " "
+                            : std::string(table_status_name(got.status)) + " ";
+          } else if (op.kind == RandomOp::Kind::insert) {
+            Term row = tuple(atom("k"), static_cast<std::int64_t>(me));
+            auto status = co_await ctx.insert(Atom("t"), row);
+            log += "ins:" + std::string(table_status_name(status)) + " ";
+          } else if (op.kind == RandomOp::Kind::send) {
+            Term message = tuple(atom("m"), static_cast<std::int64_t>(me));
+            co_await ctx.send(other, message);
+          } else if (op.kind == RandomOp::Kind::poll) {
+            auto m = co_await ctx.receive(Micros{0});
+            log += "poll:" + show_message(m) + " ";
+          } else if (op.kind == RandomOp::Kind::receive_timeout) {
+            auto m = co_await ctx.receive(static_cast<Micros>(op.arg));
+            log += "recv:" + show_message(m) + " ";
+          } else if (op.kind == RandomOp::Kind::monitor) {
+            (void)co_await ctx.monitor(other);
+          } else if (op.kind == RandomOp::Kind::is_alive) {
+            const bool alive = co_await ctx.is_alive(other);
+            log += alive ? "alive " : "dead ";
+          } else {
+            co_await ctx.sleep(static_cast<Micros>(op.arg));
+            log += "t" + std::to_string(ctx.now_us()) + " ";
+          }
+        }
+      });
+    }
+    return [state] {
+      std::string s;
+      for (const std::string& l : state->logs) s += "[" + l + "]";
+      return s + " r=" + std::to_string(state->registers[0]) + "," + std::to_string(state->registers[1]);
+    };
+  };
+}
+
+TEST(DfsSoundness, random_programs_reach_the_brute_force_outcomes_under_every_reduction) {
+  int compared = 0;
+  std::uint64_t none_runs = 0;
+  std::uint64_t dpor_runs = 0;
+  const char* env_seeds = std::getenv("OTPSIM_RANDOM_PROGRAMS");  // more, for a longer local search
+  const std::uint64_t seeds = env_seeds != nullptr ? std::strtoull(env_seeds, nullptr, 10) : 40;
+  for (std::uint64_t seed = 0; seed < seeds; ++seed) {
+    const Program p = random_program(seed);
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << ": " << describe(random_ops(seed)));
+    bool finished = false;
+    const Explored all = brute_force(p, 20'000, &finished);
+    if (!finished) continue;  // too many schedules to enumerate quickly
+    for (Reduction r : {Reduction::sleep_sets, Reduction::dpor}) {
+      SCOPED_TRACE(std::string(reduction_name(r)));
+      Explored e = explore(p, r);
+      EXPECT_TRUE(e.exhausted);
+      EXPECT_TRUE(e.error.empty()) << e.error;
+      EXPECT_EQ(e.outcomes, all.outcomes) << "dfs: " << join(e.outcomes) << "\nall: " << join(all.outcomes);
+      EXPECT_EQ(e.schedules.size(), e.interleavings);
+      if (r == Reduction::dpor) dpor_runs += e.interleavings + e.pruned;
+    }
+    none_runs += all.complete;
+    ++compared;
+  }
+  EXPECT_GE(compared, static_cast<int>(seeds * 3 / 4));
+  EXPECT_LT(dpor_runs * 5, none_runs);
+  if (std::getenv("OTPSIM_PRINT_DFS_COUNTS")) {
+    std::printf("random programs: %d, all schedules %lu, dpor runs %lu\n", compared, none_runs, dpor_runs);
+  }
+}
+
+// KNOWN OPEN BUG: over 1,500 random programs (OTPSIM_RANDOM_PROGRAMS=1500
+// on the test above) sleep_sets reaches every brute-force outcome, but dpor
+// misses outcomes on these 12 seeds, most of them with is_alive (whose
+// dependence with every step of its target makes long chains of races).
+// Likely cause: find_races reverses only the latest race of each step.
+// Enable to reproduce.
+TEST(DfsSoundness, DISABLED_dpor_known_misses_on_random_programs) {
+  for (std::uint64_t seed : {80u, 310u, 399u, 409u, 603u, 764u, 933u, 1116u, 1151u, 1170u, 1253u, 1494u}) {
+    const Program p = random_program(seed);
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << ": " << describe(random_ops(seed)));
+    const Explored all = brute_force(p);
+    const Explored e = explore(p, Reduction::dpor);
+    EXPECT_EQ(e.outcomes, all.outcomes) << "dfs: " << join(e.outcomes) << "\nall: " << join(all.outcomes);
+  }
 }
 
 // ---------------------------------------------------------------------------
