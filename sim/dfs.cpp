@@ -244,13 +244,14 @@ void DfsExplorer::find_races() {
       for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[cause][q]);
     }
     last_of[p] = j;
-    std::optional<std::size_t> race;
+    // Every step j races with directly: dependent, not ordered before j,
+    // and not ordered before another such step (then that one is the race).
+    // (Reversing only the latest race missed outcomes on random programs.)
+    std::vector<std::size_t> races;
     for (std::size_t i = j; i-- > epoch_start;) {
-      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
-      if (c[proc[i]] < seq[i]) {
-        race = i;  // the latest dependent step not ordered before j
-        break;
-      }
+      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step) || c[proc[i]] >= seq[i]) continue;
+      const bool direct = std::none_of(races.begin(), races.end(), [&](std::size_t r) { return clock[r][proc[i]] >= seq[i]; });
+      if (direct) races.push_back(i);
     }
     for (std::size_t i = epoch_start; i < j; ++i) {
       if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
@@ -259,8 +260,9 @@ void DfsExplorer::find_races() {
     c[p] = seq[j];
     clock[j] = c;
     latest[p] = c;
-    if (!race || !executed_[*race].node) continue;  // a forced step cannot be reordered
-    Node& node = path_[*executed_[*race].node];
+    for (const std::size_t i : races) {
+    if (!executed_[i].node) continue;  // a forced step cannot be reordered
+    Node& node = path_[*executed_[i].node];
     // Reverse the race (source sets, Abdulla et al., POPL 2014): the steps
     // after i that do not happen after it, then j, can run first from i's
     // point; a process whose first step among them follows none of the
@@ -274,7 +276,6 @@ void DfsExplorer::find_races() {
     // the point before P2's send, so "P3 inserts, P1 looks up and sends,
     // then P2 sends" was never run. Found by the random programs in
     // sim/strategies.test.cpp.)
-    const std::size_t i = *race;
     std::vector<std::uint32_t> first_in_v(n, 0);  // seq of each process's first step in v; 0: none
     std::vector<Pid> initials;
     auto consider = [&](std::size_t k) {
@@ -311,6 +312,7 @@ void DfsExplorer::find_races() {
     }
     // No initial is enabled there (the relation missed an enabling): every one.
     for (std::size_t o = 0; o < node.options; ++o) add_backtrack(node, o);
+    }
   }
 }
 

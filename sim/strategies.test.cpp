@@ -661,21 +661,11 @@ TEST(DfsSoundness, random_programs_reach_the_brute_force_outcomes_under_every_re
   }
 }
 
-// KNOWN OPEN BUG: over 1,500 random programs (OTPSIM_RANDOM_PROGRAMS=1500
-// on the test above) sleep_sets reaches every brute-force outcome, but dpor
-// misses outcomes on these 12 seeds, most of them with is_alive (whose
-// dependence with every step of its target makes long chains of races).
-// Likely cause: find_races reverses only the latest race of each step.
-// Enable to reproduce.
-TEST(DfsSoundness, DISABLED_dpor_known_misses_on_random_programs) {
-  for (std::uint64_t seed : {80u, 310u, 399u, 409u, 603u, 764u, 933u, 1116u, 1151u, 1170u, 1253u, 1494u}) {
-    const Program p = random_program(seed);
-    SCOPED_TRACE(::testing::Message() << "seed " << seed << ": " << describe(random_ops(seed)));
-    const Explored all = brute_force(p);
-    const Explored e = explore(p, Reduction::dpor);
-    EXPECT_EQ(e.outcomes, all.outcomes) << "dfs: " << join(e.outcomes) << "\nall: " << join(all.outcomes);
-  }
-}
+// Known open issue (docs/bug-finding.md, "Soundness"): over 1,500 random
+// programs (OTPSIM_RANDOM_PROGRAMS=1500 on the test above) sleep_sets
+// reaches every brute-force outcome; dpor misses outcomes on seeds 933,
+// 1116 and 1151 (12 seeds before races were reversed for every direct
+// race, not only the latest).
 
 // ---------------------------------------------------------------------------
 // 2. Reports and the preemption bound.
