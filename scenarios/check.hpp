@@ -8,7 +8,7 @@
 //
 //   TEST(Tokens, two_cold_gets_agree_on_every_interleaving) {
 //     os::CheckOptions options;
-//     options.strategy = "dfs";                        // exhaustive, with DPOR
+//     options.strategy = "dfs";                        // exhaustive, with sleep sets
 //     os::CheckResult r = os::check(os::builtin("already-started-race"), options);
 //     EXPECT_TRUE(r.ok()) << r;                        // every property as the scenario expects
 //     EXPECT_TRUE(r.exhausted());
