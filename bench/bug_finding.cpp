@@ -118,7 +118,7 @@ void mutants_table(const std::vector<os::ScenarioSpec>& library, bool quick) {
   const double budget_s = 10.0;
   std::printf("## Mutants: schedules and wall time to the first violation\n\n");
   std::printf("budget per hunt: %llu schedules or %.0f s; random and pct: median over %d seed ranges "
-              "(seeds k*1000000...); dfs: DPOR, one exploration\n\n",
+              "(seeds k*1000000...); dfs: the scenario's reduction (sleep sets by default), one exploration\n\n",
               static_cast<unsigned long long>(budget), budget_s, ranges);
   std::printf("| scenario | property | strategy | found | schedules (median) | wall (median) | shrunk slice (steps) |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
