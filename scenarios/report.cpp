@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -135,7 +136,9 @@ ScenarioSummary summarize(const std::vector<RunLine>& runs) {
 }
 
 void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries) {
-  std::fprintf(out, "%-24s %9s %10s %10s %8s  %s\n", "scenario", "schedules", "steps", "sim time", "wall", "properties");
+  int width = 24;  // the name column fits the longest name
+  for (const ScenarioSummary& s : summaries) width = std::max(width, static_cast<int>(s.scenario.size()));
+  std::fprintf(out, "%-*s %9s %10s %10s %8s  %s\n", width, "scenario", "schedules", "steps", "sim time", "wall", "properties");
   for (const ScenarioSummary& s : summaries) {
     std::string props;
     for (const PropertySummary& p : s.properties) {
@@ -143,7 +146,7 @@ void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries) 
       props += p.name + " " + p.status();
     }
     if (s.budget_hit) props += "  [budget reached]";
-    std::fprintf(out, "%-24s %9llu %10llu %10s %7.2fs  %s\n", s.scenario.c_str(),
+    std::fprintf(out, "%-*s %9llu %10llu %10s %7.2fs  %s\n", width, s.scenario.c_str(),
                  static_cast<unsigned long long>(s.schedules), static_cast<unsigned long long>(s.steps),
                  seconds_text(s.sim_time_max_us).c_str(), s.wall_s, props.c_str());
   }
