@@ -14,6 +14,15 @@ struct Pid {
   friend constexpr auto operator<=>(Pid, Pid) = default;
 };
 
+/// The actor of an in-flight signal's arrival (async delivery): the FIFO
+/// channel from `from` (0: a timer) to `to`. Its id has the top bit set, so
+/// it never equals a process's pid; strategies treat it as one more actor
+/// whose steps (arrivals, in send order) are ordered like a process's.
+constexpr Pid channel_actor(Pid from, Pid to) {
+  return Pid{(std::uint64_t{1} << 63) | ((from.id & 0x7fffffffULL) << 32) | (to.id & 0xffffffffULL)};
+}
+constexpr bool is_channel_actor(Pid actor) { return (actor.id >> 63) != 0; }
+
 /// A unique reference (make_ref, monitor refs, timer refs). 0 is "none".
 struct Ref {
   std::uint64_t id = 0;

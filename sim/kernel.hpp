@@ -50,6 +50,8 @@ struct RunLimits {
 struct KernelConfig {
   RunLimits limits;
   TraceLevel trace = TraceLevel::off;
+  /// How signals travel (effect.hpp): async (as on the BEAM) or instant.
+  Delivery delivery = Delivery::async;
 };
 
 enum class Outcome : std::uint8_t {

@@ -59,6 +59,10 @@ class Strategy {
   /// Simulated time moved forward (no step was enabled). Every step before
   /// happens before every step after: none can be reordered across it.
   virtual void on_time_advance(Micros /*now_us*/) {}
+  /// True if the kernel should retain receive patterns and arrived
+  /// messages for the whole run (StepInfo::pattern, StepInfo::payload):
+  /// receive-aware dependence (dfs) needs them; they cost memory and time.
+  virtual bool wants_patterns() const { return false; }
   /// Why the strategy stopped the run; empty while it can continue.
   virtual std::string error() const { return {}; }
 };
