@@ -64,8 +64,8 @@ struct [[nodiscard]] ReceiveAwaiter {
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<>) {
     if constexpr (!std::is_same_v<M, std::nullptr_t>) {
-      effect.matcher =
-          Matcher{[](const void* c, const Term& t) { return (*static_cast<const M*>(c))(t); }, &matcher};
+      effect.matcher = Matcher{[](const void* c, const Term& t) { return (*static_cast<const M*>(c))(t); }, &matcher,
+                               static_cast<std::uint32_t>(sizeof(M))};
     }
     process->kernel->declare(*process, std::move(effect));
   }

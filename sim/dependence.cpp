@@ -18,6 +18,19 @@ enum class Access : std::uint8_t {
 Access access(const StepInfo& s, const StepObject& object, bool also) {
   if (object.kind == StepObject::Kind::process) {
     if (also) return s.also_message ? Access::mail_write : Access::alive_write;
+    if (s.effect == EffectKind::arrive) {
+      switch (s.signal) {
+        case SignalKind::message:
+        case SignalKind::alias:
+        case SignalKind::down: return Access::mail_write;  // DOWN also ends the monitor: demonitor reads the mailbox side
+        case SignalKind::monitor:
+        case SignalKind::demonitor: return Access::link;  // the receiver's watchers: its death reads them
+        // An exit signal may kill, or become an EXIT message, as the
+        // receiver's trap_exit and links say: any step of it may change
+        // those. Link requests change its links, read by its unlink and death.
+        default: return Access::alive_write;
+      }
+    }
     switch (s.effect) {
       case EffectKind::send:
       case EffectKind::send_alias:
@@ -60,6 +73,9 @@ bool touches_shared(const StepObject& o) {
 /// caller too. (Without this, dfs with dpor never put a DOWN noproc before
 /// another process's message to the monitoring process.)
 StepObject own_object(const StepInfo& s) {
+  // (Under async delivery a link or monitor touches only its caller,
+  // object self: a noproc answer comes back as an arrival of its own.)
+  if (s.object.kind != StepObject::Kind::process) return {StepObject::Kind::none, 0};
   if (s.effect == EffectKind::link || s.effect == EffectKind::monitor) return {StepObject::Kind::process, s.pid.id};
   return {StepObject::Kind::none, 0};
 }

@@ -41,6 +41,7 @@ std::string_view effect_name(EffectKind kind) {
     case EffectKind::table_whereis: return "table_whereis";
     case EffectKind::external: return "external";
     case EffectKind::die: return "die";
+    case EffectKind::arrive: return "arrive";
   }
   return "?";
 }
@@ -64,7 +65,11 @@ void Kernel::perform(Process& p) {
       return;
     case EffectKind::send: {
       if (tracing()) trace_step(p, kind, fmt::format("{} ! {}", trace_.pid_name(e.target), e.term.to_string()));
-      if (Process* target = find(e.target)) deliver_message(*target, std::move(e.term));
+      if (async()) {
+        post(p.pid, e.target, Signal{SignalKind::message, false, std::move(e.term), Ref{}});
+      } else if (Process* target = find(e.target)) {
+        deliver_message(*target, std::move(e.term));
+      }
       return;
     }
     case EffectKind::send_named: {
@@ -74,10 +79,25 @@ void Kernel::perform(Process& p) {
         trace_step(p, kind, fmt::format("{} ({}) ! {}", e.term.to_string(), to ? trace_.pid_name(to) : "badarg",
                                         e.term2.to_string()));
       }
-      if (Process* target = find(to)) deliver_message(*target, std::move(e.term2));
+      if (async()) {
+        if (to) post(p.pid, to, Signal{SignalKind::message, false, std::move(e.term2), Ref{}});
+      } else if (Process* target = find(to)) {
+        deliver_message(*target, std::move(e.term2));
+      }
       return;
     }
     case EffectKind::send_alias: {
+      if (async()) {  // to the alias's owner; whether the alias is still active is decided at arrival
+        auto owner = alias_owner_.find(e.ref);
+        if (tracing()) {
+          trace_step(p, kind, fmt::format("{} ({}) ! {}", Term(e.ref).to_string(),
+                                          owner == alias_owner_.end() ? std::string("no alias, dropped")
+                                                                      : trace_.pid_name(owner->second),
+                                          e.term.to_string()));
+        }
+        if (owner != alias_owner_.end()) post(p.pid, owner->second, Signal{SignalKind::alias, false, std::move(e.term), e.ref});
+        return;
+      }
       auto alias = aliases_.find(e.ref);
       Process* owner = alias == aliases_.end() ? nullptr : find(alias->second);
       if (tracing()) {
@@ -89,6 +109,7 @@ void Kernel::perform(Process& p) {
       return;
     }
     case EffectKind::receive: {
+      if (retain_) step_pattern_ = retain_pattern(e.matcher);
       take_received(p);
       if (tracing()) trace_step(p, kind, p.result.ok ? p.result.term.to_string() : std::string("timeout"));
       return;
@@ -100,8 +121,9 @@ void Kernel::perform(Process& p) {
       return;
     case EffectKind::spawn: {
       Process& child = create_process(std::move(*e.spawn_fn), *e.spawn_options, p.pid);
-      if (e.spawn_options->link) do_link(p, child.pid);
-      p.result.ref = e.spawn_options->monitor ? do_monitor(p, child.pid, false) : Ref{};
+      // spawn_link and spawn_monitor are atomic: the child cannot die before its link or monitor is up.
+      if (e.spawn_options->link) do_link(p, child.pid, /*atomic=*/true);
+      p.result.ref = e.spawn_options->monitor ? do_monitor(p, child.pid, false, /*atomic=*/true) : Ref{};
       p.result.pid = child.pid;
       if (tracing()) {
         trace_step(p, kind, fmt::format("{}{}{}", trace_.pid_name(child.pid), e.spawn_options->link ? " link" : "",
@@ -130,7 +152,11 @@ void Kernel::perform(Process& p) {
       return;
     case EffectKind::exit_signal: {
       if (tracing()) trace_step(p, kind, fmt::format("{} {}", trace_.pid_name(e.target), e.term.to_string()));
-      if (Process* target = find(e.target)) deliver_exit(*target, p.pid, e.term, /*via_link=*/false);
+      if (async()) {
+        post(p.pid, e.target, Signal{SignalKind::exit, false, e.term, Ref{}});
+      } else if (Process* target = find(e.target)) {
+        deliver_exit(*target, p.pid, e.term, /*via_link=*/false);
+      }
       return;
     }
     case EffectKind::register_name: {
@@ -166,7 +192,18 @@ void Kernel::perform(Process& p) {
       return;
     case EffectKind::is_alive:
       // Erlang: alive means "not exiting and not exited"; a process already
-      // hit by a fatal signal is not alive even before its die step.
+      // hit by a fatal signal is not alive even before its die step. And
+      // every signal the caller sent the target before arrives first
+      // (erlang:is_process_alive/1), so exit(P, kill) then is_alive(P) is false.
+      if (async()) {
+        auto c = channels_.find({e.target.id, p.pid.id});
+        while (c != channels_.end()) {
+          Channel& channel = c->second;
+          const bool last = channel.head + 1 == channel.queue.size();
+          execute_arrival(channel);
+          if (last) break;
+        }
+      }
       if (Process* target = find(e.target)) {
         p.result.ok = target->state != detail::ProcState::exiting;
       } else {

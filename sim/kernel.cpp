@@ -157,9 +157,30 @@ StepInfo Kernel::die_step(const Process& p) const {
 }
 
 StepInfo Kernel::enabled_step(std::size_t i) const {
+  if (i >= runnable_.size()) return arrival_step(*inflight_[i - runnable_.size()]);
   const Process& p = *runnable_[i];
   const Effect& e = p.pending;
   StepInfo info{p.pid, e.kind, {StepObject::Kind::process, p.pid.id}};
+  if (async()) {
+    // A signal's effect on its receiver is its arrival's: sending it
+    // touches only the sender (and the name table, by name).
+    switch (e.kind) {
+      case EffectKind::send:
+      case EffectKind::send_alias:
+      case EffectKind::unlink:
+      case EffectKind::exit_signal: info.object = {StepObject::Kind::self, p.pid.id}; return info;
+      case EffectKind::send_named: info.object = {StepObject::Kind::names, 0}; return info;
+      case EffectKind::die:
+        if (!p.registered_name.is_integer() || !p.tables.empty()) info.object = {StepObject::Kind::global, 0};
+        return info;
+      case EffectKind::receive: info.poll = e.duration_us == 0; return info;
+      case EffectKind::is_alive:  // it also lands the caller's signals in flight to the target first
+        info.object = {StepObject::Kind::process, e.target.id};
+        info.also = {StepObject::Kind::process, e.target.id};
+        return info;
+      default: break;
+    }
+  }
   switch (e.kind) {
     case EffectKind::send:
     case EffectKind::link:
@@ -250,6 +271,7 @@ bool Kernel::flip(std::uint32_t millionths) {
 RunResult Kernel::run() {
   OTPSIM_ASSERT(current_ == nullptr, "Kernel::run called from inside a process");
   RunResult result;
+  retain_ = async() && strategy_.wants_patterns();
   for (;;) {
     if (stop_requested_) {
       stop_requested_ = false;
@@ -272,7 +294,7 @@ RunResult Kernel::run() {
       result.message = fmt::format("step limit reached ({} steps): a spin loop or a restart storm?", steps_);
       break;
     }
-    if (runnable_.empty()) {
+    if (runnable_.empty() && inflight_.empty()) {
       if (timers_.empty()) {
         result.outcome = Outcome::quiescent;
         break;
@@ -287,19 +309,32 @@ RunResult Kernel::run() {
       continue;
     }
     std::size_t index = 0;
-    if (runnable_.size() > 1) {
+    const std::size_t enabled = enabled_count();
+    if (enabled > 1) {
       index = strategy_.pick(SchedulePoint(*this, steps_));
-      if (index >= runnable_.size()) {
+      if (index >= enabled) {
         strategy_failed_ = true;
         continue;
       }
       note_choice();
-      choices_.push_back({Choice::Kind::schedule, static_cast<std::uint32_t>(runnable_.size()), index});
+      choices_.push_back({Choice::Kind::schedule, static_cast<std::uint32_t>(enabled), index});
     }
     StepInfo info = enabled_step(index);
-    received_cause_ = StepInfo::no_step;
-    execute_step(*runnable_[index]);
-    info.cause = received_cause_;
+    step_pattern_ = nullptr;
+    step_payload_ = nullptr;
+    if (index >= runnable_.size()) {
+      execute_arrival(*inflight_[index - runnable_.size()]);
+    } else {
+      received_cause_ = StepInfo::no_step;
+      received_signal_ = 0;
+      execute_step(*runnable_[index]);
+      if (info.effect == EffectKind::receive) {
+        info.cause = received_cause_;
+        info.signal_id = received_signal_;
+      }
+    }
+    info.pattern = step_pattern_;
+    info.payload = step_payload_;
     ++steps_;
     step_global_ = false;
     if (observer_ != nullptr) observer_->on_step(info);
@@ -399,6 +434,16 @@ void Kernel::terminate(Process& p, Term reason) {
     trace_.events.push_back({steps_, now_us_, p.pid, TraceKind::exited, EffectKind::none, reason.to_string()});
   }
   if (observer_ != nullptr) observer_->on_exit(p.pid, reason);
+  if (async()) {
+    // One signal per link and per monitor, each in its own channel, each
+    // arriving on its own; the monitors this process held end with it.
+    for (Pid peer : p.links) post(p.pid, peer, Signal{SignalKind::exit, true, reason, Ref{}});
+    for (const detail::MonitorEntry& m : p.monitors_in) post(p.pid, m.other, Signal{SignalKind::down, false, reason, m.ref});
+    for (const detail::MonitorEntry& m : p.monitors_out) {
+      aliases_.erase(m.ref);
+      post(p.pid, m.other, Signal{SignalKind::demonitor, false, Term(), m.ref});
+    }
+  } else {
   for (Pid peer_pid : p.links) {
     Process* peer = find(peer_pid);
     if (peer == nullptr) continue;
@@ -418,6 +463,7 @@ void Kernel::terminate(Process& p, Term reason) {
     if (Process* target = find(m.other)) {
       std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
     }
+  }
   }
   processes_[p.pid.id - 1] = nullptr;
   --alive_count_;
@@ -480,7 +526,11 @@ bool Kernel::advance_clock() {
       timer_refs_.erase(timer.ref);
       if (Process* target = find(timer.target)) {
         std::erase(target->inbound_timers, timer.ref);
-        deliver_message(*target, std::move(timer.message), timer.armed_step);
+        if (async()) {  // from the timer service: a channel of its own to the target
+          post(Pid{}, target->pid, Signal{SignalKind::message, false, std::move(timer.message), Ref{}, timer.armed_step});
+        } else {
+          deliver_message(*target, std::move(timer.message), timer.armed_step);
+        }
       }
     }
   }

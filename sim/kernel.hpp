@@ -10,14 +10,21 @@
 //   process runs atomically.
 // - Simulated time advances only when no step is enabled, by jumping to the
 //   earliest timer.
-// - Signals are delivered when sent; per sender/receiver pair they arrive in
-//   send order. Exit signals follow Erlang: `kill` from exit/2 is
+// - Signals (messages, exit signals, link/unlink and monitor/demonitor
+//   requests, DOWN, timer messages) travel as KernelConfig::delivery says.
+//   async (the default): each waits in the FIFO channel of its (sender,
+//   receiver) pair, and its arrival is an enabled step of its own (its actor
+//   is channel_actor(sender, receiver)); per pair they arrive in send order,
+//   nothing else is promised. instant: a signal lands at the sender's step.
+//   The name table, tables and is_alive act at once in both (shared state
+//   of one node). Exit signals follow Erlang: `kill` from exit/2 is
 //   untrappable (the target dies `killed`); `normal` is ignored by a
 //   non-trapping process unless it comes from itself; trapping turns other
 //   exit signals into {'EXIT', From, Reason} messages. A process hit by a
 //   fatal signal dies at its own next step (`die`), so others may run first.
 // - When a process dies, its name and tables are released first, then its
-//   links get exit signals and its monitors exactly one DOWN each. Dying is
+//   links get exit signals and its monitors exactly one DOWN each (async:
+//   sent into the channels, each arriving on its own). Dying is
 //   a step of its own (`die`), also when the body returns or throws: in
 //   between, the process is no longer alive but still holds its name,
 //   tables and links.
@@ -132,10 +139,16 @@ class Kernel {
   /// (StepObject::Kind::global), so partial-order reduction stays sound.
   void mark_step_global() { step_global_ = true; }
 
-  // The scheduling point view for strategies.
-  std::size_t enabled_count() const { return runnable_.size(); }
-  Pid enabled_pid(std::size_t i) const { return runnable_[i]->pid; }
+  // The scheduling point view for strategies: the runnable processes, then
+  // the channels with a signal in flight (async delivery).
+  std::size_t enabled_count() const { return runnable_.size() + inflight_.size(); }
+  Pid enabled_pid(std::size_t i) const {
+    return i < runnable_.size() ? runnable_[i]->pid : inflight_[i - runnable_.size()]->actor;
+  }
   StepInfo enabled_step(std::size_t i) const;
+  Delivery delivery() const { return config_.delivery; }
+  /// Signals in flight now (async delivery).
+  std::size_t signals_in_flight() const { return signals_in_flight_; }
 
   // Called by Ctx (inside a process). Not for models to call directly.
   void declare(detail::Process& process, detail::Effect&& effect);
@@ -163,13 +176,40 @@ class Kernel {
   void destroy_frames(detail::Process& p);
 
   // Signals (signals.cpp).
+  /// One signal in flight (async delivery).
+  struct Signal {
+    SignalKind kind = SignalKind::message;
+    bool via_link = false;  // exit: from a link (a death, or a link's noproc answer)
+    Term term;              // message, or exit reason
+    Ref ref;                // monitor, demonitor, down, alias: the reference
+    std::uint64_t sent_step = StepInfo::no_step;
+    std::uint64_t id = 0;
+  };
+  /// The FIFO channel of one (sender, receiver) pair.
+  struct Channel {
+    Pid from;
+    Pid to;
+    Pid actor;
+    detail::Process::Vector<Signal> queue;
+    std::size_t head = 0;
+    std::uint32_t inflight_index = 0;
+  };
+  bool async() const { return config_.delivery == Delivery::async; }
+  /// Puts a signal into the channel from `from` to `to` (async delivery).
+  void post(Pid from, Pid to, Signal signal);
+  StepInfo arrival_step(const Channel& c) const;
+  void execute_arrival(Channel& c);
+  void arrive(Pid from, Pid to, Signal& s);
+  const ReceivePattern* retain_pattern(const detail::Matcher& m);
   /// `cause`: the step a message from outside any step stems from (a timer's send_after).
-  void deliver_message(detail::Process& target, Term message, std::uint64_t cause = StepInfo::no_step);
+  void deliver_message(detail::Process& target, Term message, std::uint64_t cause = StepInfo::no_step,
+                       std::uint64_t signal_id = 0);
   void deliver_exit(detail::Process& target, Pid from, const Term& reason, bool via_link);
   void mark_exiting(detail::Process& target, Term reason);
-  void do_link(detail::Process& p, Pid target);
+  /// `atomic`: both halves at once (spawn_link, spawn_monitor), whatever the delivery.
+  void do_link(detail::Process& p, Pid target, bool atomic = false);
   void do_unlink(detail::Process& p, Pid target);
-  Ref do_monitor(detail::Process& p, Pid target, bool alias);
+  Ref do_monitor(detail::Process& p, Pid target, bool alias, bool atomic = false);
   bool do_demonitor(detail::Process& p, Ref ref, bool flush);
   void declare_receive(detail::Process& p);
   void take_received(detail::Process& p);
@@ -217,6 +257,17 @@ class Kernel {
   using Map = std::map<K, V, std::less<K>, detail::PoolAllocator<std::pair<const K, V>>>;
   detail::Process::Vector<detail::Process*> processes_;  // index pid.id - 1; nullptr once dead
   detail::Process::Vector<detail::Process*> runnable_;   // the enabled set
+  Map<std::pair<std::uint64_t, std::uint64_t>, Channel> channels_;  // (to, from) -> its channel, while non-empty
+  detail::Process::Vector<Channel*> inflight_;  // the channels with a signal in flight: enabled arrivals
+  std::size_t signals_in_flight_ = 0;
+  std::uint64_t signal_counter_ = 0;
+  std::uint64_t received_signal_ = 0;  // the signal id of the message a receive took
+  Map<Ref, Pid> alias_owner_;          // async: every alias ever made -> its owner (sends go to the owner's channel)
+  bool retain_ = false;                // keep patterns and payloads (Strategy::wants_patterns, async)
+  std::vector<std::unique_ptr<ReceivePattern>> patterns_;
+  std::vector<std::unique_ptr<Term>> payloads_;
+  const ReceivePattern* step_pattern_ = nullptr;  // filled in by the step for its StepInfo
+  const Term* step_payload_ = nullptr;
   Map<detail::TimerKey, Timer> timers_;
   Map<Ref, detail::TimerKey> timer_refs_;  // send_after timers by ref
   Map<Term, Pid> names_;

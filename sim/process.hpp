@@ -47,13 +47,15 @@ namespace detail {
 struct Matcher {
   bool (*fn)(const void* context, const Term& message) = nullptr;
   const void* context = nullptr;
+  std::uint32_t size = 0;  // bytes at `context` (trivially copyable), so the kernel can keep a copy
   bool operator()(const Term& message) const { return fn == nullptr || fn(context, message); }
 };
 
 struct MessageNode {
   Term message;
   MessageNode* next = nullptr;
-  std::uint64_t sent_step = ~std::uint64_t{0};  // the step that sent it; none for timers and injected signals
+  std::uint64_t sent_step = ~std::uint64_t{0};  // the step that sent it (async: its arrival); none for timers and injected signals
+  std::uint64_t signal_id = 0;                  // async delivery: the signal that brought it
 };
 
 /// Intrusive FIFO; selective receive removes from the middle.

@@ -2,16 +2,34 @@
 // with Erlang's rules (reference manual, "Processes": receiving exit signals).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "sim/assert.hpp"
 #include "sim/kernel.hpp"
 
 namespace otpsim::sim {
 
+namespace {
+class RetainedPattern final : public ReceivePattern {
+ public:
+  static constexpr std::size_t capacity = 96;
+  bool matches(const Term& message) const override {
+    if (all_) return true;
+    return fn_(bytes_, message);
+  }
+  bool (*fn_)(const void*, const Term&) = nullptr;
+  bool all_ = true;
+  alignas(std::max_align_t) unsigned char bytes_[capacity];
+};
+
+}  // namespace
+
 using detail::MessageNode;
 using detail::Process;
 using detail::ProcState;
 
-void Kernel::deliver_message(Process& target, Term message, std::uint64_t cause) {
+void Kernel::deliver_message(Process& target, Term message, std::uint64_t cause, std::uint64_t signal_id) {
   if (target.state == ProcState::exiting) return;  // a dying process takes no more messages
   MessageNode* node = free_nodes_;
   if (node != nullptr) {
@@ -22,6 +40,11 @@ void Kernel::deliver_message(Process& target, Term message, std::uint64_t cause)
   node->message = std::move(message);
   node->next = nullptr;
   node->sent_step = current_ != nullptr ? steps_ : cause;
+  node->signal_id = signal_id;
+  if (retain_) {
+    payloads_.push_back(std::make_unique<Term>(node->message));
+    step_payload_ = payloads_.back().get();
+  }
   MessageNode** link = target.mailbox.tail;
   *link = node;
   target.mailbox.tail = &node->next;
@@ -71,6 +94,7 @@ void Kernel::take_received(Process& p) {
   p.result.term = std::move(node->message);
   p.result.ok = true;
   received_cause_ = node->sent_step;
+  received_signal_ = node->signal_id;
   if (observer_ != nullptr) observer_->on_receive(p.pid, p.result.term);
   node->message = Term();
   node->next = free_nodes_;
@@ -108,8 +132,16 @@ void Kernel::deliver_exit(Process& target, Pid from, const Term& reason, bool vi
   mark_exiting(target, reason);
 }
 
-void Kernel::do_link(Process& p, Pid target_pid) {
+void Kernel::do_link(Process& p, Pid target_pid, bool atomic) {
   if (target_pid == p.pid) return;
+  // A link to a process already gone acts at once, as the BEAM does for a
+  // local pid; to a live one, the request travels (it may find it dead).
+  if (async() && !atomic && find(target_pid) != nullptr) {  // our half now; theirs when the request arrives (or a noproc exit signal comes back)
+    if (std::find(p.links.begin(), p.links.end(), target_pid) != p.links.end()) return;
+    p.links.push_back(target_pid);
+    post(p.pid, target_pid, Signal{SignalKind::link, false, Term(), Ref{}});
+    return;
+  }
   Process* target = find(target_pid);
   if (target == nullptr) {
     // Linking to a process that no longer exists: an exit signal `noproc`
@@ -126,11 +158,22 @@ void Kernel::do_link(Process& p, Pid target_pid) {
 
 void Kernel::do_unlink(Process& p, Pid target_pid) {
   std::erase(p.links, target_pid);
+  if (async()) {  // from now on their link exit signals find no link here and are dropped
+    if (target_pid != p.pid) post(p.pid, target_pid, Signal{SignalKind::unlink, false, Term(), Ref{}});
+    return;
+  }
   if (Process* target = find(target_pid)) std::erase(target->links, p.pid);
 }
 
-Ref Kernel::do_monitor(Process& p, Pid target_pid, bool alias) {
+Ref Kernel::do_monitor(Process& p, Pid target_pid, bool alias, bool atomic) {
   Ref ref = make_ref();
+  if (alias && async()) alias_owner_.emplace(ref, p.pid);
+  if (async() && !atomic && find(target_pid) != nullptr) {  // the monitor is ours at once; the target learns of it when the request arrives
+    p.monitors_out.push_back({ref, target_pid});
+    if (alias) aliases_.emplace(ref, p.pid);
+    post(p.pid, target_pid, Signal{SignalKind::monitor, false, Term(), ref});
+    return ref;
+  }
   Process* target = find(target_pid);
   if (target == nullptr) {  // the DOWN ends the monitor, and its alias, at once
     deliver_message(p, Term::tuple({Term(atoms::down_tag()), Term(ref), Term(atoms::process()), Term(target_pid),
@@ -147,7 +190,9 @@ bool Kernel::do_demonitor(Process& p, Ref ref, bool flush) {
   bool active = false;
   for (auto it = p.monitors_out.begin(); it != p.monitors_out.end(); ++it) {
     if (it->ref != ref) continue;
-    if (Process* target = find(it->other)) {
+    if (async()) {
+      post(p.pid, it->other, Signal{SignalKind::demonitor, false, Term(), ref});
+    } else if (Process* target = find(it->other)) {
       std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& m) { return m.ref == ref; });
     }
     p.monitors_out.erase(it);
@@ -173,6 +218,169 @@ bool Kernel::do_demonitor(Process& p, Ref ref, bool flush) {
     }
   }
   return active;
+}
+
+// -- async delivery: channels and arrivals --
+
+std::string_view signal_name(SignalKind kind) {
+  switch (kind) {
+    case SignalKind::message: return "message";
+    case SignalKind::alias: return "alias message";
+    case SignalKind::exit: return "exit";
+    case SignalKind::link: return "link";
+    case SignalKind::unlink: return "unlink";
+    case SignalKind::monitor: return "monitor";
+    case SignalKind::demonitor: return "demonitor";
+    case SignalKind::down: return "DOWN";
+  }
+  return "?";
+}
+
+std::string_view delivery_name(Delivery delivery) {
+  return delivery == Delivery::async ? "async" : "instant";
+}
+
+void Kernel::post(Pid from, Pid to, Signal signal) {
+  signal.sent_step = current_ != nullptr || signal.sent_step == StepInfo::no_step ? steps_ : signal.sent_step;
+  signal.id = ++signal_counter_;
+  if (from == to && current_ != nullptr && current_->pid == from) {
+    // A process's signal to itself lands at once, as on the BEAM (no other
+    // sender's signal can come between a process and itself).
+    arrive(from, to, signal);
+    return;
+  }
+  auto [it, created] = channels_.try_emplace({to.id, from.id});
+  Channel& c = it->second;
+  if (created) {
+    c.from = from;
+    c.to = to;
+    c.actor = channel_actor(from, to);
+    c.inflight_index = static_cast<std::uint32_t>(inflight_.size());
+    inflight_.push_back(&c);
+  }
+  c.queue.push_back(std::move(signal));
+  ++signals_in_flight_;
+}
+
+StepInfo Kernel::arrival_step(const Channel& c) const {
+  const Signal& s = c.queue[c.head];
+  StepInfo info{c.actor, EffectKind::arrive, {StepObject::Kind::process, c.to.id}};
+  info.signal = s.kind;
+  info.from = c.from;
+  info.signal_id = s.id;
+  info.cause = s.sent_step;
+  return info;
+}
+
+void Kernel::execute_arrival(Channel& c) {
+  Signal s = std::move(c.queue[c.head]);
+  ++c.head;
+  --signals_in_flight_;
+  const Pid from = c.from;
+  const Pid to = c.to;
+  if (c.head == c.queue.size()) {  // empty: the channel leaves the enabled set
+    Channel* last = inflight_.back();
+    inflight_[c.inflight_index] = last;
+    last->inflight_index = c.inflight_index;
+    inflight_.pop_back();
+    channels_.erase({to.id, from.id});  // c is gone from here on
+  }
+  arrive(from, to, s);
+}
+
+// What a signal does when it reaches its receiver: the rules of instant
+// delivery, applied at arrival (reference manual, "Processes": signals).
+void Kernel::arrive(Pid from, Pid to, Signal& s) {
+  Process* target = find(to);
+  const bool live = target != nullptr && target->state != ProcState::exiting;
+  if (tracing() && from != to) {
+    std::string what;
+    switch (s.kind) {
+      case SignalKind::message:
+      case SignalKind::alias: what = s.term.to_string(); break;
+      case SignalKind::exit: what = fmt::format("exit {}{}", s.term.to_string(), s.via_link ? " (link)" : ""); break;
+      case SignalKind::down: what = fmt::format("DOWN {} {}", Term(s.ref).to_string(), s.term.to_string()); break;
+      case SignalKind::monitor:
+      case SignalKind::demonitor: what = fmt::format("{} {}", signal_name(s.kind), Term(s.ref).to_string()); break;
+      default: what = std::string(signal_name(s.kind)); break;
+    }
+    trace_.events.push_back({steps_, now_us_, to, TraceKind::step, EffectKind::arrive,
+                             fmt::format("from {}: {}{}", from ? trace_.pid_name(from) : std::string("timer"), what,
+                                         target == nullptr ? " (dead, dropped)" : "")});
+  }
+  switch (s.kind) {
+    case SignalKind::message:
+      if (live) deliver_message(*target, std::move(s.term), steps_, s.id);
+      return;
+    case SignalKind::alias: {
+      auto alias = aliases_.find(s.ref);
+      if (live && alias != aliases_.end() && alias->second == to) deliver_message(*target, std::move(s.term), steps_, s.id);
+      return;
+    }
+    case SignalKind::exit:
+      if (target == nullptr) return;
+      if (s.via_link) {  // a link's exit signal acts only while the link is up here (unlink drops it)
+        auto it = std::find(target->links.begin(), target->links.end(), from);
+        if (it == target->links.end()) return;
+        target->links.erase(it);
+      }
+      if (target->state == ProcState::exiting) return;
+      if (target->trap_exit && !(!s.via_link && s.term.is(atoms::kill()))) {
+        deliver_message(*target, Term::tuple({Term(atoms::exit_tag()), Term(from), s.term}), steps_, s.id);
+        return;
+      }
+      deliver_exit(*target, from, s.term, s.via_link);
+      return;
+    case SignalKind::link:
+      if (target == nullptr) {  // no such process: the link's noproc exit signal comes back
+        post(to, from, Signal{SignalKind::exit, true, Term(atoms::noproc()), Ref{}, steps_});
+        return;
+      }
+      if (std::find(target->links.begin(), target->links.end(), from) == target->links.end()) target->links.push_back(from);
+      return;
+    case SignalKind::unlink:
+      if (target != nullptr) std::erase(target->links, from);
+      return;
+    case SignalKind::monitor:
+      if (target == nullptr) {  // DOWN noproc, from the process that is not there
+        post(to, from, Signal{SignalKind::down, false, Term(atoms::noproc()), s.ref, steps_});
+        return;
+      }
+      target->monitors_in.push_back({s.ref, from});
+      return;
+    case SignalKind::demonitor:
+      if (target != nullptr) {
+        std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& m) { return m.ref == s.ref; });
+      }
+      return;
+    case SignalKind::down: {
+      if (target == nullptr) return;
+      // Delivered only while the watcher still holds the monitor (demonitor drops it); it ends the monitor and its alias.
+      auto it = std::find_if(target->monitors_out.begin(), target->monitors_out.end(),
+                             [&](const detail::MonitorEntry& m) { return m.ref == s.ref; });
+      if (it == target->monitors_out.end()) return;
+      target->monitors_out.erase(it);
+      aliases_.erase(s.ref);
+      if (target->state == ProcState::exiting) return;
+      deliver_message(*target, Term::tuple({Term(atoms::down_tag()), Term(s.ref), Term(atoms::process()), Term(from), s.term}),
+                      steps_, s.id);
+      return;
+    }
+  }
+}
+
+// A copy of the matcher (trivially copyable: ctx.hpp), so it can be asked
+// again after the receive returned. One too big to copy matches everything:
+// dependence then errs on the safe side.
+const ReceivePattern* Kernel::retain_pattern(const detail::Matcher& m) {
+  auto pattern = std::make_unique<RetainedPattern>();
+  if (m.fn != nullptr && m.size <= RetainedPattern::capacity) {
+    pattern->fn_ = m.fn;
+    pattern->all_ = false;
+    std::memcpy(pattern->bytes_, m.context, m.size);
+  }
+  patterns_.push_back(std::move(pattern));
+  return patterns_.back().get();
 }
 
 }  // namespace otpsim::sim

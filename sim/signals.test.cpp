@@ -338,6 +338,7 @@ TEST(Signals, linking_to_a_dead_pid_gives_a_trapping_process_an_exit_message_wit
     ctx.trap_exit(true);
     co_await ctx.sleep(10);  // `dead` has ended
     co_await ctx.link(dead);
+    co_await ctx.sleep(1);  // async delivery: the answer arrives before time moves
     got = *co_await ctx.receive(Micros{0});
   });
   w.run();
@@ -489,6 +490,7 @@ TEST(Signals, monitoring_a_dead_pid_gives_down_noproc_at_once) {
   w.spawn([&, dead](Ctx ctx) -> Proc {
     co_await ctx.sleep(10);
     ref = co_await ctx.monitor(dead);
+    co_await ctx.sleep(1);  // async delivery: the answer arrives before time moves
     got = co_await ctx.receive(Micros{0});  // a poll: already queued
   });
   w.run();
