@@ -21,7 +21,7 @@
 //   ninja -C build-bench bench/otpsim_dpor_bench
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench [--quick] [--budget-s 30] [--min-n 2] [--max-n 6]
 //       [--program as_reg,as_srv,as_gs] [--mode fixed,buggy] [--reduction none,sleep_sets,dpor]
-//       [--delivery async,instant] [--json] [--no-fork] [--no-skip]
+//       [--delivery async,instant] [--json] [--json-file PATH] [--no-fork] [--no-skip]
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench --cell as_srv:fixed:4:instant:dpor
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -273,9 +273,9 @@ void print_row(const Cell& c, const CellResult& r) {
   std::fflush(stdout);
 }
 
-void print_json(const Cell& c, const CellResult& r) {
+void print_json(std::FILE* out, const Cell& c, const CellResult& r) {
   const auto cc = ob::concuerror_count(c.program, c.n);
-  std::printf(
+  std::fprintf(out,
       "{\"program\":\"%s\",\"mode\":\"%s\",\"n\":%d,\"delivery\":\"%s\",\"reduction\":\"%s\",\"interleavings\":%llu,"
       "\"pruned\":%llu,\"steps\":%llu,\"exhausted\":%s,\"budget_hit\":%s,\"crashed\":%s,\"wall_s\":%.3f,"
       "\"peak_rss_kb\":%ld,\"failures\":%llu,\"first_fail\":%s,\"bad_runs\":%llu,\"concuerror\":%s,\"error\":\"%s\"}\n",
@@ -286,15 +286,15 @@ void print_json(const Cell& c, const CellResult& r) {
       r.crashed ? "true" : "false", r.wall_s, r.maxrss_kb, static_cast<unsigned long long>(r.failures),
       r.first_fail > 0 ? std::to_string(r.first_fail).c_str() : "null", static_cast<unsigned long long>(r.bad_runs),
       cc ? std::to_string(*cc).c_str() : "null", json_escape(r.error).c_str());
-  std::fflush(stdout);
+  std::fflush(out);
 }
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "otpsim_dpor_bench: %s\n"
                "usage: otpsim_dpor_bench [--quick] [--budget-s S] [--min-n N] [--max-n N] [--program a,b]\n"
-               "       [--mode fixed,buggy] [--reduction r,s] [--delivery async,instant] [--json] [--no-fork]\n"
-               "       [--no-skip] | --cell program:mode:N:delivery:reduction\n",
+               "       [--mode fixed,buggy] [--reduction r,s] [--delivery async,instant] [--json] [--json-file PATH]\n"
+               "       [--no-fork] [--no-skip] | --cell program:mode:N:delivery:reduction\n",
                why);
   std::exit(2);
 }
@@ -308,6 +308,7 @@ int main(int argc, char** argv) {
   int max_n = 6;
   bool json = false;
   bool quick = false;
+  std::FILE* json_file = nullptr;  // --json-file: the JSON lines there too, beside the table
   bool fork_cells = true;
   bool skip_after_budget = true;
   std::optional<Cell> single;
@@ -361,6 +362,10 @@ int main(int argc, char** argv) {
       reductions_given = true;
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--json-file") {
+      const std::string path(value());
+      json_file = std::fopen(path.c_str(), "w");
+      if (json_file == nullptr) usage(("cannot write " + path).c_str());
     } else if (a == "--no-fork") {
       fork_cells = false;
     } else if (a == "--no-skip") {
@@ -380,7 +385,7 @@ int main(int argc, char** argv) {
   if (single) {  // exactly one cell, in this process: ru_maxrss is its own
     CellResult r = run_cell(*single, budget_s);
     if (json) {
-      print_json(*single, r);
+      print_json(stdout, *single, r);
     } else {
       print_header();
       print_row(*single, r);
@@ -427,8 +432,9 @@ int main(int argc, char** argv) {
             CellResult r = fork_cells ? run_cell_forked(cell, budget_s) : run_cell(cell, budget_s);
             if (r.budget_hit) over_budget.insert(key);
             if (r.crashed || r.bad_runs > 0 || r.error[0] != '\0') ++problems;
+            if (json_file != nullptr) print_json(json_file, cell, r);
             if (json) {
-              print_json(cell, r);
+              print_json(stdout, cell, r);
             } else {
               print_row(cell, r);
             }
@@ -437,6 +443,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  if (json_file != nullptr) std::fclose(json_file);
   if (!json) {
     std::printf(
         "\ninterleavings: runs that went to their end; pruned: runs cut by a sleep set. fails: interleavings whose "
