@@ -33,6 +33,8 @@ class LoggingStrategy final : public Strategy {
   std::size_t pick(const SchedulePoint& point) override { return inner_->pick(point); }
   std::uint64_t choose(std::uint64_t bound) override { return inner_->choose(bound); }
   std::uint64_t flip(std::uint32_t millionths) override { return inner_->flip(millionths); }
+  bool wants_patterns() const override { return inner_->wants_patterns(); }
+  void hold(std::shared_ptr<const void> storage) override { inner_->hold(std::move(storage)); }
   void on_step(const StepInfo& step) override {
     log_->push_back({step, epoch_});
     inner_->on_step(step);

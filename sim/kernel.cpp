@@ -272,6 +272,10 @@ RunResult Kernel::run() {
   OTPSIM_ASSERT(current_ == nullptr, "Kernel::run called from inside a process");
   RunResult result;
   retain_ = async() && strategy_.wants_patterns();
+  if (retain_ && retained_ == nullptr) {
+    retained_ = std::make_shared<Retained>();
+    strategy_.hold(retained_);
+  }
   for (;;) {
     if (stop_requested_) {
       stop_requested_ = false;

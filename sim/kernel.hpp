@@ -264,8 +264,11 @@ class Kernel {
   std::uint64_t received_signal_ = 0;  // the signal id of the message a receive took
   Map<Ref, Pid> alias_owner_;          // async: every alias ever made -> its owner (sends go to the owner's channel)
   bool retain_ = false;                // keep patterns and payloads (Strategy::wants_patterns, async)
-  std::vector<std::unique_ptr<ReceivePattern>> patterns_;
-  std::vector<std::unique_ptr<Term>> payloads_;
+  struct Retained {
+    std::vector<std::unique_ptr<ReceivePattern>> patterns;
+    std::vector<std::unique_ptr<Term>> payloads;
+  };
+  std::shared_ptr<Retained> retained_;  // shared with the strategy (Strategy::hold)
   const ReceivePattern* step_pattern_ = nullptr;  // filled in by the step for its StepInfo
   const Term* step_payload_ = nullptr;
   Map<detail::TimerKey, Timer> timers_;

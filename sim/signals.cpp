@@ -42,8 +42,8 @@ void Kernel::deliver_message(Process& target, Term message, std::uint64_t cause,
   node->sent_step = current_ != nullptr ? steps_ : cause;
   node->signal_id = signal_id;
   if (retain_) {
-    payloads_.push_back(std::make_unique<Term>(node->message));
-    step_payload_ = payloads_.back().get();
+    retained_->payloads.push_back(std::make_unique<Term>(node->message));
+    step_payload_ = retained_->payloads.back().get();
   }
   MessageNode** link = target.mailbox.tail;
   *link = node;
@@ -379,8 +379,8 @@ const ReceivePattern* Kernel::retain_pattern(const detail::Matcher& m) {
     pattern->all_ = false;
     std::memcpy(pattern->bytes_, m.context, m.size);
   }
-  patterns_.push_back(std::move(pattern));
-  return patterns_.back().get();
+  retained_->patterns.push_back(std::move(pattern));
+  return retained_->patterns.back().get();
 }
 
 }  // namespace otpsim::sim

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -63,6 +64,11 @@ class Strategy {
   /// messages for the whole run (StepInfo::pattern, StepInfo::payload):
   /// receive-aware dependence (dfs) needs them; they cost memory and time.
   virtual bool wants_patterns() const { return false; }
+  /// With wants_patterns: the storage behind StepInfo::pattern and
+  /// ::payload, handed over when the run starts. Holding it keeps those
+  /// pointers valid after the kernel is gone (a driver may destroy the
+  /// kernel before it tells the strategy's owner that the run ended).
+  virtual void hold(std::shared_ptr<const void> storage) { (void)storage; }
   /// Why the strategy stopped the run; empty while it can continue.
   virtual std::string error() const { return {}; }
 };
