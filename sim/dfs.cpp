@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
+#include <cstdio>
+#include <cstdlib>
 
 #include "sim/assert.hpp"
 #include "sim/dependence.hpp"
+#include "sim/wakeup_tree.hpp"
 
 namespace otpsim::sim {
 
@@ -15,19 +17,35 @@ struct DfsExplorer::Node {
   bool data = false;                // a data choice (no sleep sets, no races)
   std::uint32_t options = 0;        // enabled steps, or the data bound
   std::vector<StepInfo> enabled;    // schedule points: the enabled steps, in kernel order
-  std::vector<std::uint8_t> todo;   // the backtrack set
+  std::vector<std::uint8_t> todo;   // data choices, none / sleep_sets: the backtrack set
   std::vector<std::uint8_t> done;   // explored (or being explored)
-  std::vector<StepInfo> sleep;      // asleep when the point was reached
+  std::vector<StepInfo> sleep;      // none / sleep_sets: asleep when the point was reached
+  // optimal / dpor:
+  std::vector<dpor::SleepEntry> osleep;      // asleep here: inherited, then each child once explored
+  std::vector<dpor::WakeupNode> wakeup;      // the wakeup tree's children still to explore
+  std::vector<dpor::WakeupNode> carry;       // the wakeup subtree the current choice goes on with
+                                             // (a data node keeps it for every answer)
+  std::optional<dpor::StoredEvent> ran;      // the current child as it ran
+  std::uint32_t position = 0;       // steps executed before this point
   std::uint32_t chosen = 0;
   std::uint32_t preemptions = 0;    // spent before this point
-  Pid last_pid;                     // the process that ran the step before
+  std::uint32_t delays = 0;         // spent before this point
+  Pid last_process;                 // the process that ran last before this point
+  Pid last_actor;                   // the actor of the step before
 };
 
-/// One executed step of the current run.
-struct DfsExplorer::Executed {
-  StepInfo step;
-  std::optional<std::size_t> node;  // the schedule point it was chosen at; none if forced
-  std::uint64_t epoch = 0;          // simulated-time advances before it
+/// The current run's state under optimal / dpor.
+struct DfsExplorer::Optimal {
+  explicit Optimal(bool observers) : trace(observers) {}
+  dpor::RunTrace trace;
+  std::vector<dpor::SleepEntry> sleep;     // the current sleep set
+  std::vector<dpor::WakeupNode> carry;     // the wakeup subtree new points follow
+  std::vector<dpor::Race> races;
+  std::vector<std::uint32_t> sequence;
+  std::vector<Pid> point;                  // the enabled actors of the step being executed
+  bool picked = false;
+  std::uint32_t replayed = 0;  // steps before this were in the previous run too: their races are known
+  std::shared_ptr<const void> storage;     // the run's receive patterns and payloads (Strategy::hold)
 };
 
 /// The strategy one run uses: it forwards to the explorer.
@@ -38,7 +56,11 @@ class DfsExplorer::Run final : public Strategy {
   std::size_t pick(const SchedulePoint& point) override { return dfs_.pick(point); }
   std::uint64_t choose(std::uint64_t bound) override { return dfs_.choose(bound); }
   void on_step(const StepInfo& step) override { dfs_.on_step(step); }
-  void on_time_advance(Micros) override { ++dfs_.epoch_; }
+  void on_time_advance(Micros) override { dfs_.on_time_advance(); }
+  bool wants_patterns() const override { return dfs_.options_.reduction == DfsOptions::Reduction::optimal; }
+  void hold(std::shared_ptr<const void> storage) override {
+    if (dfs_.dpor_) dfs_.dpor_->storage = std::move(storage);
+  }
   std::string error() const override {
     if (!dfs_.error_.empty()) return dfs_.error_;
     return dfs_.blocked_ ? "dfs: every enabled step is asleep (this run repeats an explored one)" : std::string();
@@ -53,19 +75,27 @@ std::string_view reduction_name(DfsOptions::Reduction reduction) {
     case DfsOptions::Reduction::none: return "none";
     case DfsOptions::Reduction::sleep_sets: return "sleep_sets";
     case DfsOptions::Reduction::dpor: return "dpor";
+    case DfsOptions::Reduction::optimal: return "optimal";
   }
   return "?";
 }
 
 std::optional<DfsOptions::Reduction> reduction_from_name(std::string_view name) {
-  for (auto r : {DfsOptions::Reduction::none, DfsOptions::Reduction::sleep_sets, DfsOptions::Reduction::dpor}) {
+  for (auto r : {DfsOptions::Reduction::none, DfsOptions::Reduction::sleep_sets, DfsOptions::Reduction::dpor,
+                 DfsOptions::Reduction::optimal}) {
     if (reduction_name(r) == name) return r;
   }
   return std::nullopt;
 }
 
-DfsExplorer::DfsExplorer(DfsOptions options) : options_(options) {}
+DfsExplorer::DfsExplorer(DfsOptions options) : options_(options) {
+  if (optimal()) dpor_ = std::make_unique<Optimal>(options_.reduction == DfsOptions::Reduction::optimal);
+}
 DfsExplorer::~DfsExplorer() = default;
+
+bool DfsExplorer::optimal() const {
+  return options_.reduction == DfsOptions::Reduction::optimal || options_.reduction == DfsOptions::Reduction::dpor;
+}
 
 std::unique_ptr<Strategy> DfsExplorer::next_run() {
   OTPSIM_ASSERT(!run_open_, "DfsExplorer::next_run called before end_run");
@@ -73,46 +103,98 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
   run_open_ = true;
   cursor_ = 0;
   sleep_.clear();
-  executed_.clear();
   chosen_node_.reset();
-  last_pid_ = Pid{};
+  last_process_ = Pid{};
+  last_actor_ = Pid{};
   preemptions_ = 0;
+  delays_ = 0;
   blocked_ = false;
-  epoch_ = 0;
+  if (dpor_) {
+    dpor_->trace.reset();
+    dpor_->storage.reset();
+    dpor_->sleep.clear();
+    dpor_->carry.clear();
+    dpor_->picked = false;
+    dpor_->replayed = path_.empty() ? 0 : path_.back().position;
+  }
   return std::make_unique<Run>(*this);
 }
 
 bool DfsExplorer::asleep(Pid pid) const {
+  if (dpor_) {
+    return std::any_of(dpor_->sleep.begin(), dpor_->sleep.end(),
+                       [pid](const dpor::SleepEntry& s) { return s.event.step.pid == pid; });
+  }
   return std::any_of(sleep_.begin(), sleep_.end(), [pid](const StepInfo& s) { return s.pid == pid; });
 }
 
 bool DfsExplorer::preemption(const Node& node, std::size_t option) const {
-  if (node.enabled[option].pid == node.last_pid) return false;
+  const Pid pid = node.enabled[option].pid;
+  if (is_channel_actor(pid) || !node.last_process || pid == node.last_process) return false;
   return std::any_of(node.enabled.begin(), node.enabled.end(),
-                     [&node](const StepInfo& s) { return s.pid == node.last_pid; });
+                     [&node](const StepInfo& s) { return s.pid == node.last_process; });
+}
+
+std::uint32_t DfsExplorer::delay_cost(const Node& node, std::size_t option) const {
+  // The scheduler's order: the last actor if enabled, then by index.
+  std::optional<std::size_t> last;
+  for (std::size_t i = 0; i < node.enabled.size() && node.last_actor; ++i) {
+    if (node.enabled[i].pid == node.last_actor) last = i;
+  }
+  if (!last) return static_cast<std::uint32_t>(option);
+  if (option == *last) return 0;
+  return static_cast<std::uint32_t>(option < *last ? option + 1 : option);
 }
 
 bool DfsExplorer::allowed(const Node& node, std::size_t option) const {
-  if (node.data || !options_.preemption_bound) return true;
-  return !preemption(node, option) || node.preemptions < *options_.preemption_bound;
+  if (node.data) return true;
+  if (options_.preemption_bound && preemption(node, option) && node.preemptions >= *options_.preemption_bound) {
+    return false;
+  }
+  if (options_.delay_bound && node.delays + delay_cost(node, option) > *options_.delay_bound) return false;
+  return true;
+}
+
+void DfsExplorer::take(const Node& node, std::size_t option) {
+  if (preemption(node, option)) ++preemptions_;
+  delays_ += delay_cost(node, option);
+}
+
+bool DfsExplorer::replay_matches(const Node& node, const SchedulePoint& point) {
+  const std::size_t size = point.size();
+  bool same = !node.data && node.options == size;
+  for (std::size_t i = 0; same && i < size; ++i) same = node.enabled[i].pid == point.pid(i);
+  if (!same) {
+    error_ = fmt::format("dfs: replaying choice point #{} found other enabled steps than before "
+                         "(the model is nondeterministic)", cursor_ + 1);
+  }
+  return same;
 }
 
 std::size_t DfsExplorer::pick(const SchedulePoint& point) {
   const std::size_t size = point.size();
   if (blocked_) return size;  // a forced step was asleep: stop the run
+  if (dpor_) {
+    dpor_->point.clear();
+    for (std::size_t i = 0; i < size; ++i) dpor_->point.push_back(point.pid(i));
+    dpor_->picked = true;
+  }
   if (cursor_ < path_.size()) {  // replaying the prefix
     Node& node = path_[cursor_];
-    bool same = !node.data && node.options == size;
-    for (std::size_t i = 0; same && i < size; ++i) same = node.enabled[i].pid == point.pid(i);
-    if (!same) {
-      error_ = fmt::format("dfs: replaying choice point #{} found other enabled steps than before "
-                           "(the model is nondeterministic)", cursor_ + 1);
-      return size;
+    if (!replay_matches(node, point)) return size;
+    take(node, node.chosen);
+    if (dpor_) {
+      dpor_->sleep = node.osleep;  // inherited, and the children explored before this one
+      if (cursor_ + 1 == path_.size()) dpor_->carry = std::move(node.carry);  // the new branch starts here
     }
-    if (preemption(node, node.chosen)) ++preemptions_;
     chosen_node_ = cursor_++;
     return node.chosen;
   }
+  return dpor_ ? pick_new_optimal(point) : pick_new_classic(point);
+}
+
+std::size_t DfsExplorer::pick_new_classic(const SchedulePoint& point) {
+  const std::size_t size = point.size();
   Node node;
   node.options = static_cast<std::uint32_t>(size);
   node.todo.assign(size, 0);
@@ -120,7 +202,9 @@ std::size_t DfsExplorer::pick(const SchedulePoint& point) {
   for (std::size_t i = 0; i < size; ++i) node.enabled.push_back(point.step(i));
   if (options_.reduction != DfsOptions::Reduction::none) node.sleep = sleep_;
   node.preemptions = preemptions_;
-  node.last_pid = last_pid_;
+  node.delays = delays_;
+  node.last_process = last_process_;
+  node.last_actor = last_actor_;
   std::optional<std::size_t> first;
   for (std::size_t i = 0; i < size; ++i) {
     if (asleep(node.enabled[i].pid)) continue;
@@ -129,20 +213,82 @@ std::size_t DfsExplorer::pick(const SchedulePoint& point) {
       continue;
     }
     if (!first) first = i;
-    // Without DPOR every alternative is explored (sleep sets still prune).
-    if (options_.reduction != DfsOptions::Reduction::dpor) node.todo[i] = 1;
+    node.todo[i] = 1;  // every alternative is explored (sleep sets still prune)
   }
   if (!first) {  // every step asleep: an explored run covers this one
     blocked_ = true;
     return size;
   }
-  node.todo[*first] = 1;
   node.done[*first] = 1;
   node.chosen = static_cast<std::uint32_t>(*first);
-  if (preemption(node, *first)) ++preemptions_;
+  take(node, *first);
   path_.push_back(std::move(node));
   chosen_node_ = cursor_++;
   return *first;
+}
+
+std::size_t DfsExplorer::pick_new_optimal(const SchedulePoint& point) {
+  const std::size_t size = point.size();
+  Optimal& o = *dpor_;
+  Node node;
+  node.options = static_cast<std::uint32_t>(size);
+  for (std::size_t i = 0; i < size; ++i) node.enabled.push_back(point.step(i));
+  node.osleep = o.sleep;
+  node.position = o.trace.size();
+  node.preemptions = preemptions_;
+  node.delays = delays_;
+  node.last_process = last_process_;
+  node.last_actor = last_actor_;
+  auto option_of = [&node](Pid pid) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < node.enabled.size(); ++i) {
+      if (node.enabled[i].pid == pid) return i;
+    }
+    return std::nullopt;
+  };
+  std::optional<std::size_t> chosen;
+  // Follow the wakeup tree: its first child that can run here. (One whose
+  // actor is not enabled, or asleep, cannot: a sequence the relation
+  // thought possible is not.)
+  while (!o.carry.empty() && !chosen) {
+    dpor::WakeupNode child = std::move(o.carry.front());
+    o.carry.erase(o.carry.begin());
+    const auto option = option_of(child.event.step.pid);
+    if (!option || asleep(child.event.step.pid)) continue;
+    if (!allowed(node, *option)) {
+      bounded_ = true;
+      continue;
+    }
+    chosen = option;
+    node.wakeup = std::move(o.carry);
+    o.carry = std::move(child.children);
+  }
+  if (!chosen) {
+    o.carry.clear();
+    // Any step that is awake: the scheduler's own choice first (no delay).
+    std::vector<std::size_t> order;
+    if (auto last = option_of(last_actor_)) order.push_back(*last);
+    for (std::size_t i = 0; i < size; ++i) {
+      if (order.empty() || order.front() != i) order.push_back(i);
+    }
+    for (const std::size_t i : order) {
+      if (asleep(node.enabled[i].pid)) continue;
+      if (!allowed(node, i)) {
+        bounded_ = true;
+        continue;
+      }
+      chosen = i;
+      break;
+    }
+  }
+  if (!chosen) {  // every step asleep: an explored run covers this one
+    blocked_ = true;
+    return size;
+  }
+  node.chosen = static_cast<std::uint32_t>(*chosen);
+  take(node, *chosen);
+  path_.push_back(std::move(node));
+  chosen_node_ = cursor_++;
+  return *chosen;
 }
 
 std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
@@ -154,6 +300,8 @@ std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
                            "(the model is nondeterministic)", cursor_ + 1);
       return bound;
     }
+    // A new answer here: its continuation follows the wakeup subtree this point had.
+    if (dpor_ && cursor_ + 1 == path_.size()) dpor_->carry = node.carry;
     ++cursor_;
     return node.chosen;
   }
@@ -164,156 +312,146 @@ std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
   node.todo.assign(bound, 1);  // every answer is explored
   node.done.assign(bound, 0);
   node.done[0] = 1;
+  if (dpor_) {
+    node.carry = dpor_->carry;
+    node.position = dpor_->trace.size();
+  }
   path_.push_back(std::move(node));
   ++cursor_;
   return 0;
 }
 
+void DfsExplorer::on_time_advance() {
+  if (dpor_) dpor_->trace.time_advance();
+}
+
 void DfsExplorer::on_step(const StepInfo& step) {
-  if (options_.reduction != DfsOptions::Reduction::none) {
-    // A forced step (the only one enabled: the kernel asks no strategy)
-    // may be asleep too: then this run repeats an explored one just as a
-    // point whose steps all sleep does. Without this check such runs went
-    // on to the end and counted as interleavings of their own (two fully
-    // independent processes took 4 complete runs under sleep_sets, not 1).
-    if (!chosen_node_ && asleep(step.pid)) blocked_ = true;
-    // The child's sleep set: what slept here, and the siblings explored
-    // before this choice, minus everything dependent with the step taken.
-    if (chosen_node_) {
-      const Node& node = path_[*chosen_node_];
-      for (std::size_t i = 0; i < node.options; ++i) {
-        if (node.done[i] && i != node.chosen && !asleep(node.enabled[i].pid)) sleep_.push_back(node.enabled[i]);
-      }
-    }
-    std::erase_if(sleep_, [&step](const StepInfo& s) { return dependent(s, step); });
+  if (dpor_) {
+    on_step_optimal(step);
+  } else {
+    on_step_classic(step);
   }
-  executed_.push_back({step, chosen_node_, epoch_});
   chosen_node_.reset();
-  last_pid_ = step.pid;
+  last_actor_ = step.pid;
+  if (!is_channel_actor(step.pid)) last_process_ = step.pid;
 }
 
-void DfsExplorer::add_backtrack(Node& node, std::size_t option) {
-  if (!node.done[option]) node.todo[option] = 1;
-}
-
-void DfsExplorer::find_races() {
-  // Vector clocks over the run's steps: clock[j][q] = how many of process
-  // q's steps happen before step j (inclusive for j's own process).
-  std::map<std::uint64_t, std::size_t> index;  // pid id -> dense process index
-  std::vector<std::size_t> proc(executed_.size());
-  std::vector<std::uint32_t> seq(executed_.size());  // 1-based position of a step in its process
-  for (std::size_t j = 0; j < executed_.size(); ++j) {
-    proc[j] = index.try_emplace(executed_[j].step.pid.id, index.size()).first->second;
+void DfsExplorer::on_step_classic(const StepInfo& step) {
+  if (options_.reduction == DfsOptions::Reduction::none) return;
+  // A forced step (the only one enabled: the kernel asks no strategy)
+  // may be asleep too: then this run repeats an explored one just as a
+  // point whose steps all sleep does. Without this check such runs went
+  // on to the end and counted as interleavings of their own (two fully
+  // independent processes took 4 complete runs under sleep_sets, not 1).
+  if (!chosen_node_ && asleep(step.pid)) blocked_ = true;
+  // The child's sleep set: what slept here, and the siblings explored
+  // before this choice, minus everything dependent with the step taken.
+  if (chosen_node_) {
+    const Node& node = path_[*chosen_node_];
+    for (std::size_t i = 0; i < node.options; ++i) {
+      if (node.done[i] && i != node.chosen && !asleep(node.enabled[i].pid)) sleep_.push_back(node.enabled[i]);
+    }
   }
-  const std::size_t n = index.size();
-  std::vector<std::vector<std::uint32_t>> clock(executed_.size());
-  std::vector<std::vector<std::uint32_t>> latest(n, std::vector<std::uint32_t>(n, 0));  // per process
-  std::vector<std::uint32_t> count(n, 0);
-  std::size_t epoch_start = 0;  // the first step after the last time advance
-  constexpr std::size_t none = ~std::size_t{0};
-  std::vector<std::size_t> last_of(n, none);  // each process's latest step so far
-  // True if step j's process was not enabled just before step x ran.
-  auto blocked_at = [&](std::size_t x, std::size_t j) {
-    if (!executed_[x].node) return true;  // x was the only enabled step
-    const Node& at = path_[*executed_[x].node];
-    const Pid pid = executed_[j].step.pid;
-    return std::none_of(at.enabled.begin(), at.enabled.end(), [pid](const StepInfo& e) { return e.pid == pid; });
-  };
-  for (std::size_t j = 0; j < executed_.size(); ++j) {
-    const std::size_t p = proc[j];
-    if (executed_[j].epoch != executed_[epoch_start].epoch) {
-      // Time moved: everything before happens before everything after.
-      std::vector<std::uint32_t> all(n, 0);
-      for (const auto& l : latest) {
-        for (std::size_t q = 0; q < n; ++q) all[q] = std::max(all[q], l[q]);
-      }
-      for (auto& l : latest) l = all;
-      epoch_start = j;
+  std::erase_if(sleep_, [&step](const StepInfo& s) { return dependent(s, step); });
+}
+
+namespace {
+bool debug_on() {
+  static const bool on = std::getenv("OTPSIM_DFS_DEBUG") != nullptr;
+  return on;
+}
+std::string show(const StepInfo& s) {
+  return fmt::format("{}{}:{}({}:{}{})", is_channel_actor(s.pid) ? "ch" : "p", s.pid.id & 0xffffffffULL, effect_name(s.effect),
+                     static_cast<int>(s.object.kind), s.object.id, s.effect == EffectKind::arrive ? fmt::format(" sig{} id{}", static_cast<int>(s.signal), s.signal_id) : std::string());
+}
+}  // namespace
+
+void DfsExplorer::on_step_optimal(const StepInfo& step) {
+  Optimal& o = *dpor_;
+  if (debug_on()) std::fprintf(stderr, "  #%u %s %s cause=%lld sid=%llu poll=%d pl=%d\n", o.trace.size(), chosen_node_ ? "pick" : "forced", show(step).c_str(), step.cause == StepInfo::no_step ? -1LL : (long long)step.cause, (unsigned long long)step.signal_id, step.poll, step.payload != nullptr);
+  if (blocked_) return;  // the run is being cut: its steps teach nothing new
+  if (o.picked) {
+    for (const Pid pid : o.point) o.trace.note_enabled(pid);
+  } else {
+    o.trace.note_enabled(step.pid);
+  }
+  o.picked = false;
+  o.races.clear();
+  o.trace.add(step, chosen_node_ ? static_cast<std::int32_t>(*chosen_node_) : -1, o.races);
+  const std::uint32_t j = o.trace.size() - 1;
+  if (chosen_node_) path_[*chosen_node_].ran = o.trace.store(j);
+  // A forced step that is asleep: this run repeats an explored one.
+  if (!chosen_node_ && asleep(step.pid)) {
+    blocked_ = true;
+    return;
+  }
+  std::erase_if(o.sleep, [&](const dpor::SleepEntry& s) {
+    return s.event.step.pid == step.pid || o.trace.dependent_stored(s.event, s.since, true, j);
+  });
+  // Races whose later step was in the previous run too were reversed then.
+  if (j < o.replayed) return;
+  if (debug_on()) for (const dpor::Race& race : o.races) std::fprintf(stderr, "    found race %u-%u\n", race.first, race.second);
+  for (const dpor::Race& race : o.races) reverse(race.first, race.second);
+}
+
+void DfsExplorer::reverse(std::uint32_t first, std::uint32_t second) {
+  Optimal& o = *dpor_;
+  const std::int32_t at = o.trace.node(first);
+  if (at < 0) return;  // forced: nothing else could run there
+  Node& node = path_[static_cast<std::size_t>(at)];
+  o.trace.reversal(first, second, o.sequence);
+  if (debug_on()) {
+    std::string seq;
+    for (auto k : o.sequence) seq += fmt::format(" {}", k);
+    std::fprintf(stderr, "    race %u-%u at node %d: v =%s\n", first, second, at, seq.c_str());
+  }
+  for (const dpor::SleepEntry& s : node.osleep) {
+    if (dpor::weak_initial(o.trace, s.event, node.position, true, o.sequence)) return;  // explored
+  }
+  const Pid start = o.trace.actor_pid(o.sequence.front());
+  const bool startable = std::any_of(node.enabled.begin(), node.enabled.end(),
+                                     [start](const StepInfo& s) { return s.pid == start; });
+  if (startable) {
+    dpor::insert(o.trace, node.wakeup, node.position, o.sequence);
+    return;
+  }
+  // The reversal's first step was not enabled there (some enabling the
+  // clocks missed): try every step that was, as source-set DPOR would.
+  for (std::uint32_t i = 0; i < node.options; ++i) {
+    if (i == node.chosen) continue;
+    const Pid pid = node.enabled[i].pid;
+    const bool sleeping = std::any_of(node.osleep.begin(), node.osleep.end(),
+                                      [pid](const dpor::SleepEntry& s) { return s.event.step.pid == pid; });
+    const bool queued = std::any_of(node.wakeup.begin(), node.wakeup.end(),
+                                    [pid](const dpor::WakeupNode& w) { return w.event.step.pid == pid; });
+    if (!sleeping && !queued) node.wakeup.push_back(dpor::WakeupNode{dpor::StoredEvent{node.enabled[i], {}}, {}});
+  }
+}
+
+bool DfsExplorer::next_sibling(Node& node) {
+  // The child just explored sleeps in the siblings that come after it.
+  node.osleep.push_back({node.ran ? std::move(*node.ran) : dpor::StoredEvent{node.enabled[node.chosen], {}}, node.position});
+  node.ran.reset();
+  while (!node.wakeup.empty()) {
+    dpor::WakeupNode child = std::move(node.wakeup.front());
+    node.wakeup.erase(node.wakeup.begin());
+    const Pid pid = child.event.step.pid;
+    std::optional<std::size_t> option;
+    for (std::size_t i = 0; i < node.enabled.size() && !option; ++i) {
+      if (node.enabled[i].pid == pid) option = i;
     }
-    seq[j] = ++count[p];
-    std::vector<std::uint32_t> c = latest[p];  // what p knows before step j
-    const std::uint64_t cause = executed_[j].step.cause;
-    // The send of the message j takes happens before j if j needed it to
-    // be enabled: j's process had declared its receive before the send (its
-    // previous step came first) and was blocked (not enabled) right before
-    // the send. Otherwise (a poll, a receive whose timer fired, a receive
-    // declared after the message came) it might run without the message,
-    // finding none: then the send and j only race. (The edge used to count
-    // always, so dpor never ran a poll before the send it raced with.)
-    if (cause < j && (last_of[p] == none || last_of[p] < cause) && blocked_at(static_cast<std::size_t>(cause), j)) {
-      for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[cause][q]);
-    }
-    last_of[p] = j;
-    // Every step j races with directly: dependent, not ordered before j,
-    // and not ordered before another such step (then that one is the race).
-    // (Reversing only the latest race missed outcomes on random programs.)
-    std::vector<std::size_t> races;
-    for (std::size_t i = j; i-- > epoch_start;) {
-      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step) || c[proc[i]] >= seq[i]) continue;
-      const bool direct = std::none_of(races.begin(), races.end(), [&](std::size_t r) { return clock[r][proc[i]] >= seq[i]; });
-      if (direct) races.push_back(i);
-    }
-    for (std::size_t i = epoch_start; i < j; ++i) {
-      if (proc[i] == p || !dependent(executed_[i].step, executed_[j].step)) continue;
-      for (std::size_t q = 0; q < n; ++q) c[q] = std::max(c[q], clock[i][q]);
-    }
-    c[p] = seq[j];
-    clock[j] = c;
-    latest[p] = c;
-    for (const std::size_t i : races) {
-    if (!executed_[i].node) continue;  // a forced step cannot be reordered
-    Node& node = path_[*executed_[i].node];
-    // Reverse the race (source sets, Abdulla et al., POPL 2014): the steps
-    // after i that do not happen after it, then j, can run first from i's
-    // point; a process whose first step among them follows none of the
-    // others (an initial) is one to start with there. If the point already
-    // explores an initial, the reversal is covered.
-    //
-    // (This used to add j's process whenever it was enabled at i's point.
-    // But its step there may be an earlier one than j, and asleep: then the
-    // reversal was dropped. E.g. P2 sends to P3 before P1 does; P1's send
-    // follows its lookup, which follows P3's insert; P1's lookup sleeps at
-    // the point before P2's send, so "P3 inserts, P1 looks up and sends,
-    // then P2 sends" was never run. Found by the random programs in
-    // sim/strategies.test.cpp.)
-    std::vector<std::uint32_t> first_in_v(n, 0);  // seq of each process's first step in v; 0: none
-    std::vector<Pid> initials;
-    auto consider = [&](std::size_t k) {
-      const std::size_t q = proc[k];
-      if (first_in_v[q] != 0) return;  // not the process's first step in v
-      bool initial = true;
-      for (std::size_t r = 0; r < n && initial; ++r) {
-        if (first_in_v[r] != 0 && clock[k][r] >= first_in_v[r]) initial = false;
-      }
-      first_in_v[q] = seq[k];
-      if (initial) initials.push_back(executed_[k].step.pid);
-    };
-    for (std::size_t k = i + 1; k < j; ++k) {
-      if (clock[k][proc[i]] >= seq[i]) continue;  // happens after i
-      consider(k);
-    }
-    consider(j);
-    bool covered = false;
-    std::optional<std::size_t> awake;
-    std::optional<std::size_t> any;
-    for (std::size_t o = 0; o < node.options; ++o) {
-      const Pid pid = node.enabled[o].pid;
-      if (std::find(initials.begin(), initials.end(), pid) == initials.end()) continue;
-      if (node.done[o] || node.todo[o]) covered = true;
-      const bool sleeping = std::any_of(node.sleep.begin(), node.sleep.end(),
-                                        [pid](const StepInfo& x) { return x.pid == pid; });
-      if (!sleeping && !awake) awake = o;
-      if (!any) any = o;
-    }
-    if (covered) continue;
-    if (awake || any) {
-      add_backtrack(node, awake ? *awake : *any);  // every initial asleep: an explored run covers it
+    const bool sleeping = std::any_of(node.osleep.begin(), node.osleep.end(),
+                                      [pid](const dpor::SleepEntry& s) { return s.event.step.pid == pid; });
+    if (!option || sleeping) continue;
+    if (!allowed(node, *option)) {
+      bounded_ = true;
       continue;
     }
-    // No initial is enabled there (the relation missed an enabling): every one.
-    for (std::size_t o = 0; o < node.options; ++o) add_backtrack(node, o);
-    }
+    node.chosen = static_cast<std::uint32_t>(*option);
+    node.carry = std::move(child.children);
+    return true;
   }
+  return false;
 }
 
 void DfsExplorer::end_run() {
@@ -321,6 +459,7 @@ void DfsExplorer::end_run() {
   run_open_ = false;
   last_pruned_ = blocked_;
   if (!error_.empty()) return;
+  if (debug_on()) std::fprintf(stderr, "end run: %s\n", blocked_ ? "BLOCKED" : "complete");
   if (blocked_) {
     ++pruned_;
   } else {
@@ -329,9 +468,13 @@ void DfsExplorer::end_run() {
   // A run shorter than the path (it stopped early) leaves deeper nodes of
   // an older run: they are not this run's.
   path_.resize(std::min(path_.size(), cursor_));
-  if (options_.reduction == DfsOptions::Reduction::dpor) find_races();
   while (!path_.empty()) {
     Node& node = path_.back();
+    if (!node.data && dpor_) {
+      if (next_sibling(node)) return;
+      path_.pop_back();
+      continue;
+    }
     std::optional<std::size_t> next;
     for (std::size_t o = 0; o < node.options && !next; ++o) {
       if (!node.todo[o] || node.done[o]) continue;

@@ -1,23 +1,54 @@
 // `dfs`: bounded exhaustive exploration (stateless model checking, as in
 // VeriSoft, CHESS and Concuerror). Each run replays a prefix of choices and
-// then takes the first choice not yet explored; after the run the explorer
-// backtracks to the deepest choice point with an alternative left. Data
-// choices and probability faults are choice points too: dfs enumerates
-// every answer.
+// then explores a new continuation; after the run the explorer backtracks
+// to the deepest choice point with an alternative left. Data choices and
+// probability faults are choice points too: dfs enumerates every answer.
+// Only the current path is kept between runs (its choice points with their
+// sleep sets and wakeup trees), never earlier runs' results.
 //
 // Reductions (DfsOptions::reduction):
 // - none: every enabled step at every scheduling point;
 // - sleep_sets (Godefroid 1996): after exploring step t at a point, t
 //   sleeps in the sibling branches until a step dependent with t runs; a
 //   run whose enabled steps all sleep is cut (it repeats an explored one);
-// - dpor: dynamic partial-order reduction (Flanagan & Godefroid, POPL 2005)
-//   with sleep sets: a point starts with one step to explore, and an
-//   alternative is added only where a finished run shows a race (two
-//   dependent steps of different processes not ordered by happens-before),
-//   so only orders of dependent steps are explored.
-// Dependence is sim/dependence.hpp. A preemption bound (CHESS) limits how
-// often a run may switch away from a process that could go on; with a
-// bound the space is exhausted only up to it (bounded() says if it cut).
+// - optimal (the default): Optimal-DPOR with wakeup trees and sleep sets
+//   (Abdulla, Aronis, Jonsson, Sagonas, JACM 2017). A new point explores
+//   one step; while a run goes on, each step's vector clock is computed
+//   from the clocks of the steps it depends on (sim/wakeup_tree.hpp), and
+//   each race it completes (two dependent steps of different actors that
+//   nothing else orders) is reversed by inserting notdep(e).e' into the
+//   wakeup tree of the point before e, unless a sleeping step or a branch
+//   of the tree already covers it. So each class of equivalent runs is
+//   explored once, and (nearly) no run is cut by its sleep set. Dependence
+//   is sim/dependence.hpp refined for mailboxes as Concuerror does
+//   (Aronis et al., TACAS 2018, "observers"): an arrival and a receive race
+//   only if the receive took that message, or took none and could have;
+//   two arrivals into one mailbox only if the receive that took the first
+//   could have taken the second. The refinement needs the kernel's receive
+//   patterns (Strategy::wants_patterns), kept under async delivery only;
+//   under instant delivery the base relation is used.
+// - dpor: the same Optimal-DPOR over the base relation alone (no
+//   observers). It explores exactly one complete run per Mazurkiewicz trace
+//   of sim/dependence.hpp, as sleep_sets does, with no run cut short.
+//   (The source-set DPOR dfs used to have is gone: it missed outcomes.)
+// Actors are processes and, under async delivery, signal channels (an
+// arrival is a step of its channel: ids.hpp). Happens-before includes the
+// hard edges that dependence does not show: a step after the step that
+// enabled it, an arrival after its send, a receive after the arrival it
+// could not have run without, everything after a time advance.
+//
+// Bounds (any reduction; with a bound the space is explored only partly,
+// and bounded() says if the bound cut something):
+// - preemption_bound (CHESS): at most this many preemptions per run; a
+//   preemption is running a process other than the last process that ran
+//   while that one could go on (arrivals are never preemptions);
+// - delay_bound (Emmi, Qadeer, Rakamaric, POPL 2011): at most this many
+//   delays per run. The deterministic scheduler runs the last actor again
+//   if it is enabled, otherwise the enabled step of lowest index; a delay
+//   skips its choice once: taking the k-th step of its order (the last
+//   actor first, then by index) costs k delays.
+// With DPOR, a bound prunes wakeup sequences that would exceed it, so the
+// runs explored are a subset of the runs within the bound.
 //
 //   DfsExplorer dfs(options);
 //   while (auto strategy = dfs.next_run()) { run the program under *strategy; dfs.end_run(); }
@@ -36,15 +67,19 @@ namespace otpsim::sim {
 
 class DfsOptions {
  public:
-  enum class Reduction : std::uint8_t { none, sleep_sets, dpor };
+  enum class Reduction : std::uint8_t { none, sleep_sets, dpor, optimal };
   DfsOptions() = default;
-  /// sleep_sets: sound on every program tested; dpor explores far fewer
-  /// runs but still misses outcomes on a few (docs/bug-finding.md).
-  Reduction reduction = Reduction::sleep_sets;
+  /// optimal: Optimal-DPOR with observers; dpor: the same over the base
+  /// dependence relation. Both reach every brute-force outcome on every
+  /// program in sim/strategies.test.cpp.
+  Reduction reduction = Reduction::optimal;
   /// At most this many preemptions per run; nullopt: unbounded.
   std::optional<std::uint32_t> preemption_bound;
+  /// At most this many delays per run; nullopt: unbounded.
+  std::optional<std::uint32_t> delay_bound;
 };
 
+/// "none", "sleep_sets", "dpor", "optimal".
 std::string_view reduction_name(DfsOptions::Reduction reduction);
 std::optional<DfsOptions::Reduction> reduction_from_name(std::string_view name);
 
@@ -71,7 +106,7 @@ class DfsExplorer {
   bool last_run_pruned() const { return last_pruned_; }
   /// No choice point has an alternative left.
   bool exhausted() const { return exhausted_; }
-  /// The preemption bound kept some alternative from being explored.
+  /// A bound (preemption or delay) kept some alternative from being explored.
   bool bounded() const { return bounded_; }
   /// Set if a replayed prefix did not reproduce (a nondeterministic model).
   const std::string& error() const { return error_; }
@@ -80,26 +115,38 @@ class DfsExplorer {
   class Run;
   friend class Run;
   struct Node;
-  struct Executed;
+  struct Optimal;
 
+  bool optimal() const;
   std::size_t pick(const SchedulePoint& point);
   std::uint64_t choose(std::uint64_t bound);
   void on_step(const StepInfo& step);
+  void on_time_advance();
   bool asleep(Pid pid) const;
   bool preemption(const Node& node, std::size_t option) const;
+  std::uint32_t delay_cost(const Node& node, std::size_t option) const;
   bool allowed(const Node& node, std::size_t option) const;
-  void find_races();
-  void add_backtrack(Node& node, std::size_t option);
+  void take(const Node& node, std::size_t option);
+  bool replay_matches(const Node& node, const SchedulePoint& point);
+  // none / sleep_sets
+  std::size_t pick_new_classic(const SchedulePoint& point);
+  void on_step_classic(const StepInfo& step);
+  // optimal / dpor
+  std::size_t pick_new_optimal(const SchedulePoint& point);
+  void on_step_optimal(const StepInfo& step);
+  void reverse(std::uint32_t first, std::uint32_t second);
+  bool next_sibling(Node& node);
 
   DfsOptions options_;
   std::vector<Node> path_;           // the choice points of the current run
   std::size_t cursor_ = 0;           // the next one this run reaches
-  std::vector<StepInfo> sleep_;      // the current sleep set
-  std::vector<Executed> executed_;   // this run's steps
+  std::vector<StepInfo> sleep_;      // the current sleep set (none / sleep_sets)
+  std::unique_ptr<Optimal> dpor_;    // the current run's trace, sleep set and wakeup sequence (optimal / dpor)
   std::optional<std::size_t> chosen_node_;  // the node of the step being executed
-  Pid last_pid_;
-  std::uint64_t epoch_ = 0;  // simulated-time advances in this run
+  Pid last_process_;                 // the last process that ran a step (preemptions)
+  Pid last_actor_;                   // the last actor that ran a step (delays)
   std::uint32_t preemptions_ = 0;
+  std::uint32_t delays_ = 0;
   bool run_open_ = false;
   bool blocked_ = false;
   bool last_pruned_ = false;
