@@ -106,6 +106,7 @@ CheckResult check(ScenarioSpec spec, const CheckOptions& options) {
     spec.properties = options.properties;
   }
   if (options.expect_all_hold) spec.expect.clear();
+  if (options.delivery) spec.explore.delivery = *options.delivery;
   SweepOptions sweep_options;
   sweep_options.seeds = options.schedules > 0 ? options.schedules : spec.explore.seeds;
   sweep_options.seed_base = options.seed_base.value_or(spec.explore.seed_base);

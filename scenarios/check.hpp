@@ -51,6 +51,8 @@ class CheckOptions {
   /// (to assert a property on a scenario whose file records a finding).
   bool expect_all_hold = false;
   bool shrink = true;               // shrink each counterexample
+  /// How signals travel; nullopt: the scenario's explore.delivery (async unless it says).
+  std::optional<sim::Delivery> delivery;
 };
 
 /// One property over every schedule checked.

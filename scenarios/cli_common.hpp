@@ -30,12 +30,13 @@ class RunFlags {
   bool json = false;
   std::string junit_file;
   std::string trace_dir;
+  std::string delivery;  // async | instant; empty: each scenario's own
 };
 int cmd_run(const RunFlags& flags);
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
                const std::string& scenario_file);
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
-              const std::string& shard, const std::string& out_file);
+              const std::string& shard, const std::string& out_file, const std::string& delivery = {});
 int cmd_merge(const std::vector<std::string>& files, const std::string& junit_file);
 int cmd_check(const std::vector<std::string>& files);
 int cmd_list();

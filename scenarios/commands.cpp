@@ -202,6 +202,9 @@ int cmd_run(const RunFlags& flags) {
   } else {
     for (const std::string& arg : flags.scenarios) specs.push_back(resolve(arg));
   }
+  if (!flags.delivery.empty()) {
+    for (ScenarioSpec& spec : specs) spec.explore.delivery = *sim::delivery_from_name(flags.delivery);
+  }
   if (!flags.trace_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(flags.trace_dir, ec);
@@ -296,8 +299,9 @@ int cmd_replay(const std::string& token_text, const std::string& trace_file, con
 }
 
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
-              const std::string& shard_text, const std::string& out_file) {
+              const std::string& shard_text, const std::string& out_file, const std::string& delivery) {
   ScenarioSpec spec = resolve(scenario);
+  if (!delivery.empty()) spec.explore.delivery = *sim::delivery_from_name(delivery);
   SweepOptions options = sweep_options(spec, seeds, seed_base, true, jobs);
   if (!shard_text.empty()) {
     std::string error;

@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
       ->each([&](const std::string&) { run_flags.seed_base_given = true; });
   run->add_option("--jobs,-j", run_flags.jobs, "Threads (default: all cores; results do not depend on it)")
       ->check(CLI::Range(1u, 1024u));
+  run->add_option("--delivery", run_flags.delivery,
+                  "async (as on the BEAM: signals from different senders in any order) | instant (default: each "
+                  "scenario's [explore] delivery, async unless it says)")
+      ->check(CLI::IsMember({"async", "instant"}));
   run->add_flag("--json", run_flags.json, "JSON Lines on stdout, one object per run (the table goes to stderr)");
   run->add_option("--junit", run_flags.junit_file, "Write JUnit XML (one testcase per scenario property)");
   run->add_option("--trace", run_flags.trace_dir,
@@ -50,7 +54,7 @@ int main(int argc, char** argv) {
   replay->add_option("--scenario", scenario_file, "The scenario file, for a token of a scenario that is not built in");
   replay->footer(
       "Examples:\n"
-      "  otpsim replay otpsim1.scenario/stale-registry-entry.3.random...\n"
+      "  otpsim replay otpsim2.scenario/stale-registry-entry.3.random.async...\n"
       "  otpsim replay TOKEN --format chrome --trace run.json      # open in ui.perfetto.dev\n"
       "  otpsim replay TOKEN --scenario my-scenario.toml --format timeline");
 
@@ -65,6 +69,9 @@ int main(int argc, char** argv) {
   sweep->add_option("--jobs,-j", sweep_jobs, "Threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   sweep->add_option("--shard", shard, "K/N: this machine's share (seeds with seed % N == K-1)");
   sweep->add_option("--out,-o", out_file, "Write the JSON Lines here instead of stdout");
+  std::string sweep_delivery;
+  sweep->add_option("--delivery", sweep_delivery, "async | instant (default: the scenario's own)")
+      ->check(CLI::IsMember({"async", "instant"}));
   sweep->footer(
       "Examples:\n"
       "  otpsim sweep thundering-herd --seeds 100000 -j 2 -o herd.jsonl\n"
@@ -105,7 +112,7 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return cmd_run(run_flags);
   if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file);
-  if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file);
+  if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file, sweep_delivery);
   if (merge->parsed()) return cmd_merge(merge_files, merge_junit);
   if (check->parsed()) return cmd_check(check_files);
   if (kernel->parsed()) return cmd_kernel(kernel_names, kernel_seeds, kernel_seed);

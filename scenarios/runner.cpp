@@ -235,6 +235,7 @@ RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> stra
   options.seed = seed;
   options.limits = limits_of(spec);
   options.trace = trace;
+  options.delivery = spec.explore.delivery;
   sim::Simulation sim(program, std::move(strategy), options);
   return finish(spec, sim, slot, seed, trace);
 }

@@ -61,7 +61,7 @@ constexpr std::string_view trigger_keys[] = {"at_ms", "at_step", "on_receive", "
 constexpr std::string_view properties_keys[] = {"check", "expect_violated"};
 constexpr std::string_view explore_keys[] = {"strategy",  "seeds",     "seed_base",     "budget_s",
                                              "steps_max", "time_max_s", "pct_depth",     "pct_steps",
-                                             "reduction", "preemption_bound", "shrink"};
+                                             "reduction", "preemption_bound", "shrink", "delivery"};
 
 struct Pos {
   int line = 1;
@@ -912,6 +912,14 @@ class ScenarioParser {
       e.dfs_preemption_bound = static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 1'000'000));
     }
     if (auto v = c_.boolean(t, path, "shrink")) e.shrink = *v;
+    if (auto v = c_.string(t, path, "delivery")) {
+      if (auto d = sim::delivery_from_name(*v)) {
+        e.delivery = *d;
+      } else {
+        c_.error(*Checker::find(t, "delivery"),
+                 fmt::format("explore.delivery: unknown delivery '{}' (expected async or instant)", *v));
+      }
+    }
   }
 
   Checker& c_;

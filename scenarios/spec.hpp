@@ -13,6 +13,7 @@
 #include "core/tokens/config.hpp"
 #include "core/tokens/env.hpp"
 #include "faults/plan.hpp"
+#include "sim/effect.hpp"
 
 namespace otpsim::scenarios {
 
@@ -66,6 +67,8 @@ class ExploreSpec {
  public:
   ExploreSpec() = default;
   std::string strategy = "random";  // random | pct | dfs
+  /// How signals travel: async (Erlang's guarantee only) or instant.
+  sim::Delivery delivery = sim::Delivery::async;
   std::uint32_t pct_depth = 3;          // pct: the bug depth d
   std::uint64_t pct_steps = 500;        // pct: the step estimate k
   /// dfs: none | sleep_sets | dpor. sleep_sets is the default: it is the

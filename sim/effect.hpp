@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "sim/ids.hpp"
@@ -68,6 +69,7 @@ std::string_view signal_name(SignalKind kind);
 enum class Delivery : std::uint8_t { async, instant };
 
 std::string_view delivery_name(Delivery delivery);
+std::optional<Delivery> delivery_from_name(std::string_view name);
 
 /// A retained copy of a receive's pattern (async delivery, when a strategy
 /// asks for patterns): valid until the kernel is destroyed, so a strategy

@@ -9,7 +9,8 @@ namespace otpsim::sim {
 namespace {
 
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr std::string_view prefix = "otpsim1";
+constexpr std::string_view prefix = "otpsim2";
+constexpr std::string_view prefix_v1 = "otpsim1";  // no delivery field: instant
 
 // Appends `bytes` in base64url (no padding).
 void append_base64url(std::string& out, const std::vector<std::uint8_t>& bytes) {
@@ -108,6 +109,8 @@ std::string encode_token(const ReplayToken& token) {
   text += '.';
   text += token.strategy;
   text += '.';
+  text += delivery_name(token.delivery);
+  text += '.';
   append_decimal(text, token.steps);
   text += '.';
   append_decimal(text, token.steps_max);
@@ -131,30 +134,43 @@ TokenParse decode_token(std::string_view text) {
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  if (fields.size() != 9) {
-    return fail(fmt::format("bad replay token: expected 9 dot-separated fields, found {}", fields.size()));
-  }
-  if (fields[0] != prefix) return fail(fmt::format("bad replay token: field 1 is '{}', expected '{}'", fields[0], prefix));
-  std::string_view body = text.substr(0, text.size() - fields[8].size() - 1);
-  if (fnv1a_hex(body) != fields[8]) {
-    return fail("bad replay token: checksum mismatch (field 9); the token was altered or truncated");
-  }
   ReplayToken token;
+  if (fields[0] == prefix_v1 && fields.size() == 9) {
+    token.delivery = Delivery::instant;
+    fields.insert(fields.begin() + 4, "instant");
+  } else {
+    if (fields.size() != 10) {
+      return fail(fmt::format("bad replay token: expected 10 dot-separated fields, found {}", fields.size()));
+    }
+    if (fields[0] != prefix) return fail(fmt::format("bad replay token: field 1 is '{}', expected '{}'", fields[0], prefix));
+    if (fields[4] == "async") {
+      token.delivery = Delivery::async;
+    } else if (fields[4] == "instant") {
+      token.delivery = Delivery::instant;
+    } else {
+      return fail("bad replay token: field 5 (delivery) is not async or instant");
+    }
+  }
+  std::string_view body = text.substr(0, text.size() - fields[9].size() - 1);
+  if (fnv1a_hex(body) != fields[9]) {
+    return fail(fmt::format("bad replay token: checksum mismatch (field {}); the token was altered or truncated",
+                            token.delivery == Delivery::instant && fields[0] == prefix_v1 ? 9 : 10));
+  }
   token.program = std::string(fields[1]);
   if (!valid_program_name(token.program)) return fail("bad replay token: field 2 is not a program name");
   if (!parse_number(fields[2], token.seed)) return fail("bad replay token: field 3 (seed) is not a number");
   token.strategy = std::string(fields[3]);
-  if (!parse_number(fields[4], token.steps)) return fail("bad replay token: field 5 (steps) is not a number");
-  if (!parse_number(fields[5], token.steps_max)) return fail("bad replay token: field 6 (steps_max) is not a number");
-  if (!parse_number(fields[6], token.time_max_us)) {
-    return fail("bad replay token: field 7 (time_max_us) is not a number");
+  if (!parse_number(fields[5], token.steps)) return fail("bad replay token: field 6 (steps) is not a number");
+  if (!parse_number(fields[6], token.steps_max)) return fail("bad replay token: field 7 (steps_max) is not a number");
+  if (!parse_number(fields[7], token.time_max_us)) {
+    return fail("bad replay token: field 8 (time_max_us) is not a number");
   }
-  auto bytes = unbase64url(fields[7]);
-  if (!bytes) return fail("bad replay token: field 8 (choices) is not base64url");
+  auto bytes = unbase64url(fields[8]);
+  if (!bytes) return fail("bad replay token: field 9 (choices) is not base64url");
   std::uint64_t value = 0;
   int shift = 0;
   for (std::uint8_t b : *bytes) {
-    if (shift > 63) return fail("bad replay token: field 8 (choices) has an oversized number");
+    if (shift > 63) return fail("bad replay token: field 9 (choices) has an oversized number");
     value |= static_cast<std::uint64_t>(b & 0x7f) << shift;
     shift += 7;
     if ((b & 0x80) == 0) {
@@ -163,7 +179,7 @@ TokenParse decode_token(std::string_view text) {
       shift = 0;
     }
   }
-  if (shift != 0) return fail("bad replay token: field 8 (choices) ends mid-number");
+  if (shift != 0) return fail("bad replay token: field 9 (choices) ends mid-number");
   return TokenParse{std::move(token), {}};
 }
 

@@ -1,7 +1,9 @@
 // The replay token: one copy-pasteable line that reproduces a run exactly.
 //
-//   otpsim1.<program>.<seed>.<strategy>.<steps>.<steps_max>.<time_max_us>.<choices>.<check>
+//   otpsim2.<program>.<seed>.<strategy>.<delivery>.<steps>.<steps_max>.<time_max_us>.<choices>.<check>
 //
+// <delivery> is async or instant (KernelConfig::delivery). An otpsim1 token
+// (no delivery field, from before async delivery) decodes as instant.
 // <choices> is the choice log's picks as LEB128 varints in base64url; <check>
 // is an FNV-1a hash of everything before it, so a mistyped or truncated
 // token is rejected instead of replaying something else. Program names are
@@ -14,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/effect.hpp"
+
 namespace otpsim::sim {
 
 struct ReplayToken {
@@ -24,6 +28,7 @@ struct ReplayToken {
   std::uint64_t steps_max = 0;
   std::int64_t time_max_us = 0;
   std::vector<std::uint64_t> picks;
+  Delivery delivery = Delivery::async;
   friend bool operator==(const ReplayToken&, const ReplayToken&) = default;
 };
 

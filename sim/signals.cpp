@@ -240,6 +240,12 @@ std::string_view delivery_name(Delivery delivery) {
   return delivery == Delivery::async ? "async" : "instant";
 }
 
+std::optional<Delivery> delivery_from_name(std::string_view name) {
+  if (name == "async") return Delivery::async;
+  if (name == "instant") return Delivery::instant;
+  return std::nullopt;
+}
+
 void Kernel::post(Pid from, Pid to, Signal signal) {
   signal.sent_step = current_ != nullptr || signal.sent_step == StepInfo::no_step ? steps_ : signal.sent_step;
   signal.id = ++signal_counter_;

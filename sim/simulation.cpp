@@ -18,14 +18,14 @@ std::optional<std::string> Simulation::validate(const RunOptions& options) {
 Simulation::Simulation(const Program& program, RunOptions options) : program_(program), options_(std::move(options)) {
   OTPSIM_ASSERT(!validate(options_).has_value(), "Simulation given options that validate() rejects");
   strategy_ = std::make_unique<RandomStrategy>(options_.seed);
-  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace}, *strategy_);
+  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace, options_.delivery}, *strategy_);
   program_.setup(*kernel_);
 }
 
 Simulation::Simulation(const Program& program, std::unique_ptr<Strategy> strategy, RunOptions options)
     : program_(program), options_(std::move(options)), strategy_(std::move(strategy)) {
   OTPSIM_ASSERT(strategy_ != nullptr, "Simulation given no strategy");
-  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace}, *strategy_);
+  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace, options_.delivery}, *strategy_);
   program_.setup(*kernel_);
 }
 
@@ -36,8 +36,9 @@ Simulation::Simulation(const Program& program, const ReplayToken& token, TraceLe
   options_.seed = token.seed;
   options_.limits = RunLimits{token.steps_max, token.time_max_us};
   options_.trace = trace;
+  options_.delivery = token.delivery;
   strategy_ = std::make_unique<ReplayStrategy>(token.picks);
-  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace}, *strategy_);
+  kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace, options_.delivery}, *strategy_);
   program_.setup(*kernel_);
 }
 
@@ -54,6 +55,7 @@ ReplayToken Simulation::token() const {
   t.steps = result_.steps;
   t.steps_max = options_.limits.steps_max;
   t.time_max_us = options_.limits.time_max_us;
+  t.delivery = options_.delivery;
   for (const Choice& c : kernel_->choices()) t.picks.push_back(c.pick);
   return t;
 }

@@ -31,6 +31,7 @@ struct RunOptions {
   std::uint64_t seed = 0;
   RunLimits limits;
   TraceLevel trace = TraceLevel::full;
+  Delivery delivery = Delivery::async;
 };
 
 class Simulation {
