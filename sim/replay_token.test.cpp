@@ -16,7 +16,7 @@ TEST(ReplayToken, round_trips) {
   ReplayToken t = sample();
   std::string text = encode_token(t);
   EXPECT_EQ(text.find(' '), std::string::npos);
-  EXPECT_TRUE(text.starts_with("otpsim1.kernel/name-race.42.random.120."));
+  EXPECT_TRUE(text.starts_with("otpsim2.kernel/name-race.42.random.async.120."));
   TokenParse p = decode_token(text);
   ASSERT_TRUE(p.token.has_value()) << p.error;
   EXPECT_EQ(*p.token, t);
