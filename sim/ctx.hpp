@@ -51,13 +51,18 @@ EffectAwaiter<Extract> make_awaiter(Process* p, Effect e, Extract x) {
 }
 
 /// Selective receive: the matcher lives in the awaiter, which lives in the
+/// coroutine frame while the process waits; under dfs the kernel also keeps
+/// a bitwise copy, called again later in the run (receive-aware dependence),
+/// so a matcher must capture values, never pointers into the frame.
+///
 /// coroutine frame for as long as the process waits.
 template <typename M>
 struct [[nodiscard]] ReceiveAwaiter {
   static_assert(std::is_trivially_copyable_v<M>,
                 "a receive matcher must be trivially copyable: g++ 12 destroys the captures of a lambda "
                 "temporary in a co_await expression twice (GCC PR 101367). Capture Pid, Ref, Atom, integers "
-                "or a pointer to a named Term, not a Term or a std::string.");
+                "(values, not pointers: dfs calls a copy of the matcher again later in the run), not a Term or a "
+                "std::string.");
   Process* process;
   Effect effect;
   M matcher;
