@@ -54,8 +54,6 @@ EffectAwaiter<Extract> make_awaiter(Process* p, Effect e, Extract x) {
 /// coroutine frame while the process waits; under dfs the kernel also keeps
 /// a bitwise copy, called again later in the run (receive-aware dependence),
 /// so a matcher must capture values, never pointers into the frame.
-///
-/// coroutine frame for as long as the process waits.
 template <typename M>
 struct [[nodiscard]] ReceiveAwaiter {
   static_assert(std::is_trivially_copyable_v<M>,
