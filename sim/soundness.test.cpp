@@ -1,0 +1,66 @@
+// dfs is sound on random programs over the whole kernel: every reduction
+// reaches exactly the outcomes a brute-force enumeration reaches, under
+// async and instant delivery (sim/soundness.hpp). A few hundred programs
+// here; bench/soundness.cpp runs 10,000 and more.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "sim/soundness.hpp"
+
+namespace otpsim::sim::soundness {
+namespace {
+
+std::uint64_t programs(std::uint64_t fallback) {
+  const char* env = std::getenv("OTPSIM_RANDOM_PROGRAMS");  // more, for a longer local search
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : fallback;
+}
+
+void check_many(Delivery delivery, DfsOptions::Reduction reduction, std::uint64_t count, std::uint64_t budget,
+                int max_ops) {
+  DfsOptions options;
+  options.reduction = reduction;
+  std::uint64_t compared = 0;
+  std::uint64_t all_runs = 0;
+  std::uint64_t dfs_runs = 0;
+  for (std::uint64_t seed = 0; seed < count; ++seed) {
+    const Verdict v = check(random_program(seed, max_ops), delivery, options, budget);
+    if (!v.compared) continue;
+    ++compared;
+    all_runs += v.all_runs;
+    dfs_runs += v.dfs_runs + v.dfs_pruned;
+    EXPECT_FALSE(v.miss || v.extra) << "seed " << seed << " (" << describe(seed, max_ops) << ")\n" << v.detail;
+  }
+  // Enough programs are small enough to enumerate for the check to mean
+  // something (async programs have an arrival per signal: fewer fit).
+  EXPECT_GE(compared * 5, count * 2) << compared << " of " << count << " programs enumerated";
+  EXPECT_LT(dfs_runs, all_runs);
+  if (std::getenv("OTPSIM_PRINT_DFS_COUNTS")) {
+    std::printf("%s %s: %lu programs, brute force %lu runs, dfs %lu runs\n", std::string(delivery_name(delivery)).c_str(),
+                std::string(reduction_name(reduction)).c_str(), compared, all_runs, dfs_runs);
+  }
+}
+
+TEST(Soundness, the_default_reduction_reaches_every_outcome_of_random_async_programs) {
+  check_many(Delivery::async, DfsOptions{}.reduction, programs(300), 20'000, 2);
+}
+
+TEST(Soundness, the_default_reduction_reaches_every_outcome_of_random_instant_programs) {
+  check_many(Delivery::instant, DfsOptions{}.reduction, programs(300), 20'000, 3);
+}
+
+TEST(Soundness, sleep_sets_reach_every_outcome_of_random_async_programs) {
+  check_many(Delivery::async, DfsOptions::Reduction::sleep_sets, programs(150), 20'000, 2);
+}
+
+TEST(Soundness, a_program_and_its_description_are_deterministic) {
+  EXPECT_EQ(describe(7), describe(7));
+  const Enumerated a = brute_force(random_program(7), Delivery::async, 4'000);
+  const Enumerated b = brute_force(random_program(7), Delivery::async, 4'000);
+  EXPECT_EQ(a.outcomes, b.outcomes);
+  EXPECT_EQ(a.runs, b.runs);
+}
+
+}  // namespace
+}  // namespace otpsim::sim::soundness
