@@ -52,11 +52,32 @@ defmodule Conf do
     :ok
   end
 
-  @doc "Monitor a supervisor the driver started; its fate is printed by finish/0."
+  @doc """
+  Monitor a supervisor the driver started; its fate is printed by finish/0.
+  The synchronous request after the monitor makes sure the monitor is in
+  place before the driver goes on: Erlang orders only the signals of one
+  pair, so without it the monitor request could still be on its way when
+  the supervisor dies (DOWN noproc; the BEAM on one node never shows it).
+  """
   def track(label, pid) when is_pid(pid) do
     ref = Process.monitor(pid)
+    _ = :sys.get_state(pid, 5_000)
     Process.put(:conf_sups, Process.get(:conf_sups) ++ [{label, pid, ref}])
     pid
+  end
+
+  @doc """
+  Poll (no output) until no child pid that which_children(sup) lists is
+  dead: `sup` has handled the exit signals of the children whose exit lines
+  were awaited. The collector's DOWN and the supervisor's EXIT come from the
+  same dying child but go to different receivers, so a driver's call may
+  reach the supervisor before that EXIT does; on one node the first poll
+  succeeds.
+  """
+  def settle(sup) do
+    wait_until(fn ->
+      Enum.all?(Supervisor.which_children(sup), fn {_, c, _, _} -> not is_pid(c) or Process.alive?(c) end)
+    end)
   end
 
   # ---- events --------------------------------------------------------------

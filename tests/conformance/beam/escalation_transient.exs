@@ -24,6 +24,7 @@ Conf.track(:top, sup)
 Conf.kill(:c1, :kill)
 # exit c1 killed, exit inner shutdown (not restarted)
 Conf.await(2)
+Conf.settle(sup)
 Conf.log("which_children", Conf.which(Supervisor.which_children(sup)))
 r = Supervisor.restart_child(sup, :inner)
 # start inner, start c1

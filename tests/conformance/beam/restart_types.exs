@@ -27,6 +27,7 @@ Conf.stop(:trans, :normal)
 Conf.await(1)
 Conf.stop(:temp, :normal)
 Conf.await(1)
+Conf.settle(sup)
 Conf.log("which_children_after_normal", Conf.which(Supervisor.which_children(sup)))
 
 # 2. fresh instances: restart_child for trans; temp's spec is gone
@@ -45,6 +46,7 @@ Conf.stop(:trans, :boom)
 Conf.await(2)
 Conf.stop(:temp, :boom)
 Conf.await(1)
+Conf.settle(sup)
 Conf.log("which_children_after_boom", Conf.which(Supervisor.which_children(sup)))
 
 # 4. shutdown-ish exits
@@ -52,6 +54,7 @@ Conf.stop(:trans, {:shutdown, :x})
 Conf.await(1)
 Conf.stop(:perm, :shutdown)
 Conf.await(2)
+Conf.settle(sup)
 Conf.log("which_children_after_shutdown", Conf.which(Supervisor.which_children(sup)))
 Conf.log("count_children", Conf.counts(Supervisor.count_children(sup)))
 Conf.finish()

@@ -364,6 +364,21 @@ Task<std::int64_t> Conf::attempts(const char* id) {
 Task<> Conf::track(const char* label, Pid pid) {
   Ref ref = co_await ctx_.monitor(pid);
   tracked_.push_back(Tracked{label, pid, ref});
+  // :sys.get_state(pid): answered after the monitor request (same channel).
+  (void)co_await core::otp::call(ctx_, ServerRef(pid), atom("$conf_get_state"), 5'000'000);
+}
+
+Task<> Conf::settle(Pid sup) {
+  const Micros start_us = ctx_.now_us();
+  for (;;) {
+    Term children = co_await core::otp::supervisor::which_children(ctx_, ServerRef(sup));
+    bool settled = true;
+    for (const Term& c : children.elements()) {
+      if (c[1].is_pid() && !(co_await ctx_.is_alive(c[1].pid()))) settled = false;
+    }
+    if (settled) co_return;
+    co_await poll_tick(start_us);
+  }
 }
 
 Task<> Conf::poll_tick(Micros start_us) {
@@ -484,10 +499,16 @@ const Scenario* find_scenario(std::string_view name) {
   return nullptr;
 }
 
-Outcome run(const Scenario& scenario, std::uint64_t seed) {
-  Outcome out;
+Outcome run(const Scenario& scenario, std::uint64_t seed, sim::Delivery delivery) {
   sim::RandomStrategy strategy(seed);
-  sim::Kernel kernel(sim::KernelConfig{sim::RunLimits{}, sim::TraceLevel::off}, strategy);
+  return run_with(scenario, strategy, delivery);
+}
+
+Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Delivery delivery) {
+  Outcome out;
+  sim::KernelConfig config;
+  config.delivery = delivery;
+  sim::Kernel kernel(config, strategy);
   Outcome* po = &out;
   ScenarioFn fn = scenario.fn;
   kernel.spawn([po, fn](Ctx ctx) { return driver_main(ctx, fn, po); }, sim::SpawnOptions("driver"));

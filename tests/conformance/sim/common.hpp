@@ -25,6 +25,8 @@
 #include "core/otp/registry.hpp"
 #include "core/otp/supervisor.hpp"
 #include "core/otp/task.hpp"
+#include "sim/effect.hpp"
+#include "sim/strategy.hpp"
 
 namespace otpsim::conformance {
 
@@ -177,8 +179,17 @@ class Conf {
   Task<> stop(const char* id, Term reason);
   /// Conf.attempts.
   Task<std::int64_t> attempts(const char* id);
-  /// Conf.track: monitor a supervisor whose fate finish() prints.
+  /// Conf.track: monitor a supervisor whose fate finish() prints, then make
+  /// one synchronous request to it, so the monitor is in place before the
+  /// driver goes on (a monitor request still in flight when the supervisor
+  /// dies would give DOWN noproc under async delivery).
   Task<> track(const char* label, Pid pid);
+  /// Conf.settle: poll (no output) until no child pid that
+  /// Supervisor.which_children(sup) lists is dead, i.e. `sup` has handled
+  /// the exit signals of the children whose `exit` lines were awaited. A
+  /// driver's call may overtake a child's exit signal to its supervisor
+  /// (different senders); on one BEAM node the first poll succeeds.
+  Task<> settle(Pid sup);
   /// One poll of Conf.wait_until: sleeps 2 ms; fails after 5 s of polling
   /// since `start_us`.
   Task<> poll_tick(Micros start_us);
@@ -221,8 +232,12 @@ class Scenario {
 const std::vector<Scenario>& all_scenarios();
 const Scenario* find_scenario(std::string_view name);
 
-/// Runs one scenario on a fresh kernel whose random strategy has `seed`.
-Outcome run(const Scenario& scenario, std::uint64_t seed);
+/// Runs one scenario on a fresh kernel whose random strategy has `seed`,
+/// with signals travelling as `delivery` says (sim/kernel.hpp: async, the
+/// kernel's default, or instant).
+Outcome run(const Scenario& scenario, std::uint64_t seed, sim::Delivery delivery = sim::Delivery::async);
+/// The same under any strategy (pct, a dfs run, a replay).
+Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Delivery delivery);
 
 // Defined in supervisor_scenarios.cpp, dynamic_scenarios.cpp, misc_scenarios.cpp.
 void add_supervisor_scenarios(std::vector<Scenario>& out);

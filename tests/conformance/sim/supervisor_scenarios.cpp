@@ -151,6 +151,7 @@ Task<> restart_types(Ctx ctx, Conf& conf) {
   co_await conf.await(1);
   co_await conf.stop("temp", atom("normal"));
   co_await conf.await(1);
+  co_await conf.settle(s);
   co_await log_which(conf, "which_children_after_normal", s);
 
   // 2. fresh instances: restart_child for trans; temp's spec is gone
@@ -171,6 +172,7 @@ Task<> restart_types(Ctx ctx, Conf& conf) {
   co_await conf.await(2);
   co_await conf.stop("temp", atom("boom"));
   co_await conf.await(1);
+  co_await conf.settle(s);
   co_await log_which(conf, "which_children_after_boom", s);
 
   // 4. shutdown-ish exits
@@ -178,6 +180,7 @@ Task<> restart_types(Ctx ctx, Conf& conf) {
   co_await conf.await(1);
   co_await conf.stop("perm", atom("shutdown"));
   co_await conf.await(2);
+  co_await conf.settle(s);
   co_await log_which(conf, "which_children_after_shutdown", s);
   co_await log_counts(conf, "count_children", s);
   co_await conf.finish();
@@ -427,6 +430,7 @@ Task<> escalation_transient(Ctx ctx, Conf& conf) {
 
   co_await conf.kill("c1");
   co_await conf.await(2);  // exit c1 killed, exit inner shutdown (not restarted)
+  co_await conf.settle(s);
   co_await log_which(conf, "which_children", s);
   Term r = co_await sup::restart_child(ctx, s, atom("inner"));
   co_await conf.await(2);  // start inner, start c1
