@@ -41,11 +41,13 @@ struct DfsExplorer::Optimal {
   std::vector<dpor::SleepEntry> sleep;     // the current sleep set
   std::vector<dpor::WakeupNode> carry;     // the wakeup subtree new points follow
   std::vector<dpor::Race> races;
+  std::vector<dpor::Race> pending;         // this run's races, reversed when it ends
   std::vector<std::uint32_t> sequence;
   std::vector<Pid> point;                  // the enabled actors of the step being executed
   bool picked = false;
   std::uint32_t replayed = 0;  // steps before this were in the previous run too: their races are known
   std::shared_ptr<const void> storage;     // the run's receive patterns and payloads (Strategy::hold)
+  bool async = false;  // the kernel handed over its pattern storage: async delivery (Strategy::hold)
 };
 
 /// The strategy one run uses: it forwards to the explorer.
@@ -57,9 +59,14 @@ class DfsExplorer::Run final : public Strategy {
   std::uint64_t choose(std::uint64_t bound) override { return dfs_.choose(bound); }
   void on_step(const StepInfo& step) override { dfs_.on_step(step); }
   void on_time_advance(Micros) override { dfs_.on_time_advance(); }
-  bool wants_patterns() const override { return dfs_.options_.reduction == DfsOptions::Reduction::optimal; }
+  // optimal reads the patterns; dpor asks only to learn the delivery: the
+  // kernel hands its storage over (hold) when a run starts under async
+  // delivery, and instant delivery hides dependences (wakeup_tree.cpp).
+  bool wants_patterns() const override { return dfs_.dpor_ != nullptr; }
   void hold(std::shared_ptr<const void> storage) override {
-    if (dfs_.dpor_) dfs_.dpor_->storage = std::move(storage);
+    if (!dfs_.dpor_) return;
+    dfs_.dpor_->storage = std::move(storage);
+    dfs_.dpor_->async = true;
   }
   std::string error() const override {
     if (!dfs_.error_.empty()) return dfs_.error_;
@@ -111,9 +118,11 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
   blocked_ = false;
   if (dpor_) {
     dpor_->trace.reset();
+    dpor_->async = false;
     dpor_->storage.reset();
     dpor_->sleep.clear();
     dpor_->carry.clear();
+    dpor_->pending.clear();
     dpor_->picked = false;
     dpor_->replayed = path_.empty() ? 0 : path_.back().position;
   }
@@ -361,7 +370,7 @@ bool debug_on() {
   return on;
 }
 std::string show(const StepInfo& s) {
-  return fmt::format("{}{}:{}({}:{}{})", is_channel_actor(s.pid) ? "ch" : "p", s.pid.id & 0xffffffffULL, effect_name(s.effect),
+  return fmt::format("{}{}:{}({}:{}{})", is_channel_actor(s.pid) ? fmt::format("ch{}>", s.from.id) : std::string("p"), s.pid.id & 0xffffffffULL, effect_name(s.effect),
                      static_cast<int>(s.object.kind), s.object.id, s.effect == EffectKind::arrive ? fmt::format(" sig{} id{}", static_cast<int>(s.signal), s.signal_id) : std::string());
 }
 }  // namespace
@@ -370,14 +379,16 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   Optimal& o = *dpor_;
   if (debug_on()) std::fprintf(stderr, "  #%u %s %s cause=%lld sid=%llu poll=%d pl=%d\n", o.trace.size(), chosen_node_ ? "pick" : "forced", show(step).c_str(), step.cause == StepInfo::no_step ? -1LL : (long long)step.cause, (unsigned long long)step.signal_id, step.poll, step.payload != nullptr);
   if (blocked_) return;  // the run is being cut: its steps teach nothing new
+  if (o.trace.size() == 0) o.trace.set_instant(!o.async);
   if (o.picked) {
     for (const Pid pid : o.point) o.trace.note_enabled(pid);
   } else {
     o.trace.note_enabled(step.pid);
   }
+  const std::int32_t node = chosen_node_ ? static_cast<std::int32_t>(*chosen_node_) : -1;
   o.picked = false;
   o.races.clear();
-  o.trace.add(step, chosen_node_ ? static_cast<std::int32_t>(*chosen_node_) : -1, o.races);
+  o.trace.add(step, node, o.races);
   const std::uint32_t j = o.trace.size() - 1;
   if (chosen_node_) path_[*chosen_node_].ran = o.trace.store(j);
   // A forced step that is asleep: this run repeats an explored one.
@@ -388,10 +399,19 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   std::erase_if(o.sleep, [&](const dpor::SleepEntry& s) {
     return s.event.step.pid == step.pid || o.trace.dependent_stored(s.event, s.since, true, j);
   });
-  // Races whose later step was in the previous run too were reversed then.
-  if (j < o.replayed) return;
   if (debug_on()) for (const dpor::Race& race : o.races) std::fprintf(stderr, "    found race %u-%u\n", race.first, race.second);
-  for (const dpor::Race& race : o.races) reverse(race.first, race.second);
+  // Reversed when the run ends: a receive that comes later may still
+  // make two arrivals dependent, or tell which of them it would take.
+  o.pending.insert(o.pending.end(), o.races.begin(), o.races.end());
+}
+
+void DfsExplorer::reverse_races() {
+  Optimal& o = *dpor_;
+  for (const dpor::Race& race : o.pending) {
+    if (!o.trace.direct(race.first, race.second)) continue;  // ordered through a dependence learned later
+    reverse(race.first, race.second);
+  }
+  o.pending.clear();
 }
 
 void DfsExplorer::reverse(std::uint32_t first, std::uint32_t second) {
@@ -468,6 +488,10 @@ void DfsExplorer::end_run() {
   // A run shorter than the path (it stopped early) leaves deeper nodes of
   // an older run: they are not this run's.
   path_.resize(std::min(path_.size(), cursor_));
+  // (A run cut by its sleep set repeats explored ones, whose races were
+  // reversed; its own races are reversed too, in case a dependence the
+  // sleep set did not see made it stop.)
+  if (dpor_) reverse_races();
   while (!path_.empty()) {
     Node& node = path_.back();
     if (!node.data && dpor_) {

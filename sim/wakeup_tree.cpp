@@ -44,25 +44,18 @@ bool alias_and_down(const StepInfo& a, const StepInfo& b) {
 
 bool timed_out(const StepInfo& receive) { return receive.cause == StepInfo::no_step; }
 
-/// Steps whose StepInfo hides state another of them changes: a demonitor
-/// (its StepInfo names no target) edits, under instant delivery, the
-/// target's monitors, which the target's death reads (and so its StepInfo:
-/// after the demonitor the death shows no monitor peer); a send to an alias
-/// goes wherever the alias table says, which a demonitor and a death (its
-/// DOWN) change. sim/dependence.hpp calls these pairs independent once the
-/// state changed, so races that a reversal would show are never seen.
-/// dfs's DPOR treats them as dependent.
+/// Under instant delivery some steps act on state their StepInfo does not
+/// show: a demonitor (its StepInfo names no target) edits the target's
+/// monitors, which the target's death reads; a death removes the monitors
+/// the dying process held from their targets (StepInfo::also names only
+/// the processes watching it), which the targets' deaths read; a send to
+/// an alias goes wherever the alias table says, which a demonitor and a
+/// death (its DOWN) change. Once the state changed, the later step's
+/// StepInfo no longer shows it, so sim/dependence.hpp calls the pair
+/// independent and the race a reversal would show is never seen. (Under
+/// async delivery these effects travel as arrivals, which show them.)
 bool hidden_state(EffectKind e) {
   return e == EffectKind::demonitor || e == EffectKind::die || e == EffectKind::send_alias;
-}
-
-bool base_dependent(const StepInfo& a, const StepInfo& b) {
-  if (hidden_state(a.effect) && hidden_state(b.effect) &&
-      !(a.effect == EffectKind::send_alias && b.effect == EffectKind::send_alias) &&
-      !(a.effect == EffectKind::die && b.effect == EffectKind::die)) {
-    return true;
-  }
-  return dependent(a, b);
 }
 
 /// If `s` puts a message into a mailbox, whose: an arrival (into its
@@ -100,6 +93,8 @@ void RunTrace::reset() {
   table_ops_.clear();
   table_names_.clear();
   hidden_.clear();
+  watches_.clear();
+  saw_arrival_ = false;
   for (auto& m : mail_index_) m.second.clear();
   mail_used_ = 0;
 }
@@ -151,6 +146,12 @@ void RunTrace::note_enabled(Pid pid) {
     // Newly enabled: by the step before (or by a time advance: a barrier anyway).
     act.window = k - 1;
     act.enabler = (k > 0 && !advanced_) ? static_cast<std::int32_t>(k - 1) : -1;
+    // A process enabled for the first time by a spawn is its child: the
+    // parent may watch it (spawn_monitor; a spawn's StepInfo does not say).
+    if (instant_ && act.enabler >= 0 && act.count == 0 && !is_channel_actor(pid)) {
+      const StepInfo& by = events_[static_cast<std::size_t>(act.enabler)].step;
+      if (by.effect == EffectKind::spawn) watches_.emplace_back(by.pid.id, pid.id);
+    }
   }
   act.seen = k;
 }
@@ -177,6 +178,34 @@ std::optional<std::uint64_t> RunTrace::mail_write(const StepInfo& s) const {
   return mail_target(s, s.payload != nullptr);
 }
 
+bool RunTrace::base_dependent(const StepInfo& a, const StepInfo& b) const {
+  if (instant_ && hidden_state(a.effect) && hidden_state(b.effect)) {
+    if (a.effect == EffectKind::die && b.effect == EffectKind::die) {
+      if (watches(a.pid.id, b.pid.id) || watches(b.pid.id, a.pid.id)) return true;
+    } else if (!(a.effect == EffectKind::send_alias && b.effect == EffectKind::send_alias)) {
+      return true;
+    }
+  }
+  return dependent(a, b);
+}
+
+bool RunTrace::watches(std::uint64_t watcher, std::uint64_t target) const {
+  return std::find(watches_.begin(), watches_.end(), std::make_pair(watcher, target)) != watches_.end();
+}
+
+void RunTrace::note_watches(const StepInfo& s) {
+  if (s.effect == EffectKind::monitor && s.object.kind == StepObject::Kind::process) {
+    watches_.emplace_back(s.pid.id, s.object.id);
+  } else if (s.effect == EffectKind::demonitor) {
+    // Forgotten only when it can only be that one (a demonitor names no target).
+    const auto n = std::count_if(watches_.begin(), watches_.end(), [&s](const auto& w) { return w.first == s.pid.id; });
+    if (n == 1) std::erase_if(watches_, [&s](const auto& w) { return w.first == s.pid.id; });
+  } else if (s.effect == EffectKind::die && s.also.kind == StepObject::Kind::process) {
+    // Its monitors end with it (the DOWN went to the one watcher it had).
+    std::erase_if(watches_, [&s](const auto& w) { return w.second == s.pid.id; });
+  }
+}
+
 bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_t j) const {
   (void)j;
   const StepInfo& a = events_[i].step;
@@ -187,11 +216,15 @@ bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
       if (arrivals && alias_and_down(a, b)) return base_dependent(a, b);
       if (!arrivals && base_dependent(a, b)) return true;
-      if (a.payload == nullptr || b.payload == nullptr) return false;
       // Two messages into one mailbox: their order matters only to a
       // receive that takes the earlier one and could take the later one.
+      if (a.payload == nullptr) return false;  // a put nothing, and would not have later either
       const std::int32_t t = events_[i].taken_by;
       if (t < 0) return false;  // not taken yet: the receive that takes it decides (observe)
+      // b put nothing: its receiver may have been exiting (its body ended
+      // after that receive), so b's message, had it come first, might have
+      // been the one taken.
+      if (b.payload == nullptr) return true;
       const ReceivePattern* pattern = events_[static_cast<std::size_t>(t)].step.pattern;
       return pattern == nullptr || pattern->matches(*b.payload);
     }
@@ -200,15 +233,19 @@ bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_
       return b.cause == i;  // reads-from; any other message it took was not this one
     }
     if (wb && mailbox_arrival(b) && a.effect == EffectKind::receive && a.pid.id == *wb && a.pattern != nullptr) {
-      // The receive ran first: only one that took nothing could have taken this.
-      if (b.payload == nullptr) return false;
-      return timed_out(a) && a.pattern->matches(*b.payload);
+      // The receive ran first: only one that took nothing could have taken
+      // this. (An arrival that put nothing may have found its receiver
+      // exiting because that receive ended its body: it would have put
+      // the message in first.)
+      if (!timed_out(a)) return false;
+      return b.payload == nullptr || a.pattern->matches(*b.payload);
     }
   }
   return base_dependent(a, b);
 }
 
-bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool trusted, std::uint32_t x) const {
+bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool trusted, std::uint32_t x,
+                                bool observed) const {
   const StepInfo& a = c.step;
   const Event& ex = events_[x];
   const StepInfo& b = ex.step;
@@ -218,21 +255,28 @@ bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool tr
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
       if (!arrivals || alias_and_down(a, b)) return base_dependent(a, b);
-      // c first: only a receive that takes c's message could tell; that
-      // is a dependence of c with the receive, checked on its own.
-      return false;
+      if (!observed) return false;
+      // c first puts its message ahead of x's: the receive that took x's
+      // would take c's if it could.
+      if (ex.taken_by < 0 || b.payload == nullptr) return false;
+      if (!c.payload) return !trusted;
+      if (!trusted) return true;
+      const ReceivePattern* pattern = events_[static_cast<std::size_t>(ex.taken_by)].step.pattern;
+      return pattern == nullptr || pattern->matches(*c.payload);
     }
     if (wa && mailbox_arrival(a) && b.effect == EffectKind::receive && b.pid.id == *wa && b.pattern != nullptr) {
-      if (!c.payload) return false;
       // A message already there at pos comes before c's: it stays the one taken.
       if (!timed_out(b) && b.cause < pos) return false;
+      // c put nothing where it ran: at pos (trusted) its receiver was not
+      // exiting (it receives later), so nothing again; elsewhere, unknown.
+      if (!c.payload) return !trusted;
       if (!trusted) return true;
       return b.pattern->matches(*c.payload);
     }
     if (wb && mailbox_arrival(b) && a.effect == EffectKind::receive && a.pid.id == *wb) {
-      if (b.payload == nullptr) return false;
       // c took a message that was there before b's; one that took none
-      // might take b's (its pattern died with its run).
+      // might take b's (its pattern died with its run; and if b put
+      // nothing, as dependent_before says).
       return timed_out(a);
     }
   }
@@ -346,6 +390,8 @@ void RunTrace::add(const StepInfo& s, std::int32_t node, std::vector<Race>& race
   act2.enabler = -1;
   act2.window = j;
   index(s, j);
+  if (s.effect == EffectKind::arrive) saw_arrival_ = true;
+  if (instant_) note_watches(s);
   observe(j, races);
 }
 
@@ -376,6 +422,13 @@ void RunTrace::observe(std::uint32_t r, std::vector<Race>& races) {
       if (covers(clocks_.data() + ex.clock, ex.clock_size, w2)) join(clocks_.data() + ex.clock, ex.clock_size, w1);
     }
   }
+}
+
+bool RunTrace::direct(std::uint32_t i, std::uint32_t j) const {
+  for (std::uint32_t k = i + 1; k < j; ++k) {
+    if (happens_before(i, k) && happens_before(k, j)) return false;
+  }
+  return true;
 }
 
 void RunTrace::reversal(std::uint32_t i, std::uint32_t j, std::vector<std::uint32_t>& out) const {
@@ -415,7 +468,7 @@ bool initial_at(const RunTrace& trace, const std::vector<std::uint32_t>& rest, s
 bool commutes_with_all(const RunTrace& trace, const StoredEvent& c, std::uint32_t pos, bool trusted,
                        const std::vector<std::uint32_t>& rest) {
   for (const std::uint32_t x : rest) {
-    if (trace.dependent_stored(c, pos, trusted, x)) return false;
+    if (trace.dependent_stored(c, pos, trusted, x, /*observed=*/true)) return false;
   }
   return true;
 }

@@ -75,6 +75,11 @@ class RunTrace {
   explicit RunTrace(bool observers) : observers_(observers) {}
 
   void reset();
+  /// Add the dependences instant delivery hides (wakeup_tree.cpp); a run
+  /// under async delivery needs none.
+  void set_instant(bool instant) { instant_ = instant; }
+  /// This run had an arrival step: it ran under async delivery.
+  bool saw_arrival() const { return saw_arrival_; }
   /// The actors enabled at the scheduling point of the next step (call
   /// once per actor before add(); a forced step's actor alone).
   void note_enabled(Pid actor);
@@ -100,8 +105,15 @@ class RunTrace {
   /// event >= pos), could not be swapped with event x (>= pos): dependent
   /// in the trace where c comes first. `trusted`: c's payload was made
   /// before pos (its refs and pids are numbered as in this run), so this
-  /// run's receive patterns may be asked about it.
-  bool dependent_stored(const StoredEvent& c, std::uint32_t pos, bool trusted, std::uint32_t x) const;
+  /// run's receive patterns may be asked about it. Two arrivals into one
+  /// mailbox: with `observed`, dependent if the receive that took x's
+  /// message (anywhere in the run) could take c's; without (a sleep set,
+  /// while the run goes on), independent: the receive that observes both
+  /// wakes c when it runs (it is then dependent with c).
+  bool dependent_stored(const StoredEvent& c, std::uint32_t pos, bool trusted, std::uint32_t x,
+                        bool observed = false) const;
+  /// No event between i and j happens after i and before j (final clocks).
+  bool direct(std::uint32_t i, std::uint32_t j) const;
   bool observers() const { return observers_; }
 
  private:
@@ -135,6 +147,9 @@ class RunTrace {
   void join(std::uint32_t* into, std::uint32_t into_size, std::uint32_t from_event) const;
   bool covers(const std::uint32_t* clock, std::uint32_t size, std::uint32_t event) const;
   bool dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_t j) const;
+  bool base_dependent(const StepInfo& a, const StepInfo& b) const;
+  bool watches(std::uint64_t watcher, std::uint64_t target) const;
+  void note_watches(const StepInfo& s);
   /// If event e writes a message into a mailbox, the receiving process id.
   std::optional<std::uint64_t> mail_write(const StepInfo& s) const;
   void gather(const StepInfo& s, std::uint32_t j, std::vector<std::uint32_t>& out) const;
@@ -143,6 +158,8 @@ class RunTrace {
   std::vector<std::uint32_t>& mail_list(std::uint64_t pid);
 
   bool observers_;
+  bool instant_ = true;
+  bool saw_arrival_ = false;
   bool advanced_ = false;
   std::vector<Event> events_;
   std::vector<std::uint32_t> clocks_;
@@ -156,6 +173,7 @@ class RunTrace {
   std::vector<std::uint32_t> table_ops_;      // table operations in the epoch
   std::vector<std::uint32_t> table_names_;    // table_new / table_delete_table in the epoch
   std::vector<std::uint32_t> hidden_;         // demonitor, die, send_alias in the epoch
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> watches_;  // (watcher, target) monitors seen (instant)
   std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> mail_index_;  // process -> messages into its mailbox
   std::size_t mail_used_ = 0;
   std::vector<std::uint32_t> scratch_;
