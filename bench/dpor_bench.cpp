@@ -14,14 +14,16 @@
 // peak RSS (wait4's ru_maxrss) is the cell's own. After a cell hits its
 // budget the same (program, mode, delivery, reduction) is not tried at a
 // larger N (--no-skip tries it). --quick: N=2..3 and 2 s per cell unless
-// --budget-s is given. The exit status is 1 if a run neither passed nor
+// --budget-s is given. --classes also counts the distinct Mazurkiewicz
+// traces (under sim/dependence.hpp, up to pid numbering) among the
+// interleavings: a check that a reduction explores each class once. The exit status is 1 if a run neither passed nor
 // failed its assertion (stuck, a limit), dfs reported an error, or a child
 // crashed: a bug in the model or the kernel, not the benchmark's bug.
 //
 //   ninja -C build-bench bench/otpsim_dpor_bench
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench [--quick] [--budget-s 30] [--min-n 2] [--max-n 6]
 //       [--program as_reg,as_srv,as_gs] [--mode fixed,buggy] [--reduction none,sleep_sets,dpor]
-//       [--delivery async,instant] [--json] [--json-file PATH] [--no-fork] [--no-skip]
+//       [--delivery async,instant] [--json] [--json-file PATH] [--no-fork] [--no-skip] [--classes]
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench --cell as_srv:fixed:4:instant:dpor
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -33,14 +35,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include "bench/dpor_programs.hpp"
+#include "sim/dependence.hpp"
 #include "sim/dfs.hpp"
 #include "sim/kernel.hpp"
 
@@ -104,6 +109,82 @@ std::optional<Cell> parse_cell(std::string_view text) {
   return c;
 }
 
+/// --classes: the Mazurkiewicz trace of a run under sim/dependence.hpp's
+/// base relation, as a canonical string (a check of the explorer, not part
+/// of it). Processes are named by their spawn path (main is /0, its k-th
+/// child /0/k, ...) and channels by their two ends, so equivalence is up
+/// to pid numbering, as dependence.hpp defines it. The string is the
+/// smallest linearization (by actor name, then step index) of the
+/// dependence graph: two runs give the same string iff they order every
+/// dependent pair of steps alike.
+class TraceClass final : public sim::Observer {
+ public:
+  void on_spawn(sim::Pid parent, sim::Pid child, const std::string&) override {
+    const std::string base = parent ? name(parent) : std::string();
+    names_[child.id] = base + "/" + std::to_string(children_[parent.id]++);
+  }
+  void on_step(const sim::StepInfo& step) override {
+    std::string actor = name(step.pid);
+    const std::uint32_t index = counts_[actor]++;
+    events_.push_back(Event{std::move(actor), index, step});
+  }
+  /// A 64-bit hash of the canonical string.
+  std::uint64_t hash() const {
+    const std::size_t n = events_.size();
+    std::vector<std::vector<std::uint32_t>> succ(n);
+    std::vector<std::uint32_t> preds(n, 0);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t i = 0; i < j; ++i) {
+        if (events_[i].actor == events_[j].actor || sim::dependent(events_[i].step, events_[j].step)) {
+          succ[i].push_back(static_cast<std::uint32_t>(j));
+          ++preds[j];
+        }
+      }
+    }
+    auto less = [&](std::uint32_t a, std::uint32_t b) {
+      return std::tie(events_[a].actor, events_[a].index) < std::tie(events_[b].actor, events_[b].index);
+    };
+    std::set<std::uint32_t, decltype(less)> ready(less);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (preds[i] == 0) ready.insert(i);
+    }
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+    auto mix = [&h](std::string_view text) {
+      for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+    };
+    while (!ready.empty()) {
+      const std::uint32_t e = *ready.begin();
+      ready.erase(ready.begin());
+      mix(events_[e].actor);
+      mix(":" + std::to_string(events_[e].index) + ":" + std::string(sim::effect_name(events_[e].step.effect)) + ";");
+      for (std::uint32_t k : succ[e]) {
+        if (--preds[k] == 0) ready.insert(k);
+      }
+    }
+    return h;
+  }
+
+ private:
+  struct Event {
+    std::string actor;
+    std::uint32_t index;
+    sim::StepInfo step;
+  };
+  std::string name(sim::Pid pid) {
+    if (sim::is_channel_actor(pid)) {
+      const sim::Pid from{(pid.id >> 32) & 0x7fffffffULL};
+      const sim::Pid to{pid.id & 0xffffffffULL};
+      return "ch(" + (from ? name(from) : std::string("timer")) + ">" + name(to) + ")";
+    }
+    auto it = names_.find(pid.id);
+    return it == names_.end() ? "#" + std::to_string(pid.id) : it->second;
+  }
+  std::map<std::uint64_t, std::string> names_;
+  std::map<std::uint64_t, std::uint32_t> children_;
+  std::map<std::string, std::uint32_t> counts_;
+  std::vector<Event> events_;
+};
+
 /// One cell's measurements; plain data, so a forked child can write it to a pipe.
 struct CellResult {
   std::uint64_t interleavings = 0;  // dfs.interleavings(): runs that went to their end
@@ -112,6 +193,9 @@ struct CellResult {
   std::uint64_t first_fail = 0;     // the interleaving index (1-based) of the first failed assertion; 0: none
   std::uint64_t failures = 0;       // interleavings whose assertion failed
   std::uint64_t bad_runs = 0;       // complete runs that neither passed nor failed (stuck, limit): a model bug
+  std::uint64_t classes = 0;        // --classes: distinct traces among the interleavings (0: not counted)
+  std::uint64_t outcomes = 0;       // distinct RunRecord::outcome() among the interleavings
+  char outcome_list[400] = {};      // the outcomes, sorted, space-separated (cut if long)
   bool exhausted = false;
   bool budget_hit = false;
   bool bounded = false;
@@ -126,8 +210,12 @@ void set_error(CellResult& r, const std::string& text) {
   std::snprintf(r.error, sizeof r.error, "%s", text.c_str());
 }
 
+bool count_classes = false;  // --classes
+
 CellResult run_cell(const Cell& cell, double budget_s) {
   CellResult out;
+  std::unordered_set<std::uint64_t> classes;
+  std::set<std::string> outcomes;
   sim::DfsOptions options;
   options.reduction = cell.reduction;
   sim::DfsExplorer dfs(options);
@@ -138,12 +226,16 @@ CellResult run_cell(const Cell& cell, double budget_s) {
   while (auto strategy = dfs.next_run()) {
     ob::RunRecord record;
     sim::Kernel k(config, *strategy);
+    TraceClass trace_class;
+    if (count_classes) k.set_observer(&trace_class);
     ob::spawn_program(k, cell.program, cell.mode, cell.n, &record);
     sim::RunResult r = k.run();
     out.steps += r.steps;
     dfs.end_run();  // with the kernel alive (async patterns live until it is destroyed)
     if (!dfs.error().empty()) break;
     if (!dfs.last_run_pruned()) {
+      if (count_classes) classes.insert(trace_class.hash());
+      outcomes.insert(record.outcome());
       if (record.failed) {
         ++out.failures;
         if (out.first_fail == 0) out.first_fail = dfs.interleavings();
@@ -163,6 +255,11 @@ CellResult run_cell(const Cell& cell, double budget_s) {
   out.pruned = dfs.pruned();
   out.exhausted = dfs.exhausted();
   out.bounded = dfs.bounded();
+  out.classes = classes.size();
+  out.outcomes = outcomes.size();
+  std::string list;
+  for (const std::string& o : outcomes) list += (list.empty() ? "" : " ") + o;
+  std::snprintf(out.outcome_list, sizeof out.outcome_list, "%s", list.c_str());
   if (!dfs.error().empty()) set_error(out, "dfs: " + dfs.error());
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
@@ -249,8 +346,8 @@ std::string fixed(double v, int decimals) {
 
 void print_header() {
   std::printf("| program | mode | N | delivery | reduction | interleavings | pruned | exhausted | wall s | peak MB "
-              "| fails | first fail | Concuerror | ratio |\n");
-  std::printf("|---|---|---:|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+              "| fails | first fail | Concuerror | ratio |%s\n", count_classes ? " classes |" : "");
+  std::printf("|---|---|---:|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|%s\n", count_classes ? "---:|" : "");
 }
 
 void print_row(const Cell& c, const CellResult& r) {
@@ -261,12 +358,13 @@ void print_row(const Cell& c, const CellResult& r) {
   if (cc && !r.exhausted && !r.crashed) ratio = ">" + fixed(static_cast<double>(r.interleavings) / static_cast<double>(*cc), 2);
   std::string fails = c.mode == ob::DporMode::buggy || r.failures > 0 ? std::to_string(r.failures) : "-";
   std::string first = r.first_fail > 0 ? "#" + std::to_string(r.first_fail) : (c.mode == ob::DporMode::buggy ? "none" : "-");
-  std::printf("| %s | %s | %d | %s | %s | %llu | %llu | %s | %s | %s | %s | %s | %s | %s |\n",
+  std::printf("| %s | %s | %d | %s | %s | %llu | %llu | %s | %s | %s | %s | %s | %s | %s |%s\n",
               std::string(ob::program_name(c.program)).c_str(), std::string(ob::mode_name(c.mode)).c_str(), c.n,
               std::string(sim::delivery_name(c.delivery)).c_str(), std::string(sim::reduction_name(c.reduction)).c_str(),
               static_cast<unsigned long long>(r.interleavings), static_cast<unsigned long long>(r.pruned),
               exhausted.c_str(), fixed(r.wall_s, 2).c_str(), fixed(static_cast<double>(r.maxrss_kb) / 1024.0, 1).c_str(),
-              fails.c_str(), first.c_str(), cc ? std::to_string(*cc).c_str() : "-", ratio.c_str());
+              fails.c_str(), first.c_str(), cc ? std::to_string(*cc).c_str() : "-", ratio.c_str(),
+              count_classes ? (" " + std::to_string(r.classes) + " |").c_str() : "");
   if (r.bad_runs > 0 || r.error[0] != '\0') {
     std::printf("|   ^ %llu bad runs; %s | | | | | | | | | | | | | |\n", static_cast<unsigned long long>(r.bad_runs), r.error);
   }
@@ -278,14 +376,16 @@ void print_json(std::FILE* out, const Cell& c, const CellResult& r) {
   std::fprintf(out,
       "{\"program\":\"%s\",\"mode\":\"%s\",\"n\":%d,\"delivery\":\"%s\",\"reduction\":\"%s\",\"interleavings\":%llu,"
       "\"pruned\":%llu,\"steps\":%llu,\"exhausted\":%s,\"budget_hit\":%s,\"crashed\":%s,\"wall_s\":%.3f,"
-      "\"peak_rss_kb\":%ld,\"failures\":%llu,\"first_fail\":%s,\"bad_runs\":%llu,\"concuerror\":%s,\"error\":\"%s\"}\n",
+      "\"peak_rss_kb\":%ld,\"failures\":%llu,\"first_fail\":%s,\"bad_runs\":%llu,\"concuerror\":%s,\"classes\":%s,"
+      "\"outcomes\":%llu,\"outcome_list\":\"%s\",\"error\":\"%s\"}\n",
       std::string(ob::program_name(c.program)).c_str(), std::string(ob::mode_name(c.mode)).c_str(), c.n,
       std::string(sim::delivery_name(c.delivery)).c_str(), std::string(sim::reduction_name(c.reduction)).c_str(),
       static_cast<unsigned long long>(r.interleavings), static_cast<unsigned long long>(r.pruned),
       static_cast<unsigned long long>(r.steps), r.exhausted ? "true" : "false", r.budget_hit ? "true" : "false",
       r.crashed ? "true" : "false", r.wall_s, r.maxrss_kb, static_cast<unsigned long long>(r.failures),
       r.first_fail > 0 ? std::to_string(r.first_fail).c_str() : "null", static_cast<unsigned long long>(r.bad_runs),
-      cc ? std::to_string(*cc).c_str() : "null", json_escape(r.error).c_str());
+      cc ? std::to_string(*cc).c_str() : "null", count_classes ? std::to_string(r.classes).c_str() : "null",
+      static_cast<unsigned long long>(r.outcomes), json_escape(r.outcome_list).c_str(), json_escape(r.error).c_str());
   std::fflush(out);
 }
 
@@ -294,7 +394,7 @@ void print_json(std::FILE* out, const Cell& c, const CellResult& r) {
                "otpsim_dpor_bench: %s\n"
                "usage: otpsim_dpor_bench [--quick] [--budget-s S] [--min-n N] [--max-n N] [--program a,b]\n"
                "       [--mode fixed,buggy] [--reduction r,s] [--delivery async,instant] [--json] [--json-file PATH]\n"
-               "       [--no-fork] [--no-skip] | --cell program:mode:N:delivery:reduction\n",
+               "       [--no-fork] [--no-skip] [--classes] | --cell program:mode:N:delivery:reduction\n",
                why);
   std::exit(2);
 }
@@ -366,6 +466,8 @@ int main(int argc, char** argv) {
       const std::string path(value());
       json_file = std::fopen(path.c_str(), "w");
       if (json_file == nullptr) usage(("cannot write " + path).c_str());
+    } else if (a == "--classes") {
+      count_classes = true;
     } else if (a == "--no-fork") {
       fork_cells = false;
     } else if (a == "--no-skip") {

@@ -163,8 +163,8 @@ Task<Term> start_worker(Ctx ctx, DporProgram program, Pid reg) {
   co_return co_await receive_reply(ctx, ref);
 }
 
-/// client(...): lookup; on a miss start a worker.
-Task<Term> client(Ctx ctx, DporProgram program, DporMode mode, Pid reg) {
+/// client(...): lookup; on a miss start a worker. `path` notes which way it went.
+Task<Term> client(Ctx ctx, DporProgram program, DporMode mode, Pid reg, char* path) {
   Term found;
   if (program == DporProgram::as_reg) {
     Pid w = co_await ctx.whereis(reg_name());
@@ -172,8 +172,12 @@ Task<Term> client(Ctx ctx, DporProgram program, DporMode mode, Pid reg) {
   } else {
     found = co_await registry_call(ctx, program, reg, tuple(a_lookup(), srv_name()));
   }
-  if (found.is_tagged(sa::ok(), 2)) co_return found;
+  if (found.is_tagged(sa::ok(), 2)) {
+    *path = 'h';
+    co_return found;
+  }
   Term r = co_await start_worker(ctx, program, reg);
+  *path = r.is_tagged(sa::ok(), 2) ? 's' : 'a';
   if (r.is_tagged(sa::ok(), 2)) co_return r;
   if (mode == DporMode::fixed && r.is_tagged(sa::error(), 2) && r[1].is_tagged(a_already_started(), 2)) {
     co_return tuple(sa::ok(), r[1][1]);
@@ -182,8 +186,8 @@ Task<Term> client(Ctx ctx, DporProgram program, DporMode mode, Pid reg) {
 }
 
 /// fun() -> Self ! {result, self(), client(...)} end.
-Proc client_proc(Ctx ctx, Pid main, DporProgram program, DporMode mode, Pid reg) {
-  Term r = co_await client(ctx, program, mode, reg);
+Proc client_proc(Ctx ctx, Pid main, DporProgram program, DporMode mode, Pid reg, char* path) {
+  Term r = co_await client(ctx, program, mode, reg, path);
   co_await ctx.send(main, tuple(a_result(), ctx.self(), std::move(r)));
 }
 
@@ -202,8 +206,10 @@ Proc main_proc(Ctx ctx, DporProgram program, DporMode mode, int n, RunRecord* re
     reg = started[1].pid();
   }
   std::vector<Pid> clients;
+  record->paths.assign(static_cast<std::size_t>(n), '.');
   for (int i = 0; i < n; ++i) {
-    auto body = [self, program, mode, reg](Ctx c) -> Proc { return client_proc(c, self, program, mode, reg); };
+    char* path = &record->paths[static_cast<std::size_t>(i)];
+    auto body = [self, program, mode, reg, path](Ctx c) -> Proc { return client_proc(c, self, program, mode, reg, path); };
     clients.push_back(co_await ctx.spawn(body));
   }
   std::vector<Term> results;

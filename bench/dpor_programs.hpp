@@ -40,6 +40,12 @@ struct RunRecord {
   bool done = false;    // the assertion held
   bool failed = false;  // the assertion failed: the bug
   std::string why;      // the failing results, as text
+  /// What each client did, by client index: h (its lookup found the
+  /// worker), s (it started the worker), a (its worker found the name
+  /// taken: already_started), '.' (not finished). With done/failed, the
+  /// run's outcome for comparing reductions.
+  std::string paths;
+  std::string outcome() const { return paths + (failed ? ":bug" : done ? ":ok" : ":?"); }
 };
 
 /// Spawns the program's main process on `kernel` (before run()).
