@@ -112,10 +112,12 @@ CheckResult check(ScenarioSpec spec, const CheckOptions& options) {
   sweep_options.seed_base = options.seed_base.value_or(spec.explore.seed_base);
   sweep_options.jobs = options.jobs;
   sweep_options.budget_s = spec.explore.budget_s;
+  sweep_options.fold_held_runs = true;
   SweepResult swept = sweep(spec, sweep_options);
   std::vector<RunLine> lines;
   for (const SeedResult& r : swept.runs) lines.push_back(run_line(spec, r));
-  const ScenarioSummary summary = summarize(lines);
+  ScenarioSummary summary = summarize(lines);
+  add_folded(summary, swept.folded);
   CheckResult result;
   result.scenario = spec.name;
   result.strategy = spec.explore.strategy;

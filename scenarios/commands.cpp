@@ -214,7 +214,9 @@ int cmd_run(const RunFlags& flags) {
   std::vector<ScenarioSummary> summaries;
   std::vector<std::optional<DfsStats>> dfs_stats;
   for (const ScenarioSpec& spec : specs) {
-    SweepResult result = sweep(spec, sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs));
+    SweepOptions options = sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs);
+    options.fold_held_runs = !flags.json;  // --json prints every run
+    SweepResult result = sweep(spec, options);
     clear_progress();
     std::vector<RunLine> lines;
     for (const SeedResult& r : result.runs) {
@@ -222,6 +224,7 @@ int cmd_run(const RunFlags& flags) {
       if (flags.json) std::printf("%s\n", to_json(lines.back()).c_str());
     }
     ScenarioSummary summary = summarize(lines);
+    add_folded(summary, result.folded);
     summary.scenario = spec.name;
     summary.source = spec.source;
     summary.wall_s = result.wall_s;

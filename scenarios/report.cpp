@@ -135,6 +135,23 @@ ScenarioSummary summarize(const std::vector<RunLine>& runs) {
   return s;
 }
 
+void add_folded(ScenarioSummary& s, const FoldedRuns& f) {
+  if (f.count == 0) return;
+  s.schedules += f.count;
+  s.steps += f.steps;
+  s.sim_time_max_us = std::max(s.sim_time_max_us, f.sim_time_max_us);
+  s.wall_s += f.wall_s;
+  for (const PropertyVerdict& v : f.verdicts) {
+    const bool known = std::any_of(s.properties.begin(), s.properties.end(),
+                                   [&v](const PropertySummary& p) { return p.name == v.property; });
+    if (known) continue;
+    PropertySummary p;
+    p.name = v.property;
+    p.expected_to_hold = v.expected_to_hold;
+    s.properties.push_back(std::move(p));
+  }
+}
+
 void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries) {
   int width = 24;  // the name column fits the longest name
   for (const ScenarioSummary& s : summaries) width = std::max(width, static_cast<int>(s.scenario.size()));

@@ -57,6 +57,8 @@ class RunLine {
 };
 
 RunLine run_line(const ScenarioSpec& spec, const SeedResult& run);
+/// Adds runs kept only as counts (SweepOptions::fold_held_runs) to a summary.
+void add_folded(ScenarioSummary& summary, const FoldedRuns& folded);
 std::string to_json(const RunLine& line);
 /// nullopt (and `error`) for a line that is not a run object.
 std::optional<RunLine> parse_run_line(std::string_view text, std::string& error);

@@ -71,8 +71,17 @@ SweepResult explore_dfs(const ScenarioSpec& spec, const SweepOptions& options) {
     RunReport report = run_with(spec, std::move(strategy), "dfs", run_number, sim::TraceLevel::off);
     dfs.end_run();
     if (dfs.last_run_pruned() || !dfs.error().empty()) continue;  // not a schedule of its own
-    out.runs.push_back(seed_result(run_number++, report, t0));
-    if (options.progress) options.progress(out.runs.size(), options.seeds);
+    SeedResult run = seed_result(run_number++, report, t0);
+    if (options.fold_held_runs && !run.any_violation()) {
+      FoldedRuns& f = out.folded;
+      if (f.count++ == 0) f.verdicts = run.verdicts;
+      f.steps += run.result.steps;
+      f.sim_time_max_us = std::max(f.sim_time_max_us, run.result.end_time_us);
+      f.wall_s += run.wall_s;
+    } else {
+      out.runs.push_back(std::move(run));
+    }
+    if (options.progress) options.progress(run_number, options.seeds);
   }
   if (!dfs.exhausted() && dfs.error().empty() && !out.budget_hit) out.budget_hit = true;  // stopped at `seeds`
   DfsStats stats;

@@ -51,6 +51,20 @@ class SweepOptions {
   /// Called after each finished seed (from the coordinating thread's view:
   /// serialised), e.g. to draw a progress line.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  /// dfs only: keep a run that violated nothing as counts in
+  /// SweepResult::folded instead of a SeedResult of its own, so memory
+  /// stays that of one path however many interleavings are explored.
+  bool fold_held_runs = false;
+};
+
+/// Runs that violated no property, kept as counts (SweepOptions::fold_held_runs).
+class FoldedRuns {
+ public:
+  std::uint64_t count = 0;
+  std::uint64_t steps = 0;
+  sim::Micros sim_time_max_us = 0;
+  double wall_s = 0;
+  std::vector<PropertyVerdict> verdicts;  // the properties judged (all held), from the first such run
 };
 
 /// What a dfs exploration covered.
@@ -67,6 +81,7 @@ class DfsStats {
 class SweepResult {
  public:
   std::vector<SeedResult> runs;  // in seed order (dfs: in exploration order, seed = run number)
+  FoldedRuns folded;             // dfs with fold_held_runs: the held runs not in `runs`
   double wall_s = 0;
   bool budget_hit = false;
   std::optional<DfsStats> dfs;
