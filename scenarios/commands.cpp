@@ -182,11 +182,12 @@ void report_dfs(std::FILE* out, const ScenarioSpec& spec, const DfsStats& d) {
     std::fprintf(out, "\n%s: dfs stopped: %s\n", spec.name.c_str(), d.error.c_str());
     return;
   }
-  std::fprintf(out, "\n%s: dfs (%s%s) %s: %llu interleavings, %llu runs pruned by sleep sets\n", spec.name.c_str(),
-               d.reduction.c_str(),
-               spec.explore.dfs_preemption_bound
-                   ? fmt::format(", preemption bound {}", *spec.explore.dfs_preemption_bound).c_str()
-                   : "",
+  std::string bounds;
+  if (spec.explore.dfs_preemption_bound) bounds += fmt::format(", preemption bound {}", *spec.explore.dfs_preemption_bound);
+  if (spec.explore.dfs_delay_bound) bounds += fmt::format(", delay bound {}", *spec.explore.dfs_delay_bound);
+  std::fprintf(out, "\n%s: dfs (%s, %s delivery%s) %s: %llu interleavings, %llu runs pruned by sleep sets\n",
+               spec.name.c_str(), d.reduction.c_str(), std::string(sim::delivery_name(spec.explore.delivery)).c_str(),
+               bounds.c_str(),
                d.exhausted ? (d.bounded ? "exhausted the space within the bound" : "exhausted the space")
                            : "stopped before the end (raise --seeds or explore.seeds)",
                static_cast<unsigned long long>(d.interleavings), static_cast<unsigned long long>(d.pruned));

@@ -61,7 +61,7 @@ constexpr std::string_view trigger_keys[] = {"at_ms", "at_step", "on_receive", "
 constexpr std::string_view properties_keys[] = {"check", "expect_violated"};
 constexpr std::string_view explore_keys[] = {"strategy",  "seeds",     "seed_base",     "budget_s",
                                              "steps_max", "time_max_s", "pct_depth",     "pct_steps",
-                                             "reduction", "preemption_bound", "shrink", "delivery"};
+                                             "reduction", "preemption_bound", "delay_bound", "shrink", "delivery"};
 
 struct Pos {
   int line = 1;
@@ -905,11 +905,14 @@ class ScenarioParser {
         e.dfs_reduction = *v;
       } else {
         c_.error(*Checker::find(t, "reduction"),
-                 fmt::format("explore.reduction: unknown reduction '{}' (expected one of: none, sleep_sets, dpor)", *v));
+                 fmt::format("explore.reduction: unknown reduction '{}' (expected one of: optimal, dpor, sleep_sets, none)", *v));
       }
     }
     if (auto v = c_.integer(t, path, "preemption_bound", 0)) {
       e.dfs_preemption_bound = static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 1'000'000));
+    }
+    if (auto v = c_.integer(t, path, "delay_bound", 0)) {
+      e.dfs_delay_bound = static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 1'000'000));
     }
     if (auto v = c_.boolean(t, path, "shrink")) e.shrink = *v;
     if (auto v = c_.string(t, path, "delivery")) {

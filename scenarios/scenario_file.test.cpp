@@ -390,6 +390,22 @@ TEST(ScenarioFile, explore_reads_the_strategies_options) {
   EXPECT_EQ(e.pct_depth, 4u);
   EXPECT_EQ(e.pct_steps, 900u);
   EXPECT_FALSE(e.shrink);
+  EXPECT_EQ(e.delivery, sim::Delivery::async) << "async unless the file says";
+  EXPECT_FALSE(e.dfs_delay_bound.has_value());
+}
+
+TEST(ScenarioFile, explore_reads_delivery_and_the_delay_bound) {
+  const ScenarioSpec spec =
+      parse_ok(head + "[explore]\nstrategy = \"dfs\"\ndelivery = \"instant\"\ndelay_bound = 3\n");
+  EXPECT_EQ(spec.explore.delivery, sim::Delivery::instant);
+  ASSERT_TRUE(spec.explore.dfs_delay_bound.has_value());
+  EXPECT_EQ(*spec.explore.dfs_delay_bound, 3u);
+  EXPECT_EQ(spec.explore.dfs_reduction, "optimal") << "the default reduction";
+}
+
+TEST(ScenarioFile, an_unknown_delivery_is_an_error_at_its_place) {
+  EXPECT_PARSE_ERROR(head + "[explore]\ndelivery = \"later\"\n", 5, 12,
+                     "explore.delivery: unknown delivery 'later' (expected async or instant)");
 }
 
 // --- errors ------------------------------------------------------------------
@@ -492,7 +508,7 @@ TEST(ScenarioFile, an_unknown_name_lists_the_valid_ones) {
   EXPECT_PARSE_ERROR(head + "[explore]\nstrategy = \"bfs\"\n", 5, 12,
                      "explore.strategy: unknown strategy 'bfs' (expected one of: random, pct, dfs)");
   EXPECT_PARSE_ERROR(head + "[explore]\nreduction = \"magic\"\n", 5, 13,
-                     "explore.reduction: unknown reduction 'magic' (expected one of: none, sleep_sets, dpor)");
+                     "explore.reduction: unknown reduction 'magic' (expected one of: optimal, dpor, sleep_sets, none)");
   EXPECT_PARSE_ERROR(head + "[env.storage]\nrows = [ { app = \"a\", key = \"other\", token = \"t\" } ]\n", 5, 29,
                      "env.storage.rows[0].key: unknown storage key 'other' (expected cached or manual)");
 }

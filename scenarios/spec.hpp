@@ -71,10 +71,11 @@ class ExploreSpec {
   sim::Delivery delivery = sim::Delivery::async;
   std::uint32_t pct_depth = 3;          // pct: the bug depth d
   std::uint64_t pct_steps = 500;        // pct: the step estimate k
-  /// dfs: none | sleep_sets | dpor. sleep_sets is the default: it is the
-  /// reduction measured sound (docs/bug-finding.md, "Soundness of dpor").
-  std::string dfs_reduction = "sleep_sets";
+  /// dfs: optimal (Optimal-DPOR with receive-aware dependence, the
+  /// default) | dpor (the same over the base relation) | sleep_sets | none.
+  std::string dfs_reduction = "optimal";
   std::optional<std::uint32_t> dfs_preemption_bound;  // dfs: none = unbounded
+  std::optional<std::uint32_t> dfs_delay_bound;       // dfs: none = unbounded
   /// Shrink the reported counterexample of each violated property.
   bool shrink = true;
   /// Schedules to run (seed_base .. seed_base + seeds - 1); for dfs, the
