@@ -25,6 +25,9 @@
 //       [--program as_reg,as_srv,as_gs] [--mode fixed,buggy] [--reduction none,sleep_sets,dpor]
 //       [--delivery async,instant] [--json] [--json-file PATH] [--no-fork] [--no-skip] [--classes]
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench --cell as_srv:fixed:4:instant:dpor
+//   ./build-bench/bench/otpsim_dpor_bench --cell as_reg:fixed:3:async:sleep_sets --witness sha:ok
+//     (stderr: the picks of the first run with that outcome), then the same --cell with
+//     --replay 0,0,1,... prints that run's trace
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -48,6 +51,7 @@
 #include "sim/dependence.hpp"
 #include "sim/dfs.hpp"
 #include "sim/kernel.hpp"
+#include "sim/sequence_strategy.hpp"
 
 namespace sim = otpsim::sim;
 namespace ob = otpsim::bench;
@@ -211,6 +215,7 @@ void set_error(CellResult& r, const std::string& text) {
 }
 
 bool count_classes = false;  // --classes
+std::string witness;         // --witness OUTCOME: print the choice log of the first run with that outcome
 
 CellResult run_cell(const Cell& cell, double budget_s) {
   CellResult out;
@@ -235,7 +240,12 @@ CellResult run_cell(const Cell& cell, double budget_s) {
     if (!dfs.error().empty()) break;
     if (!dfs.last_run_pruned()) {
       if (count_classes) classes.insert(trace_class.hash());
-      outcomes.insert(record.outcome());
+      if (outcomes.insert(record.outcome()).second && record.outcome() == witness) {
+        std::string picks;
+        for (const sim::Choice& ch : k.choices()) picks += (picks.empty() ? "" : ",") + std::to_string(ch.pick);
+        std::fprintf(stderr, "witness %s: interleaving %llu, picks %s\n", witness.c_str(),
+                     static_cast<unsigned long long>(dfs.interleavings()), picks.c_str());
+      }
       if (record.failed) {
         ++out.failures;
         if (out.first_fail == 0) out.first_fail = dfs.interleavings();
@@ -394,7 +404,8 @@ void print_json(std::FILE* out, const Cell& c, const CellResult& r) {
                "otpsim_dpor_bench: %s\n"
                "usage: otpsim_dpor_bench [--quick] [--budget-s S] [--min-n N] [--max-n N] [--program a,b]\n"
                "       [--mode fixed,buggy] [--reduction r,s] [--delivery async,instant] [--json] [--json-file PATH]\n"
-               "       [--no-fork] [--no-skip] [--classes] | --cell program:mode:N:delivery:reduction\n",
+               "       [--no-fork] [--no-skip] [--classes] [--witness OUTCOME]\n"
+               "       | --cell program:mode:N:delivery:reduction [--replay PICKS]\n",
                why);
   std::exit(2);
 }
@@ -412,6 +423,7 @@ int main(int argc, char** argv) {
   bool fork_cells = true;
   bool skip_after_budget = true;
   std::optional<Cell> single;
+  std::optional<std::string> replay;  // --replay PICKS (with --cell): one traced run
   std::vector<ob::DporProgram> programs = {ob::DporProgram::as_reg, ob::DporProgram::as_srv, ob::DporProgram::as_gs};
   std::vector<ob::DporMode> modes = {ob::DporMode::fixed, ob::DporMode::buggy};
   std::vector<sim::Delivery> deliveries = {sim::Delivery::async, sim::Delivery::instant};
@@ -466,6 +478,10 @@ int main(int argc, char** argv) {
       const std::string path(value());
       json_file = std::fopen(path.c_str(), "w");
       if (json_file == nullptr) usage(("cannot write " + path).c_str());
+    } else if (a == "--replay") {
+      replay = std::string(value());
+    } else if (a == "--witness") {
+      witness = std::string(value());
     } else if (a == "--classes") {
       count_classes = true;
     } else if (a == "--no-fork") {
@@ -483,6 +499,23 @@ int main(int argc, char** argv) {
   // --quick is the CI size (meson test --benchmark): N=2..3 and, unless
   // --budget-s says otherwise, 2 s per cell (`none` never exhausts even N=2).
   if (quick && !budget_given) budget_s = 2;
+
+  if (single && replay) {  // one run of the cell's program under the given picks, traced
+    std::vector<std::uint64_t> picks;
+    for (const auto& x : split(*replay, ',')) picks.push_back(std::strtoull(x.c_str(), nullptr, 10));
+    sim::SequenceStrategy strategy(picks);
+    sim::KernelConfig config;
+    config.trace = sim::TraceLevel::full;
+    config.delivery = single->delivery;
+    ob::RunRecord record;
+    sim::Kernel k(config, strategy);
+    ob::spawn_program(k, single->program, single->mode, single->n, &record);
+    sim::RunResult r = k.run();
+    std::printf("%s", k.trace().text().c_str());
+    std::printf("outcome %s (%s)%s%s\n", record.outcome().c_str(), std::string(sim::outcome_name(r.outcome)).c_str(),
+                record.why.empty() ? "" : ": ", record.why.c_str());
+    return 0;
+  }
 
   if (single) {  // exactly one cell, in this process: ru_maxrss is its own
     CellResult r = run_cell(*single, budget_s);
