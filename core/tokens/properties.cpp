@@ -70,11 +70,14 @@ bool is_normal_exit(const Term& reason) {
 
 bool is_app_server(const ProcessLife& l) { return l.label.rfind("app:", 0) == 0; }
 
-/// An exit a supervisor counts as a restart (attempt): an abnormal one, or
-/// a child supervisor's failed start ({shutdown, {failed_to_start_child, ..}}),
-/// which its parent retries and counts again.
-bool is_failure(const Term& reason) {
-  if (!is_normal_exit(reason)) return true;
+/// An exit a supervisor counts as a restart: an abnormal one.
+bool is_failure(const Term& reason) { return !is_normal_exit(reason); }
+
+/// The exit of a child supervisor whose init failed ({shutdown,
+/// {failed_to_start_child, ..}}): its start returned an error, so its parent
+/// never had it as a child and counts no EXIT of it; the parent counts the
+/// retry it takes next instead (RunRecord::retries).
+bool is_failed_start(const Term& reason) {
   return reason.is_tagged(sa::shutdown(), 2) && reason[1].is_tuple() && reason[1].size() > 0 &&
          reason[1][0].is_atom("failed_to_start_child");
 }
@@ -506,7 +509,14 @@ std::optional<Violation> manual_token_durable(const PropertyContext& ctx) {
 }
 
 // ---------------------------------------------------------------------------
-// 8. restart_intensity (and the give-ups restart_scope leaves to it)
+// 8. restart_intensity (and the give-ups restart_scope judges)
+//
+// supervisor.erl counts a restart (add_restart) each time restart/2 runs:
+// for the EXIT of a child it restarts, and again for every retry of a
+// restart whose start failed ({try_again_restart, Id}: do_restart,
+// try_again_restart). DynamicSupervisor does the same with its
+// {'$gen_restart', Pid}. The property replays both: the children's exits
+// (ProcessLife) and the retries the supervisor took (RunRecord::retries).
 
 /// A supervisor's exit that its parent ordered: the parent died at that
 /// instant, or an older sibling did (rest_for_one / one_for_all teardown),
@@ -524,76 +534,158 @@ bool told_to_exit(const RunRecord& r, const ProcessLife& s) {
   return false;
 }
 
+/// One add_restart the property replays: a child's exit, or a retry of a
+/// failed restart.
+class CountedRestart {
+ public:
+  Micros at_us = 0;
+  std::uint64_t step = 0;
+  const ProcessLife* child = nullptr;   // a child's exit
+  const RestartRetry* retry = nullptr;  // a retry the supervisor took
+};
+
 class SupervisorVerdict {
  public:
   const ProcessLife* sup = nullptr;
+  int intensity = 0;
+  int period_s = 0;
   bool told = false;
   std::optional<Micros> gave_up_us;  // the count exceeded the intensity at this instant
   std::optional<Violation> violation;
+  /// Every restart counted, in step order (up to the one that exceeded).
+  std::vector<CountedRestart> counted;
+  /// It gave up: exited shutdown without being told to.
+  bool gave_up() const { return !sup->alive() && !told && sup->exit_reason.is(sa::shutdown()); }
+  /// The restarts the injected faults made (their victims' exits, and a
+  /// child supervisor's give-up that its faults alone explain) exceed the
+  /// intensity by the give-up; `fault_restarts` of them within the period
+  /// then.
+  bool by_faults = false;
+  std::size_t fault_restarts = 0;
+  std::size_t other_exits = 0;  // counted exits of its children no fault explains
 };
 
+/// "<0.4.0> (Registry) exited killed", or "the retry of the failed restart of X".
+std::string describe(const RunRecord& r, const CountedRestart& c) {
+  if (c.child != nullptr) return fmt::format("{} exited {}", describe(*c.child), c.child->exit_reason.to_string());
+  const Term& id = c.retry->child;
+  const ProcessLife* old = id.is_pid() ? r.life(id.pid()) : nullptr;
+  return fmt::format("the retry of the failed restart of {} at {}", old ? describe(*old) : id.to_string(),
+                     when(c.at_us, c.step));
+}
+
 /// Replays add_restart over the exits of `s`'s children that `counts`
-/// accepts, and compares the result with what `s` did.
+/// accepts and the retries `s` took, and compares the result with what `s`
+/// did.
 SupervisorVerdict judge_supervisor(const PropertyContext& ctx, const ProcessLife& s, int intensity, int period_s,
                                    const std::function<bool(const ProcessLife&)>& counts) {
   const RunRecord& r = ctx.record;
   SupervisorVerdict v;
   v.sup = &s;
+  v.intensity = intensity;
+  v.period_s = period_s;
   v.told = told_to_exit(r, s);
-  std::vector<const ProcessLife*> exits;
+  std::vector<CountedRestart> items;
   for (const ProcessLife& l : r.processes) {
     if (l.parent != s.pid || l.alive() || l.exited_step >= exit_step(s)) continue;
     if (v.told && l.exited_us == s.exited_us) continue;  // torn down with it
-    if (counts(l)) exits.push_back(&l);
+    if (counts(l)) items.push_back(CountedRestart{l.exited_us, l.exited_step, &l, nullptr});
   }
-  std::stable_sort(exits.begin(), exits.end(),
-                   [](const ProcessLife* a, const ProcessLife* b) { return a->exited_step < b->exited_step; });
+  for (const RestartRetry& retry : r.retries) {
+    if (retry.sup != s.pid || retry.step >= exit_step(s)) continue;
+    if (v.told && retry.at_us == s.exited_us) continue;
+    items.push_back(CountedRestart{retry.at_us, retry.step, nullptr, &retry});
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const CountedRestart& a, const CountedRestart& b) { return a.step < b.step; });
   std::deque<std::int64_t> restarts;
-  const ProcessLife* at_exit = nullptr;  // a counted exit at the instant s exited
-  for (const ProcessLife* c : exits) {
-    const bool over = otp::add_restart(restarts, c->exited_us / 1'000'000, intensity, period_s);
-    if (!s.alive() && c->exited_us == s.exited_us) at_exit = c;
+  const CountedRestart* at_exit = nullptr;  // a restart counted at the instant s exited
+  for (const CountedRestart& c : items) {
+    v.counted.push_back(c);
+    const bool over = otp::add_restart(restarts, c.at_us / 1'000'000, intensity, period_s);
+    if (!s.alive() && c.at_us == s.exited_us) at_exit = &c;
     if (!over) continue;
-    v.gave_up_us = c->exited_us;
-    if (!s.alive() && s.exited_us == c->exited_us) return v;  // gave up then, as it must
-    if (!settled_after(ctx, c->exited_us)) return v;          // the run stopped before it could
+    v.gave_up_us = c.at_us;
+    if (!s.alive() && s.exited_us == c.at_us) return v;  // gave up then, as it must
+    if (!settled_after(ctx, c.at_us)) return v;          // the run stopped before it could
     const std::string alive =
         s.alive() ? std::string("alive at the end") : fmt::format("alive until {}", when(s.exited_us, s.exited_step));
     v.violation = Violation(fmt::format("{} did not give up: {} restarts within {} s exceed its intensity {}, the "
-                                        "last: {} exited {} at {}; it stayed {}",
-                                        describe(s), restarts.size(), period_s, intensity, describe(*c),
-                                        c->exit_reason.to_string(), when(c->exited_us, c->exited_step), alive),
-                            c->exited_us, c->exited_step);
+                                        "last: {} at {}; it stayed {}",
+                                        describe(s), restarts.size(), period_s, intensity, describe(r, c),
+                                        when(c.at_us, c.step), alive),
+                            c.at_us, c.step);
     return v;
   }
   if (at_exit != nullptr && !v.told && s.exit_reason.is(sa::shutdown())) {
     v.violation = Violation(fmt::format("{} gave up (exit shutdown at {}) after only {} restarts within {} s "
-                                        "(intensity {}), the last: {} exited {}",
+                                        "(intensity {}), the last: {}",
                                         describe(s), when(s.exited_us, s.exited_step), restarts.size(), period_s,
-                                        intensity, describe(*at_exit), at_exit->exit_reason.to_string()),
+                                        intensity, describe(r, *at_exit)),
                             s.exited_us, s.exited_step);
   }
   return v;
 }
 
+/// The applied process fault (kill, crash_on_next_message) that `l` died
+/// of, or nullptr.
+const FaultEvent* fault_that_killed(const RunRecord& r, const ProcessLife& l) {
+  if (l.alive()) return nullptr;
+  for (const FaultEvent& f : r.faults) {
+    if (!f.applied || f.victim != l.pid || l.exited_step < f.step) continue;
+    if (f.action == "kill" && l.exited_us == f.at_us) return &f;
+    if (f.action == "crash_on_next_message") return &f;
+  }
+  return nullptr;
+}
+
+/// Sets v.by_faults and v.fault_restarts: replays add_restart over the
+/// restarts the faults made alone, up to the give-up.
+void weigh_faults(const RunRecord& r, SupervisorVerdict& v,
+                  const std::function<bool(const ProcessLife&)>& child_gave_up_by_faults) {
+  if (!v.gave_up()) return;
+  std::deque<std::int64_t> restarts;
+  for (const CountedRestart& c : v.counted) {
+    if (c.at_us > v.sup->exited_us) break;
+    if (c.child == nullptr) continue;
+    if (fault_that_killed(r, *c.child) == nullptr && !child_gave_up_by_faults(*c.child)) {
+      ++v.other_exits;
+      continue;
+    }
+    if (otp::add_restart(restarts, c.at_us / 1'000'000, v.intensity, v.period_s)) v.by_faults = true;
+  }
+  // The count within the period at the give-up.
+  const std::int64_t now_s = v.sup->exited_us / 1'000'000;
+  v.fault_restarts = static_cast<std::size_t>(
+      std::count_if(restarts.begin(), restarts.end(), [&](std::int64_t t) { return t >= now_s - v.period_s; }));
+}
+
 /// Every DynamicSupervisor (20 in 60 s, counting abnormal AppServer exits)
 /// and every top supervisor (3 in 5 s, counting its children's abnormal
-/// exits and the DynamicSupervisor's give-ups).
+/// exits and the DynamicSupervisor's give-ups), each with its retries.
 std::vector<SupervisorVerdict> judge_supervisors(const PropertyContext& ctx) {
   const RunRecord& r = ctx.record;
   std::vector<SupervisorVerdict> out;
   std::map<std::uint64_t, Micros> dyn_gave_up;  // dyn_sup pid -> instant
+  std::set<std::uint64_t> dyn_by_faults;        // dyn_sups whose give-up the faults explain
   auto app_failure = [](const ProcessLife& l) { return is_app_server(l) && is_failure(l.exit_reason); };
+  auto none = [](const ProcessLife&) { return false; };
   for (const ProcessLife* s : r.lives("dyn_sup")) {
     out.push_back(judge_supervisor(ctx, *s, 20, 60, app_failure));
+    weigh_faults(r, out.back(), none);
     if (out.back().gave_up_us) dyn_gave_up[s->pid.id] = *out.back().gave_up_us;
+    if (out.back().by_faults) dyn_by_faults.insert(s->pid.id);
   }
   auto child_failure = [&dyn_gave_up](const ProcessLife& l) {
     if (is_failure(l.exit_reason)) return true;
     auto it = dyn_gave_up.find(l.pid.id);
     return it != dyn_gave_up.end() && it->second == l.exited_us;
   };
-  for (const ProcessLife* s : r.lives("tokens_sup")) out.push_back(judge_supervisor(ctx, *s, 3, 5, child_failure));
+  auto dyn_gave_up_by_faults = [&dyn_by_faults](const ProcessLife& l) { return dyn_by_faults.count(l.pid.id) > 0; };
+  for (const ProcessLife* s : r.lives("tokens_sup")) {
+    out.push_back(judge_supervisor(ctx, *s, 3, 5, child_failure));
+    weigh_faults(r, out.back(), dyn_gave_up_by_faults);
+  }
   return out;
 }
 
@@ -603,6 +695,72 @@ std::optional<Violation> restart_intensity(const PropertyContext& ctx) {
     if (v.violation) first.offer(std::move(*v.violation));
   }
   return first.best;
+}
+
+/// The failed restarts `v` counted, for a message: "3 failed restarts of
+/// 'R': <0.17.0>, <0.18.0>, <0.19.0> exited {shutdown,..}", or, where no
+/// process was left to tell (a start that failed before spawning), the
+/// child retried and what held its name then.
+std::string describe_failed_restarts(const RunRecord& r, const SupervisorVerdict& v) {
+  const ProcessLife& s = *v.sup;
+  std::vector<const RestartRetry*> retries;
+  std::set<Micros> instants;
+  for (const CountedRestart& c : v.counted) {
+    if (c.retry == nullptr) continue;
+    retries.push_back(c.retry);
+    instants.insert(c.at_us);
+  }
+  if (retries.empty()) return "no failed restart";
+  // The attempts that spawned a process: s's children that failed in their
+  // init ({shutdown, {failed_to_start_child, ..}}), or died after s (which
+  // stops every running child before it exits), at the retries' instants.
+  std::map<std::string, std::vector<const ProcessLife*>> by_reason;  // in first-seen order below
+  std::vector<std::string> reasons;
+  for (const ProcessLife& l : r.processes) {
+    if (l.parent != s.pid || l.alive() || l.spawned_step > exit_step(s) || !instants.count(l.spawned_us)) continue;
+    if (!is_failed_start(l.exit_reason) && l.exited_step < exit_step(s)) continue;
+    const std::string reason = l.exit_reason.to_string();
+    if (!by_reason.count(reason)) reasons.push_back(reason);
+    by_reason[reason].push_back(&l);
+  }
+  // Which children were retried, in order: mostly one.
+  std::vector<std::pair<Term, std::size_t>> ids;
+  for (const RestartRetry* retry : retries) {
+    auto it = std::find_if(ids.begin(), ids.end(), [retry](const auto& p) { return p.first == retry->child; });
+    if (it == ids.end()) {
+      ids.emplace_back(retry->child, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  std::string out;
+  for (const auto& [id, n] : ids) {
+    const ProcessLife* l = id.is_pid() ? r.life(id.pid()) : nullptr;
+    out += fmt::format("{}{} failed restart{} of {}", out.empty() ? "" : " and ", n, n == 1 ? "" : "s",
+                       l ? describe(*l) : id.to_string());
+  }
+  const Term& id = retries.front()->child;
+  const ProcessLife* old = id.is_pid() ? r.life(id.pid()) : nullptr;
+  if (!reasons.empty()) {
+    std::string parts;
+    for (const std::string& reason : reasons) {
+      std::string pids;
+      for (const ProcessLife* l : by_reason[reason]) pids += (pids.empty() ? "" : ", ") + pid_str(l->pid);
+      parts += fmt::format("{}{} exited {}", parts.empty() ? "" : "; ", pids, reason);
+    }
+    return out + ": " + parts;
+  }
+  // Nothing was spawned: gen's name check found the name taken. Name the
+  // live process of the same kind s had started then.
+  if (old != nullptr) {
+    for (const ProcessLife& l : r.processes) {
+      if (l.parent != s.pid || l.pid == old->pid || l.label != old->label) continue;
+      if (l.spawned_step <= retries.front()->step && exit_step(l) > retries.front()->step) {
+        return fmt::format("{}, no process spawned: {} held its name (already_started)", out, describe(l));
+      }
+    }
+  }
+  return out + ", no process spawned";
 }
 
 // ---------------------------------------------------------------------------
@@ -639,6 +797,41 @@ std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+/// "kill 'NAME' of <0.4.0> (Registry) at 1s (step 208)".
+std::string describe_fault(const RunRecord& r, const FaultEvent& f) {
+  const ProcessLife* victim = r.life(f.victim);
+  return fmt::format("{} '{}' of {} at {}", f.action == "kill" ? "kill" : "crash", f.name,
+                     victim ? describe(*victim) : pid_str(f.victim), when(f.at_us, f.step));
+}
+
+/// A supervisor gave up though the faults alone do not exceed its
+/// intensity: what it counted instead.
+Violation race_give_up(const RunRecord& r, const SupervisorVerdict& v) {
+  const ProcessLife& s = *v.sup;
+  const FaultEvent* last = nullptr;
+  std::size_t faults = 0;
+  for (const FaultEvent& f : r.faults) {
+    if (!f.applied || !f.victim || (f.action != "kill" && f.action != "crash_on_next_message")) continue;
+    if (f.step > s.exited_step) continue;
+    ++faults;
+    last = &f;
+  }
+  const std::string after =
+      last == nullptr ? std::string("with no process fault")
+                      : fmt::format("after {}{}", faults == 1 ? "" : fmt::format("{} faults, the last ", faults),
+                                    describe_fault(r, *last));
+  const std::size_t others = v.other_exits;
+  const std::string other = others == 0 ? std::string()
+                                        : fmt::format(" and {} other exit{} of its children", others,
+                                                      others == 1 ? "" : "s");
+  return Violation(fmt::format("{} gave up (exit shutdown at {}) {}: the faults alone count {} restart{} within {} s, "
+                               "not over its intensity {}; the rest were {}{}",
+                               describe(s), when(s.exited_us, s.exited_step), after, v.fault_restarts,
+                               v.fault_restarts == 1 ? "" : "s", v.period_s, v.intensity,
+                               describe_failed_restarts(r, v), other),
+                   s.exited_us, s.exited_step);
 }
 
 std::optional<Violation> restart_scope(const PropertyContext& ctx) {
@@ -678,11 +871,16 @@ std::optional<Violation> restart_scope(const PropertyContext& ctx) {
       hits[victim->exited_us].push_back(Hit{&f, victim, victim->exited_step, std::move(name)});
     }
   }
-  // Instants where a supervisor gave up: restart_intensity judges those.
+  // Instants where a supervisor gave up (or the top exited) are not judged
+  // by blast radius: a give-up takes down more. It is in scope only when the
+  // injected faults alone exceed that supervisor's intensity; a give-up a
+  // race made (failed restarts, retried and counted) is a violation.
   std::set<Micros> give_ups;
   for (const SupervisorVerdict& v : judge_supervisors(ctx)) {
     if (v.gave_up_us) give_ups.insert(*v.gave_up_us);
-    if (!v.sup->alive() && !v.told && v.sup->exit_reason.is(sa::shutdown())) give_ups.insert(v.sup->exited_us);
+    if (!v.gave_up()) continue;
+    give_ups.insert(v.sup->exited_us);
+    if (!v.by_faults) first.offer(race_give_up(r, v));
   }
   for (const ProcessLife* top : r.lives("tokens_sup")) {
     if (!top->alive()) give_ups.insert(top->exited_us);

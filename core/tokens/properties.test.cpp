@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/otp/dynamic_supervisor.hpp"
+#include "core/otp/registry.hpp"
+#include "core/tokens/app_server.hpp"
 #include "core/tokens/properties.hpp"
 #include "core/tokens/testing.hpp"
 
@@ -600,6 +603,8 @@ TEST(Properties, restart_intensity_holds_when_the_top_gives_up) {
   ASSERT_EQ(w.record.lives("tokens_sup").size(), 1u);
   EXPECT_FALSE(w.record.lives("tokens_sup")[0]->alive());  // 4 restarts in 5 s
   EXPECT_FALSE(judge("restart_intensity", w, result.outcome)) << text(judge("restart_intensity", w, result.outcome));
+  // The four kills alone exceed the top's intensity: its give-up is in scope.
+  EXPECT_FALSE(judge("restart_scope", w, result.outcome)) << text(judge("restart_scope", w, result.outcome));
 }
 
 TEST(Properties, restart_intensity_reports_a_dynamic_supervisor_that_does_not_give_up) {
@@ -636,6 +641,143 @@ TEST(Properties, restart_intensity_reports_a_dynamic_supervisor_that_gives_up_to
   ASSERT_TRUE(v);
   EXPECT_NE(v->message.find("gave up (exit shutdown"), std::string::npos) << v->message;
   EXPECT_NE(v->message.find("after only 3 restarts"), std::string::npos) << v->message;
+}
+
+// Failed restarts count, as supervisor.erl counts them (restart/2 runs
+// again for every retry of a start that failed). Two races under async
+// delivery make them; a strategy that holds some signals back (a schedule
+// the BEAM allows: nothing bounds a signal's delay) makes each happen on
+// purpose: it picks the first enabled step that is not held back.
+class HoldBack final : public sim::Strategy {
+ public:
+  explicit HoldBack(std::function<bool(const sim::StepInfo&)> held_) : held(std::move(held_)) {}
+  std::string_view name() const override { return "hold_back"; }
+  std::size_t pick(const sim::SchedulePoint& point) override {
+    for (std::size_t i = 0; i < point.size(); ++i) {
+      if (!held(point.step(i))) return i;
+    }
+    return 0;
+  }
+  std::uint64_t choose(std::uint64_t) override { return 0; }
+  std::function<bool(const sim::StepInfo&)> held;
+};
+
+/// A Registry kill whose old partition (trapping exits, still registered
+/// under its name) does not run until the top has given up: every restart
+/// of the Registry fails with {already_started, OldPartition}, and the top
+/// counts the kill and three retries (4 in 5 s > 3). The failed Registries
+/// die after the top (their deaths are steps of their own, held back too).
+TEST(Properties, restart_intensity_counts_the_failed_restarts_of_a_registry_whose_partition_lingers) {
+  Pid partition, registry;
+  const TrioWorld* world = nullptr;
+  auto held = [&](const sim::StepInfo& step) {
+    if (!partition) return false;
+    if (step.pid == partition || (step.effect == sim::EffectKind::arrive && step.object.id == partition.id)) {
+      return true;
+    }
+    if (step.effect != sim::EffectKind::die || step.pid == registry) return false;
+    for (const auto& [pid, label] : world->spawns) {
+      if (pid == step.pid) return label == world->trio.names().registry.text();
+    }
+    return false;
+  };
+  TrioWorld w(TrioConfig(), std::make_unique<HoldBack>(held));
+  world = &w;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    (void)co_await w.call(ctx, "d", "get", "b");
+    co_await ctx.sleep(1'000'000);
+    partition = co_await ctx.whereis(otp::registry::partition_name(w.trio.names().registry));
+    registry = co_await ctx.whereis(w.trio.names().registry);
+    co_await kill_fault(ctx, &w, "registry", registry);
+    co_await settle(ctx);
+  });
+  ASSERT_TRUE(w.driver_done);
+  const sim::Outcome outcome = result.outcome;
+  ASSERT_EQ(w.record.lives("tokens_sup").size(), 1u);
+  const ProcessLife& top = *w.record.lives("tokens_sup")[0];
+  ASSERT_FALSE(top.alive());
+  EXPECT_EQ(top.exit_reason, Term(sa::shutdown()));
+  EXPECT_EQ(top.exited_us, w.record.faults.at(0).at_us);  // gave up at the kill's instant
+  std::size_t retries = 0;
+  for (const RestartRetry& r : w.record.retries) retries += r.sup == top.pid ? 1 : 0;
+  EXPECT_EQ(retries, 3u);
+  std::size_t failed = 0;
+  for (const ProcessLife* l : w.record.lives(std::string(w.trio.names().registry.text()))) {
+    if (l->exit_reason.is_tagged(sa::shutdown(), 2)) ++failed;
+  }
+  EXPECT_EQ(failed, 3u);
+  for (const ProcessLife* l : w.record.lives(std::string(w.trio.names().registry.text()))) {
+    if (l->pid != registry) EXPECT_GT(l->exited_step, top.exited_step);
+  }
+  // 1 kill + 3 retries in one second: the top had to give up.
+  auto intensity = judge("restart_intensity", w, outcome);
+  EXPECT_FALSE(intensity) << text(intensity);
+  // But the fault alone (one kill, intensity 3) does not explain it.
+  auto v = judge("restart_scope", w, outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("(tokens_sup) gave up (exit shutdown at 1"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("after kill 'kill registry'"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("the faults alone count 1 restart within 5 s, not over its intensity 3"),
+            std::string::npos)
+      << v->message;
+  EXPECT_NE(v->message.find("3 failed restarts of 'Elixir.ExAtlas.Fly.Tokens.Registry'"), std::string::npos)
+      << v->message;
+  EXPECT_NE(v->message.find("{failed_to_start_child,'Elixir.ExAtlas.Fly.Tokens.Registry.PIDPartition0',"
+                            "{already_started,"),
+            std::string::npos)
+      << v->message;
+}
+
+/// An AppServer kill whose EXIT reaches the DynamicSupervisor only after a
+/// client had it start a new AppServer of the same app: every restart of
+/// the old one fails with {already_started, New} (gen's name check, so no
+/// process is spawned), and the DynamicSupervisor counts the kill and 20
+/// retries (21 in 60 s > 20).
+TEST(Properties, restart_intensity_counts_the_failed_restarts_of_an_app_server_whose_name_a_client_took) {
+  Pid old_server, dyn_sup;
+  auto held = [&old_server, &dyn_sup](const sim::StepInfo& step) {
+    return old_server && step.effect == sim::EffectKind::arrive && step.from == old_server &&
+           step.object.id == dyn_sup.id;
+  };
+  TrioWorld w(TrioConfig(), std::make_unique<HoldBack>(held));
+  Term started;
+  auto result = w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await w.call(ctx, "d", "get", "a");
+    (void)co_await w.call(ctx, "d", "get", "b");
+    co_await ctx.sleep(1'000'000);
+    dyn_sup = co_await ctx.whereis(w.trio.names().dyn_sup);
+    old_server = co_await whereis_app_server(ctx, &w.trio, "a");
+    auto mref = co_await ctx.monitor(old_server);
+    co_await kill_fault(ctx, &w, "app:a", old_server);
+    (void)co_await ctx.receive([mref](const Term& m) { return m.is_tagged(sa::down_tag(), 5) && m[1] == Term(mref); });
+    // As resolve_app_server does once the registry forgot the dead server.
+    started = co_await otp::dynamic_supervisor::start_child(
+        ctx, otp::ServerRef(otp::ServerName::local(w.trio.names().dyn_sup)), app_server::child_spec(&w.trio, "a"));
+    co_await settle(ctx);
+  });
+  ASSERT_TRUE(w.driver_done);
+  ASSERT_TRUE(started.is_tagged(sa::ok(), 2)) << started.to_string();
+  ASSERT_EQ(w.record.lives("dyn_sup").size(), 2u);
+  const ProcessLife& first = *w.record.lives("dyn_sup")[0];
+  ASSERT_FALSE(first.alive());
+  EXPECT_EQ(first.exit_reason, Term(sa::shutdown()));
+  std::size_t retries = 0;
+  for (const RestartRetry& r : w.record.retries) retries += r.sup == first.pid ? 1 : 0;
+  EXPECT_EQ(retries, 20u);
+  auto intensity = judge("restart_intensity", w, result.outcome);
+  EXPECT_FALSE(intensity) << text(intensity);
+  auto v = judge("restart_scope", w, result.outcome);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->message.find("(dyn_sup) gave up (exit shutdown at 1"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("after kill 'kill app:a'"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("the faults alone count 1 restart within 60 s, not over its intensity 20"),
+            std::string::npos)
+      << v->message;
+  EXPECT_NE(v->message.find("20 failed restarts of " + Term(old_server).to_string() + " (app:a), no process spawned: " +
+                            Term(started[1]).to_string() + " (app:a) held its name"),
+            std::string::npos)
+      << v->message;
 }
 
 // ---------------------------------------------------------------------------

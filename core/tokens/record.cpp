@@ -32,6 +32,17 @@ void RunRecord::on_event(Pid pid, const Term& event) {
   events.emplace_back(pid, now_us(), steps(), event);
 }
 
+void RunRecord::on_receive(Pid pid, const Term& message) {
+  // Two tag checks per receive: cheap next to the receive itself.
+  static const sim::Atom gen_cast("$gen_cast"), try_again("try_again_restart"), gen_restart("$gen_restart");
+  if (!message.is_tuple() || message.size() != 2) return;
+  if (message[0].is(gen_cast) && message[1].is_tagged(try_again, 2)) {
+    retries.emplace_back(pid, now_us(), steps(), message[1][1]);
+  } else if (message[0].is(gen_restart)) {
+    retries.emplace_back(pid, now_us(), steps(), message[1]);
+  }
+}
+
 const ProcessLife* RunRecord::life(Pid pid) const {
   auto it = std::lower_bound(processes.begin(), processes.end(), pid,
                              [](const ProcessLife& l, Pid p) { return l.pid < p; });

@@ -1,6 +1,7 @@
 // What a run of the trio leaves behind for properties to judge: every
 // client call with its result, every event the trio emitted, every spawn
-// and exit with its label and time, and every fault injected or skipped.
+// and exit with its label and time, every fault injected or skipped, and
+// every retry of a failed restart a supervisor took from its mailbox.
 //
 // A RunRecord is an Observer; attach it (through an ObserverSet) before the
 // run. Clients append their calls themselves (ClientCall), since a call's
@@ -83,11 +84,28 @@ class FaultEvent {
   std::string detail;           // why skipped, or what was done
 };
 
+/// A supervisor took the retry of a failed restart from its mailbox:
+/// supervisor.erl's {'$gen_cast', {try_again_restart, Id}} or
+/// DynamicSupervisor's {'$gen_restart', OldPid}. Handling it is one more
+/// add_restart, as the restart that failed was (a kernel fact, the receive:
+/// a start that fails before spawning anything, as gen's name check does,
+/// leaves no process behind to tell it).
+class RestartRetry {
+ public:
+  RestartRetry(Pid sup_, Micros at_us_, std::uint64_t step_, Term child_)
+      : sup(sup_), at_us(at_us_), step(step_), child(std::move(child_)) {}
+  Pid sup;
+  Micros at_us;
+  std::uint64_t step;
+  Term child;  // the child's id (supervisor) or its old pid (DynamicSupervisor)
+};
+
 class RunRecord : public sim::Observer {
  public:
   void on_spawn(Pid parent, Pid child, const std::string& label) override;
   void on_exit(Pid pid, const Term& reason) override;
   void on_event(Pid pid, const Term& event) override;
+  void on_receive(Pid pid, const Term& message) override;
 
   /// Set once, before the run: the kernel the record reads time and steps from.
   void attach(const sim::Kernel* kernel) { kernel_ = kernel; }
@@ -99,6 +117,7 @@ class RunRecord : public sim::Observer {
   std::vector<RecordedEvent> events;
   std::vector<ClientCall> calls;
   std::vector<FaultEvent> faults;
+  std::vector<RestartRetry> retries;
 
   /// The life of `pid`, or nullptr.
   const ProcessLife* life(Pid pid) const;
