@@ -1,8 +1,8 @@
 // conformance_sim: runs the conformance scenarios on otpsim and prints (or
 // writes) their canonical lines, like run_beam.sh does for the real BEAM.
 //
-//   conformance_sim [--delivery async|instant] [--seed N] [--seeds K] [--pct]
-//                   [--out DIR] [--golden DIR] [--survey] [SCENARIO...]   (all by default)
+//   conformance_sim [--delivery async|instant] [--seed N] [--seeds K] [--pct | --dfs]
+//                   [--out DIR] [--golden DIR] [--survey] [--trace] [SCENARIO...]   (all by default)
 //   conformance_sim --list
 //
 // --delivery: how signals travel (sim/kernel.hpp); async (the default, as
@@ -20,6 +20,11 @@
 // seeds produced, how many seeds printed it and the first, and each pair of
 // golden lines it prints the other way round (with the listed reason, or
 // NOT ALLOWED). --pct uses the pct strategy (depth 3) instead of random.
+// --trace writes the kernel's full trace of seed N's run to stderr. --dfs
+// makes the K - 1 runs after seed N's the first complete runs of dfs
+// (Optimal-DPOR, sim/dfs.hpp) instead of seeds; the survey says whether
+// dfs exhausted the scenario. (The "first seed" it prints is then a run
+// number.)
 //
 // With --out, writes DIR/<scenario>.txt (as run_beam.sh writes
 // out-beam/<scenario>.txt); otherwise prints the lines, each scenario under
@@ -33,9 +38,11 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "sim/dfs.hpp"
 #include "sim/pct_strategy.hpp"
 #include "sim/random_strategy.hpp"
 #include "tests/conformance/sim/async_check.hpp"
@@ -52,8 +59,8 @@ namespace sim = otpsim::sim;
 
 [[noreturn]] void usage(const std::string& message) {
   std::cerr << "conformance_sim: " << message << "\n"
-            << "usage: conformance_sim [--delivery async|instant] [--seed N] [--seeds K] [--pct] [--out DIR]\n"
-            << "                       [--golden DIR] [--survey] [--list] [SCENARIO...]\n";
+            << "usage: conformance_sim [--delivery async|instant] [--seed N] [--seeds K] [--pct | --dfs] [--out DIR]\n"
+            << "                       [--golden DIR] [--survey] [--trace] [--list] [SCENARIO...]\n";
   std::exit(2);
 }
 
@@ -65,13 +72,16 @@ std::uint64_t number(int& i, int argc, char** argv, const char* what) {
   return v;
 }
 
-Outcome run_one(const Scenario& s, std::uint64_t seed, sim::Delivery delivery, bool pct) {
-  if (!pct) return run(s, seed, delivery);
+Outcome run_one(const Scenario& s, std::uint64_t seed, sim::Delivery delivery, bool pct, std::string* trace = nullptr) {
+  if (!pct) {
+    sim::RandomStrategy strategy(seed);
+    return run_with(s, strategy, delivery, trace);
+  }
   sim::PctOptions options;
   options.depth = 3;
   options.steps_estimate = 2000;
   sim::PctStrategy strategy(seed, options);
-  return run_with(s, strategy, delivery);
+  return run_with(s, strategy, delivery, trace);
 }
 
 }  // namespace
@@ -84,6 +94,8 @@ int main(int argc, char** argv) {
   sim::Delivery delivery = sim::Delivery::async;
   bool survey = false;
   bool pct = false;
+  bool trace = false;
+  bool dfs = false;
   std::vector<const Scenario*> chosen;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -107,6 +119,10 @@ int main(int argc, char** argv) {
       survey = true;
     } else if (arg == "--pct") {
       pct = true;
+    } else if (arg == "--dfs") {
+      dfs = true;
+    } else if (arg == "--trace") {
+      trace = true;
     } else if (arg == "--list") {
       for (const Scenario& s : all_scenarios()) std::cout << s.name << "\n";
       return 0;
@@ -136,7 +152,9 @@ int main(int argc, char** argv) {
       std::cerr << "FAIL " << s->name << ": golden/" << s->name << ".async-allowed.txt: " << allowed.error << "\n";
       status = 1;
     }
-    Outcome o = run_one(*s, seed, delivery, pct);
+    std::string trace_text;
+    Outcome o = run_one(*s, seed, delivery, pct, trace ? &trace_text : nullptr);
+    if (trace) std::cerr << "==> trace of " << s->name << " (seed " << seed << ") <==\n" << trace_text;
     if (!o.error.empty()) {
       std::cerr << "FAIL " << s->name << " (seed " << seed << "): " << o.error << "\n";
       for (const std::string& line : o.log) std::cerr << "  " << line << "\n";
@@ -145,8 +163,29 @@ int main(int argc, char** argv) {
     }
     std::map<Lines, std::pair<std::uint64_t, std::uint64_t>> distinct;  // output -> (seeds, first seed)
     distinct[o.lines] = {1, seed};
+    std::unique_ptr<sim::DfsExplorer> explorer;
+    if (dfs) explorer = std::make_unique<sim::DfsExplorer>(sim::DfsOptions{});
+    std::uint64_t dfs_runs = 0;
     for (std::uint64_t k = 1; k < seed_count; ++k) {
-      Outcome other = run_one(*s, seed + k, delivery, pct);
+      Outcome other;
+      if (explorer) {  // the k-th complete run of dfs, instead of seed + k
+        auto strategy = explorer->next_run();
+        if (!strategy) break;
+        other = run_with(*s, *strategy, delivery);
+        explorer->end_run();
+        if (!explorer->error().empty()) {
+          std::cerr << "FAIL " << s->name << ": dfs: " << explorer->error() << "\n";
+          status = 1;
+          break;
+        }
+        if (explorer->last_run_pruned()) {
+          --k;
+          continue;
+        }
+        ++dfs_runs;
+      } else {
+        other = run_one(*s, seed + k, delivery, pct);
+      }
       if (!other.error.empty() && survey) {  // a failed run is an output of its own here
         other.lines = other.log;
         other.lines.insert(other.lines.begin(), other.error);
@@ -181,8 +220,14 @@ int main(int argc, char** argv) {
       if (!golden_seen) std::cerr << "note: " << s->name << ": no seed printed golden/" << s->name << ".txt\n";
     }
     if (survey) {
-      std::cout << "==> " << s->name << " <== " << distinct.size() << " distinct output(s) under " << seed_count
-                << " seeds (" << sim::delivery_name(delivery) << (pct ? ", pct" : ", random") << ")\n";
+      if (explorer) {
+        std::cout << "==> " << s->name << " <== " << distinct.size() << " distinct output(s) under " << dfs_runs
+                  << " dfs runs (" << sim::delivery_name(delivery) << (explorer->exhausted() ? ", exhausted" : ", not exhausted")
+                  << ")\n";
+      } else {
+        std::cout << "==> " << s->name << " <== " << distinct.size() << " distinct output(s) under " << seed_count
+                  << " seeds (" << sim::delivery_name(delivery) << (pct ? ", pct" : ", random") << ")\n";
+      }
       for (const auto& [lines, counts] : distinct) {
         std::cout << (lines == golden ? "golden" : "other ") << ": " << counts.first << " seeds, first " << counts.second
                   << "\n";

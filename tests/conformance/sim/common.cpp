@@ -504,10 +504,11 @@ Outcome run(const Scenario& scenario, std::uint64_t seed, sim::Delivery delivery
   return run_with(scenario, strategy, delivery);
 }
 
-Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Delivery delivery) {
+Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Delivery delivery, std::string* trace) {
   Outcome out;
   sim::KernelConfig config;
   config.delivery = delivery;
+  if (trace != nullptr) config.trace = sim::TraceLevel::full;
   sim::Kernel kernel(config, strategy);
   Outcome* po = &out;
   ScenarioFn fn = scenario.fn;
@@ -522,6 +523,7 @@ Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Deliver
     }
   }
   out.schedule_hash = h;
+  if (trace != nullptr) *trace = kernel.trace().text();
   if (!out.finished && out.error.empty()) {
     out.error = "driver did not finish: " + std::string(sim::outcome_name(r.outcome)) +
                 (r.message.empty() ? "" : " (" + r.message + ")");

@@ -236,8 +236,10 @@ const Scenario* find_scenario(std::string_view name);
 /// with signals travelling as `delivery` says (sim/kernel.hpp: async, the
 /// kernel's default, or instant).
 Outcome run(const Scenario& scenario, std::uint64_t seed, sim::Delivery delivery = sim::Delivery::async);
-/// The same under any strategy (pct, a dfs run, a replay).
-Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Delivery delivery);
+/// The same under any strategy (pct, a dfs run, a replay). With
+/// `trace`, the kernel's full trace of the run goes there.
+Outcome run_with(const Scenario& scenario, sim::Strategy& strategy, sim::Delivery delivery,
+                 std::string* trace = nullptr);
 
 // Defined in supervisor_scenarios.cpp, dynamic_scenarios.cpp, misc_scenarios.cpp.
 void add_supervisor_scenarios(std::vector<Scenario>& out);
