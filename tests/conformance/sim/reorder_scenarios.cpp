@@ -107,6 +107,42 @@ Finish two_watchers(sim::Kernel& k, bool link) {
   return [out] { return *out; };
 }
 
+// ---- a link or monitor request overtaken by a kill ----------------------------------
+// W links to (or monitors) X, then tells K to kill X. The link / monitor
+// request (W -> X) and the kill (K -> X) come from different senders: the
+// kill may arrive first, and the request then finds no process, so W gets
+// an EXIT / DOWN with reason noproc instead of killed. (The collector's
+// monitor in intensity_one_level and the registrants' links in
+// registry_crash meet this under async delivery.)
+
+Proc overtaken_x(Ctx ctx) { (void)co_await ctx.receive([](const Term&) { return false; }); }
+
+Proc overtaken_k(Ctx ctx) {
+  auto m = co_await ctx.receive();
+  co_await ctx.exit((*m).pid(), Term(sa::kill()));
+}
+
+Proc overtaken_w(Ctx ctx, Pid x, Pid k, bool link, std::string* out) {
+  if (link) {
+    ctx.trap_exit(true);
+    co_await ctx.link(x);
+  } else {
+    (void)co_await ctx.monitor(x);
+  }
+  co_await ctx.send(k, Term(x));
+  auto m = co_await ctx.receive();
+  *out = "W got " + describe(*m);
+}
+
+Finish request_overtaken(sim::Kernel& k, bool link) {
+  auto out = std::make_shared<std::string>("W got nothing");
+  std::string* o = out.get();
+  Pid x = k.spawn([](Ctx ctx) { return overtaken_x(ctx); }, sim::SpawnOptions("X"));
+  Pid killer = k.spawn([](Ctx ctx) { return overtaken_k(ctx); }, sim::SpawnOptions("K"));
+  k.spawn([x, killer, link, o](Ctx ctx) { return overtaken_w(ctx, x, killer, link, o); }, sim::SpawnOptions("W"));
+  return [out] { return *out; };
+}
+
 // ---- supervisor: restart_child right after the child's death --------------------
 // A transient child stops itself `normal`; the driver, told by its monitor,
 // asks the supervisor to restart it. On one node the supervisor has the
@@ -233,6 +269,12 @@ const std::vector<ReorderScenario>& reorder_scenarios() {
     v.emplace_back("two_monitors", "X, monitored by W1 and W2, dies; W2 handles its DOWN by sending W1 a note",
                    [](sim::Kernel& k) { return two_watchers(k, false); }, "W1 got DOWN boom, then note",
                    "W1 got note, then DOWN boom");
+    v.emplace_back("link_request_overtaken",
+                   "trapping W links to X, then tells K to kill X; the kill may reach X before the link request",
+                   [](sim::Kernel& k) { return request_overtaken(k, true); }, "W got EXIT killed", "W got EXIT noproc");
+    v.emplace_back("monitor_request_overtaken",
+                   "W monitors X, then tells K to kill X; the kill may reach X before the monitor request",
+                   [](sim::Kernel& k) { return request_overtaken(k, false); }, "W got DOWN killed", "W got DOWN noproc");
     v.emplace_back("supervisor_restart_child",
                    "a transient child stops normal; its monitor tells the driver, which calls restart_child at once",
                    supervisor_restart_child, "restart_child {ok,<pid>}", "restart_child {error,running}");

@@ -12,7 +12,7 @@ cd "$here" || exit 2
 command -v elixir >/dev/null 2>&1 || { echo "run.sh: elixir not found" >&2; exit 2; }
 names=("$@")
 if [ "${#names[@]}" -eq 0 ]; then
-  names=(triangle_forward two_watchers supervisor_restart_child registry)
+  names=(triangle_forward two_watchers request_overtaken supervisor_restart_child registry)
 fi
 status=0
 for n in "${names[@]}"; do
