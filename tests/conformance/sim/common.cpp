@@ -374,7 +374,9 @@ Task<> Conf::settle(Pid sup) {
     Term children = co_await core::otp::supervisor::which_children(ctx_, ServerRef(sup));
     bool settled = true;
     for (const Term& c : children.elements()) {
-      if (c[1].is_pid() && !(co_await ctx_.is_alive(c[1].pid()))) settled = false;
+      if (!c[1].is_pid()) continue;
+      const bool alive = co_await ctx_.is_alive(c[1].pid());  // named first (docs/kernel.md, g++ 12)
+      if (!alive) settled = false;
     }
     if (settled) co_return;
     co_await poll_tick(start_us);
