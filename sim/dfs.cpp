@@ -12,6 +12,17 @@
 
 namespace otpsim::sim {
 
+namespace {
+bool debug_on() {
+  static const bool on = std::getenv("OTPSIM_DFS_DEBUG") != nullptr;
+  return on;
+}
+std::string show(const StepInfo& s) {
+  return fmt::format("{}{}:{}({}:{}{})", is_channel_actor(s.pid) ? fmt::format("ch{}>", s.from.id) : std::string("p"), s.pid.id & 0xffffffffULL, effect_name(s.effect),
+                     static_cast<int>(s.object.kind), s.object.id, s.effect == EffectKind::arrive ? fmt::format(" sig{} id{}", static_cast<int>(s.signal), s.signal_id) : std::string());
+}
+}  // namespace
+
 /// One choice point of the current run.
 struct DfsExplorer::Node {
   bool data = false;                // a data choice (no sleep sets, no races)
@@ -48,6 +59,13 @@ struct DfsExplorer::Optimal {
   std::uint32_t replayed = 0;  // steps before this were in the previous run too: their races are known
   std::shared_ptr<const void> storage;     // the run's receive patterns and payloads (Strategy::hold)
   bool async = false;  // the kernel handed over its pattern storage: async delivery (Strategy::hold)
+  // Disabling: a chosen step after which another actor enabled at its point
+  // is not (is_alive lands the caller's signals in flight at once: their
+  // arrivals never run as steps, so no race with them can be seen).
+  std::vector<Pid> previous_point;         // the actors enabled at the previous step's point
+  Pid previous_actor;
+  std::int32_t previous_node = -1;         // the node of the previous step; -1 if forced
+  std::vector<std::pair<std::int32_t, Pid>> disabled;  // (node, actor it disabled)
 };
 
 /// The strategy one run uses: it forwards to the explorer.
@@ -123,6 +141,9 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
     dpor_->sleep.clear();
     dpor_->carry.clear();
     dpor_->pending.clear();
+    dpor_->disabled.clear();
+    dpor_->previous_point.clear();
+    dpor_->previous_node = -1;
     dpor_->picked = false;
     dpor_->replayed = path_.empty() ? 0 : path_.back().position;
   }
@@ -364,16 +385,6 @@ void DfsExplorer::on_step_classic(const StepInfo& step) {
   std::erase_if(sleep_, [&step](const StepInfo& s) { return dependent(s, step); });
 }
 
-namespace {
-bool debug_on() {
-  static const bool on = std::getenv("OTPSIM_DFS_DEBUG") != nullptr;
-  return on;
-}
-std::string show(const StepInfo& s) {
-  return fmt::format("{}{}:{}({}:{}{})", is_channel_actor(s.pid) ? fmt::format("ch{}>", s.from.id) : std::string("p"), s.pid.id & 0xffffffffULL, effect_name(s.effect),
-                     static_cast<int>(s.object.kind), s.object.id, s.effect == EffectKind::arrive ? fmt::format(" sig{} id{}", static_cast<int>(s.signal), s.signal_id) : std::string());
-}
-}  // namespace
 
 void DfsExplorer::on_step_optimal(const StepInfo& step) {
   Optimal& o = *dpor_;
@@ -386,6 +397,14 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
     o.trace.note_enabled(step.pid);
   }
   const std::int32_t node = chosen_node_ ? static_cast<std::int32_t>(*chosen_node_) : -1;
+  if (!o.picked) {
+    o.point.clear();
+    o.point.push_back(step.pid);
+  }
+  note_disabled(o.point);
+  o.previous_point = o.point;
+  o.previous_actor = step.pid;
+  o.previous_node = node;
   o.picked = false;
   o.races.clear();
   o.trace.add(step, node, o.races);
@@ -405,8 +424,34 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   o.pending.insert(o.pending.end(), o.races.begin(), o.races.end());
 }
 
+void DfsExplorer::note_disabled(const std::vector<Pid>& now) {
+  Optimal& o = *dpor_;
+  if (o.previous_node < 0) return;
+  for (const Pid q : o.previous_point) {
+    if (q == o.previous_actor || std::find(now.begin(), now.end(), q) != now.end()) continue;
+    o.disabled.emplace_back(o.previous_node, q);
+  }
+}
+
 void DfsExplorer::reverse_races() {
   Optimal& o = *dpor_;
+  // A step that disabled another actor's step: that one first, there too.
+  for (const auto& [at, q] : o.disabled) {
+    Node& node = path_[static_cast<std::size_t>(at)];
+    std::optional<std::size_t> option;
+    for (std::size_t i = 0; i < node.enabled.size() && !option; ++i) {
+      if (node.enabled[i].pid == q) option = i;
+    }
+    if (!option) continue;
+    const bool sleeping = std::any_of(node.osleep.begin(), node.osleep.end(),
+                                      [q](const dpor::SleepEntry& e) { return e.event.step.pid == q; });
+    const bool queued = std::any_of(node.wakeup.begin(), node.wakeup.end(),
+                                    [q](const dpor::WakeupNode& w) { return w.event.step.pid == q; });
+    if (debug_on()) std::fprintf(stderr, "    disabled at node %d: %s%s\n", at, show(node.enabled[*option]).c_str(), sleeping ? " (asleep)" : queued ? " (queued)" : "");
+    if (sleeping || queued) continue;
+    node.wakeup.push_back(dpor::WakeupNode{dpor::StoredEvent{node.enabled[*option], {}}, {}});
+  }
+  o.disabled.clear();
   for (const dpor::Race& race : o.pending) {
     if (!o.trace.direct(race.first, race.second)) continue;  // ordered through a dependence learned later
     reverse(race.first, race.second);
@@ -426,7 +471,10 @@ void DfsExplorer::reverse(std::uint32_t first, std::uint32_t second) {
     std::fprintf(stderr, "    race %u-%u at node %d: v =%s\n", first, second, at, seq.c_str());
   }
   for (const dpor::SleepEntry& s : node.osleep) {
-    if (dpor::weak_initial(o.trace, s.event, node.position, true, o.sequence)) return;  // explored
+    if (dpor::weak_initial(o.trace, s.event, node.position, true, o.sequence)) {
+      if (debug_on()) std::fprintf(stderr, "      covered by sleeping %s (since %u)\n", show(s.event.step).c_str(), s.since);
+      return;  // explored
+    }
   }
   const Pid start = o.trace.actor_pid(o.sequence.front());
   const bool startable = std::any_of(node.enabled.begin(), node.enabled.end(),
@@ -491,7 +539,10 @@ void DfsExplorer::end_run() {
   // (A run cut by its sleep set repeats explored ones, whose races were
   // reversed; its own races are reversed too, in case a dependence the
   // sleep set did not see made it stop.)
-  if (dpor_) reverse_races();
+  if (dpor_) {
+    if (!blocked_) note_disabled({});  // the run ended: nothing is enabled any more
+    reverse_races();
+  }
   while (!path_.empty()) {
     Node& node = path_.back();
     if (!node.data && dpor_) {

@@ -1,6 +1,7 @@
 #include "sim/wakeup_tree.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "sim/dependence.hpp"
 
@@ -58,6 +59,14 @@ bool hidden_state(EffectKind e) {
   return e == EffectKind::demonitor || e == EffectKind::die || e == EffectKind::send_alias;
 }
 
+/// A send to an active alias names its owner (StepInfo::object), which
+/// sim/dependence.hpp sees; one to an alias no longer active names the
+/// sender itself, and so hides whose alias it was.
+bool hidden_state(const StepInfo& s) {
+  if (s.effect == EffectKind::send_alias) return s.object.kind == StepObject::Kind::process && s.object.id == s.pid.id;
+  return hidden_state(s.effect);
+}
+
 /// If `s` puts a message into a mailbox, whose: an arrival (into its
 /// receiver's), or a process step that delivered at once into its own (a
 /// signal to itself, a monitor or link of a process already gone).
@@ -94,6 +103,8 @@ void RunTrace::reset() {
   table_names_.clear();
   hidden_.clear();
   watches_.clear();
+  spawned_.clear();
+  ever_watched_.clear();
   saw_arrival_ = false;
   for (auto& m : mail_index_) m.second.clear();
   mail_used_ = 0;
@@ -150,7 +161,10 @@ void RunTrace::note_enabled(Pid pid) {
     // parent may watch it (spawn_monitor; a spawn's StepInfo does not say).
     if (instant_ && act.enabler >= 0 && act.count == 0 && !is_channel_actor(pid)) {
       const StepInfo& by = events_[static_cast<std::size_t>(act.enabler)].step;
-      if (by.effect == EffectKind::spawn) watches_.emplace_back(by.pid.id, pid.id);
+      if (by.effect == EffectKind::spawn) {
+        spawned_.emplace_back(by.pid.id, pid.id);
+        ever_watched_.emplace_back(by.pid.id, pid.id);
+      }
     }
   }
   act.seen = k;
@@ -178,11 +192,19 @@ std::optional<std::uint64_t> RunTrace::mail_write(const StepInfo& s) const {
   return mail_target(s, s.payload != nullptr);
 }
 
-bool RunTrace::base_dependent(const StepInfo& a, const StepInfo& b) const {
-  if (instant_ && hidden_state(a.effect) && hidden_state(b.effect)) {
-    if (a.effect == EffectKind::die && b.effect == EffectKind::die) {
+bool RunTrace::base_dependent(const StepInfo& a, const StepInfo& b, const Event* earlier) const {
+  if (instant_ && hidden_state(a) && hidden_state(b)) {
+    const bool deaths = a.effect == EffectKind::die && b.effect == EffectKind::die;
+    if (earlier != nullptr && (a.effect == EffectKind::demonitor || deaths) && b.effect == EffectKind::die) {
+      // This run knows what a's process stopped watching there (a death that
+      // came first shows its watchers itself: StepInfo::also, or global).
+      const auto& gone = earlier->unwatched;
+      if (std::find(gone.begin(), gone.end(), b.pid.id) != gone.end()) return true;
+    } else if (deaths) {
       if (watches(a.pid.id, b.pid.id) || watches(b.pid.id, a.pid.id)) return true;
-    } else if (!(a.effect == EffectKind::send_alias && b.effect == EffectKind::send_alias)) {
+    } else if (!(a.effect == EffectKind::send_alias && b.effect == EffectKind::send_alias) &&
+               !(a.effect == EffectKind::demonitor && b.effect == EffectKind::demonitor) &&
+               !(earlier != nullptr && a.effect == EffectKind::die && b.effect == EffectKind::demonitor)) {
       return true;
     }
   }
@@ -190,19 +212,38 @@ bool RunTrace::base_dependent(const StepInfo& a, const StepInfo& b) const {
 }
 
 bool RunTrace::watches(std::uint64_t watcher, std::uint64_t target) const {
-  return std::find(watches_.begin(), watches_.end(), std::make_pair(watcher, target)) != watches_.end();
+  return std::find(ever_watched_.begin(), ever_watched_.end(), std::make_pair(watcher, target)) != ever_watched_.end();
+}
+
+bool RunTrace::died(std::uint64_t pid) const {
+  auto it = std::lower_bound(actor_index_.begin(), actor_index_.end(), pid,
+                             [](const auto& e, std::uint64_t id) { return e.first < id; });
+  if (it == actor_index_.end() || it->first != pid) return false;
+  const Actor& a = actors_[it->second];
+  return a.last >= 0 && events_[static_cast<std::size_t>(a.last)].step.effect == EffectKind::die;
 }
 
 void RunTrace::note_watches(const StepInfo& s) {
   if (s.effect == EffectKind::monitor && s.object.kind == StepObject::Kind::process) {
     watches_.emplace_back(s.pid.id, s.object.id);
+    ever_watched_.emplace_back(s.pid.id, s.object.id);
   } else if (s.effect == EffectKind::demonitor) {
     // Forgotten only when it can only be that one (a demonitor names no target).
     const auto n = std::count_if(watches_.begin(), watches_.end(), [&s](const auto& w) { return w.first == s.pid.id; });
     if (n == 1) std::erase_if(watches_, [&s](const auto& w) { return w.first == s.pid.id; });
-  } else if (s.effect == EffectKind::die && s.also.kind == StepObject::Kind::process) {
+  } else if (s.effect == EffectKind::die) {
+    // A child dying while its parent lives shows whether the parent
+    // watches it (a spawn_monitor): the parent would be its peer (also) or
+    // one of several (global). If not, the spawn was a plain one.
+    if (s.object.kind != StepObject::Kind::global) {
+      std::erase_if(spawned_, [&](const auto& w) {
+        return w.second == s.pid.id && !died(w.first) && !(s.also.kind == StepObject::Kind::process && s.also.id == w.first);
+      });
+    }
     // Its monitors end with it (the DOWN went to the one watcher it had).
-    std::erase_if(watches_, [&s](const auto& w) { return w.second == s.pid.id; });
+    if (s.also.kind == StepObject::Kind::process) {
+      std::erase_if(watches_, [&s](const auto& w) { return w.second == s.pid.id; });
+    }
   }
 }
 
@@ -214,8 +255,8 @@ bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_
     const auto wb = mail_write(b);
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
-      if (arrivals && alias_and_down(a, b)) return base_dependent(a, b);
-      if (!arrivals && base_dependent(a, b)) return true;
+      if (arrivals && alias_and_down(a, b)) return base_dependent(a, b, &events_[i]);
+      if (!arrivals && base_dependent(a, b, &events_[i])) return true;
       // Two messages into one mailbox: their order matters only to a
       // receive that takes the earlier one and could take the later one.
       if (a.payload == nullptr) return false;  // a put nothing, and would not have later either
@@ -241,7 +282,7 @@ bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_
       return b.payload == nullptr || a.pattern->matches(*b.payload);
     }
   }
-  return base_dependent(a, b);
+  return base_dependent(a, b, &events_[i]);
 }
 
 bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool trusted, std::uint32_t x,
@@ -254,7 +295,7 @@ bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool tr
     const auto wb = mail_write(b);
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
-      if (!arrivals || alias_and_down(a, b)) return base_dependent(a, b);
+      if (!arrivals || alias_and_down(a, b)) return base_dependent(a, b, nullptr);
       if (!observed) return false;
       // c first puts its message ahead of x's: the receive that took x's
       // would take c's if it could.
@@ -280,7 +321,7 @@ bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool tr
       return timed_out(a);
     }
   }
-  return base_dependent(a, b);
+  return base_dependent(a, b, nullptr);
 }
 
 void RunTrace::gather(const StepInfo& s, std::uint32_t j, std::vector<std::uint32_t>& out) const {
@@ -383,7 +424,15 @@ void RunTrace::add(const StepInfo& s, std::int32_t node, std::vector<Race>& race
     join(c, n, i);
   }
   c[a] = e.seq;
-  events_.push_back(e);
+  if (instant_ && (s.effect == EffectKind::demonitor || s.effect == EffectKind::die)) {
+    for (const auto& w : watches_) {
+      if (w.first == s.pid.id) e.unwatched.push_back(w.second);
+    }
+    for (const auto& w : spawned_) {
+      if (w.first == s.pid.id) e.unwatched.push_back(w.second);
+    }
+  }
+  events_.push_back(std::move(e));
   Actor& act2 = actors_[a];
   ++act2.count;
   act2.last = static_cast<std::int32_t>(j);
@@ -432,9 +481,15 @@ bool RunTrace::direct(std::uint32_t i, std::uint32_t j) const {
 }
 
 void RunTrace::reversal(std::uint32_t i, std::uint32_t j, std::vector<std::uint32_t>& out) const {
+  // notdep(i, E).j: every later step of the run that does not happen after
+  // i, those after j included (none of them happens after j, which happens
+  // after i), then j. (Only the steps up to j lost classes: a reversal that
+  // leaves out what follows j can be covered by a sleeping step that then
+  // wakes too late for the rest.)
   out.clear();
-  for (std::uint32_t k = i + 1; k < j; ++k) {
-    if (!happens_before(i, k)) out.push_back(k);
+  const auto n = static_cast<std::uint32_t>(events_.size());
+  for (std::uint32_t k = i + 1; k < n; ++k) {
+    if (k != j && !happens_before(i, k)) out.push_back(k);
   }
   out.push_back(j);
 }

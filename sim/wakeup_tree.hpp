@@ -96,8 +96,8 @@ class RunTrace {
   Pid actor_pid(std::uint32_t i) const { return events_[i].step.pid; }
   /// i happens before j (i < j).
   bool happens_before(std::uint32_t i, std::uint32_t j) const;
-  /// The reversal of race (i, j): the steps after i up to j that do not
-  /// happen after i, then j (notdep(i).j).
+  /// The reversal of race (i, j): the steps after i that do not happen
+  /// after i, then j (notdep(i, E).j).
   void reversal(std::uint32_t i, std::uint32_t j, std::vector<std::uint32_t>& out) const;
   /// A copy of event i that outlives the run.
   StoredEvent store(std::uint32_t i) const;
@@ -125,6 +125,7 @@ class RunTrace {
     std::uint32_t clock = 0;      // offset of its vector clock in clocks_
     std::uint32_t clock_size = 0;
     std::int32_t taken_by = -1;   // a mailbox write: the receive that took its message
+    std::vector<std::uint64_t> unwatched;  // instant: a demonitor's or death's process watched these then
   };
   struct Actor {
     Pid pid;
@@ -147,9 +148,12 @@ class RunTrace {
   void join(std::uint32_t* into, std::uint32_t into_size, std::uint32_t from_event) const;
   bool covers(const std::uint32_t* clock, std::uint32_t size, std::uint32_t event) const;
   bool dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_t j) const;
-  bool base_dependent(const StepInfo& a, const StepInfo& b) const;
+  /// sim/dependence.hpp, plus what instant delivery hides; `earlier`: a's
+  /// event if it is this run's and comes first (more precise).
+  bool base_dependent(const StepInfo& a, const StepInfo& b, const Event* earlier) const;
   bool watches(std::uint64_t watcher, std::uint64_t target) const;
   void note_watches(const StepInfo& s);
+  bool died(std::uint64_t pid) const;
   /// If event e writes a message into a mailbox, the receiving process id.
   std::optional<std::uint64_t> mail_write(const StepInfo& s) const;
   void gather(const StepInfo& s, std::uint32_t j, std::vector<std::uint32_t>& out) const;
@@ -174,6 +178,8 @@ class RunTrace {
   std::vector<std::uint32_t> table_names_;    // table_new / table_delete_table in the epoch
   std::vector<std::uint32_t> hidden_;         // demonitor, die, send_alias in the epoch
   std::vector<std::pair<std::uint64_t, std::uint64_t>> watches_;  // (watcher, target) monitors seen (instant)
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> spawned_;  // (parent, child) the parent may watch (instant)
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ever_watched_;  // both, never forgotten: for stored events
   std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> mail_index_;  // process -> messages into its mailbox
   std::size_t mail_used_ = 0;
   std::vector<std::uint32_t> scratch_;
