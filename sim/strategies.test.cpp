@@ -1297,6 +1297,110 @@ TEST(DfsOptimal, random_programs_reach_the_brute_force_outcomes_under_both_deliv
   }
 }
 
+/// R takes {a} and then {b} with selective receives; S1 sends {a}, S2
+/// sends {b} (async: two arrivals into R's mailbox). With observers the
+/// arrivals are independent (neither receive could take the other's
+/// message): one class. With poll, R polls first: the send races it.
+Program selective_pair(bool poll_first) {
+  return [=](Kernel& kernel) -> Finish {
+    auto got = std::make_shared<std::string>();
+    Pid r = kernel.spawn([got, poll_first](Ctx ctx) -> Proc {
+      if (poll_first) {
+        auto early = co_await ctx.receive(Micros{0});
+        *got += early ? "early:" + early->to_string() + " " : std::string("early:none ");
+        if (early) co_return;
+      }
+      auto a = co_await ctx.receive([](const Term& m) { return m.is_tagged(Atom("a"), 1); });
+      auto b = co_await ctx.receive([](const Term& m) { return m.is_tagged(Atom("b"), 1); });
+      *got += (*a)[0].to_string() + (*b)[0].to_string();
+    });
+    kernel.spawn([r](Ctx ctx) -> Proc { co_await ctx.send(r, tuple(atom("a"))); });
+    kernel.spawn([r](Ctx ctx) -> Proc { co_await ctx.send(r, tuple(atom("b"))); });
+    return [got] { return *got; };
+  };
+}
+
+TEST(DfsOptimal, observers_make_arrivals_of_messages_no_receive_confuses_independent) {
+  auto by = check_optimal(selective_pair(false), Delivery::async, 200'000);
+  EXPECT_EQ(by[0].outcomes, (std::set<std::string>{"ab"}));
+  EXPECT_EQ(by[0].interleavings, 1u) << "optimal: the two arrivals commute for these receives";
+  EXPECT_GT(by[1].interleavings, 1u) << "dpor: any two arrivals into one mailbox are dependent";
+  // A poll first races each arrival: it takes either message, or none.
+  auto poll = check_optimal(selective_pair(true), Delivery::async, 200'000);
+  EXPECT_EQ(poll[0].outcomes, (std::set<std::string>{"early:none ab", "early:{a} ", "early:{b} "}));
+  EXPECT_EQ(poll[0].pruned, 0u);
+}
+
+TEST(DfsOptimal, the_default_reduction_is_optimal_and_names_round_trip) {
+  EXPECT_EQ(DfsOptions{}.reduction, Reduction::optimal);
+  for (Reduction r : {Reduction::none, Reduction::sleep_sets, Reduction::dpor, Reduction::optimal}) {
+    EXPECT_EQ(reduction_from_name(reduction_name(r)), r);
+  }
+  EXPECT_EQ(reduction_name(Reduction::optimal), "optimal");
+  EXPECT_FALSE(reduction_from_name("source").has_value());
+}
+
+TEST(DfsOptimal, a_delay_bound_counts_skips_of_the_default_choice) {
+  // Two independent processes of 4 steps (start, 2 yields, die). The
+  // scheduler's default runs the last process again, or the lowest index;
+  // a run of r blocks that starts with A makes r - 2 delays (the switch into
+  // the last block is forced: the other process ended), one more if it
+  // starts with B. Words of 4 As and 4 Bs: AAAABBBB (0 delays); BBBBAAAA
+  // and ABA with A split 3 ways (1); BAB (3 ways) and ABAB (3 x 3) (2).
+  struct Case {
+    std::optional<std::uint32_t> bound;
+    std::uint64_t runs;
+    bool bounded;
+  };
+  for (Case c : {Case{0u, 1, true}, Case{1u, 5, true}, Case{2u, 17, true}, Case{std::nullopt, 70, false}}) {
+    SCOPED_TRACE(::testing::Message() << "delay bound " << (c.bound ? std::to_string(*c.bound) : "none"));
+    DfsOptions options;
+    options.reduction = Reduction::none;
+    options.delay_bound = c.bound;
+    Explored e = explore_in(independent(2, 2), options, Delivery::instant);
+    EXPECT_TRUE(e.exhausted);
+    EXPECT_EQ(e.interleavings, c.runs);
+    EXPECT_EQ(e.bounded, c.bounded);
+  }
+  // Under every reduction: the lost update needs a delay (a worker stopped
+  // between its lookup and its insert); a bound of 0 cuts it, a large one
+  // cuts nothing.
+  for (Reduction r : {Reduction::none, Reduction::sleep_sets, Reduction::dpor, Reduction::optimal}) {
+    for (Delivery d : {Delivery::instant, Delivery::async}) {
+      SCOPED_TRACE(std::string(reduction_name(r)) + ", " + std::string(delivery_name(d)));
+      DfsOptions options;
+      options.reduction = r;
+      options.delay_bound = 0;
+      Explored zero = explore_in(lost_update(2), options, d);
+      EXPECT_TRUE(zero.exhausted);
+      EXPECT_TRUE(zero.bounded);
+      EXPECT_EQ(zero.outcomes, (std::set<std::string>{"2"}));
+      EXPECT_EQ(zero.interleavings, 1u) << "delay bound 0: the deterministic scheduler's one run";
+      options.delay_bound = 1000;
+      Explored large = explore_in(lost_update(2), options, d);
+      EXPECT_FALSE(large.bounded);
+      EXPECT_EQ(large.outcomes, (std::set<std::string>{"1", "2"}));
+    }
+  }
+}
+
+TEST(DfsOptimal, a_preemption_bound_under_optimal) {
+  for (Delivery d : {Delivery::instant, Delivery::async}) {
+    SCOPED_TRACE(std::string(delivery_name(d)));
+    DfsOptions options;
+    options.reduction = Reduction::optimal;
+    options.preemption_bound = 0;
+    Explored bounded = explore_in(lost_update(2), options, d);
+    Explored full = explore_in(lost_update(2), Reduction::optimal, d);
+    EXPECT_TRUE(bounded.exhausted);
+    EXPECT_TRUE(bounded.bounded);
+    EXPECT_LT(bounded.interleavings, full.interleavings);
+    EXPECT_TRUE(bounded.outcomes.count("2"));
+    EXPECT_FALSE(full.bounded);
+    EXPECT_EQ(full.outcomes, (std::set<std::string>{"1", "2"}));
+  }
+}
+
 /// Records every step of a run, for the trace classes below.
 class StepRecorder : public Observer {
  public:
