@@ -1114,7 +1114,8 @@ std::vector<Property> make_properties() {
                          resolve_agrees});
   all.push_back(Property{"restart_intensity",
                          "A supervisor gives up exactly when its restarts exceed its intensity (DynamicSupervisor "
-                         "20 in 60 s, top 3 in 5 s).",
+                         "20 in 60 s, top 3 in 5 s), each retry of a failed restart counting as one, as "
+                         "supervisor.erl counts.",
                          restart_intensity});
   all.push_back(Property{"restart_scope",
                          "A killed process takes down exactly its rest_for_one blast radius, and an AppServer crash "
