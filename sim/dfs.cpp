@@ -13,14 +13,22 @@
 namespace otpsim::sim {
 
 namespace {
+
+/// OTPSIM_DFS_DEBUG=1: optimal / dpor print every step, race and
+/// reversal on stderr (for looking at one program's exploration).
 bool debug_on() {
   static const bool on = std::getenv("OTPSIM_DFS_DEBUG") != nullptr;
   return on;
 }
+
 std::string show(const StepInfo& s) {
-  return fmt::format("{}{}:{}({}:{}{})", is_channel_actor(s.pid) ? fmt::format("ch{}>", s.from.id) : std::string("p"), s.pid.id & 0xffffffffULL, effect_name(s.effect),
-                     static_cast<int>(s.object.kind), s.object.id, s.effect == EffectKind::arrive ? fmt::format(" sig{} id{}", static_cast<int>(s.signal), s.signal_id) : std::string());
+  const std::string actor = is_channel_actor(s.pid) ? fmt::format("ch{}>{}", s.from.id, s.pid.id & 0xffffffffULL)
+                                                     : fmt::format("p{}", s.pid.id);
+  const std::string signal =
+      s.effect == EffectKind::arrive ? fmt::format(" sig{} id{}", static_cast<int>(s.signal), s.signal_id) : std::string();
+  return fmt::format("{}:{}({}:{}{})", actor, effect_name(s.effect), static_cast<int>(s.object.kind), s.object.id, signal);
 }
+
 }  // namespace
 
 /// One choice point of the current run.
@@ -56,7 +64,6 @@ struct DfsExplorer::Optimal {
   std::vector<std::uint32_t> sequence;
   std::vector<Pid> point;                  // the enabled actors of the step being executed
   bool picked = false;
-  std::uint32_t replayed = 0;  // steps before this were in the previous run too: their races are known
   std::shared_ptr<const void> storage;     // the run's receive patterns and payloads (Strategy::hold)
   bool async = false;  // the kernel handed over its pattern storage: async delivery (Strategy::hold)
   // Disabling: a chosen step after which another actor enabled at its point
@@ -145,7 +152,6 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
     dpor_->previous_point.clear();
     dpor_->previous_node = -1;
     dpor_->picked = false;
-    dpor_->replayed = path_.empty() ? 0 : path_.back().position;
   }
   return std::make_unique<Run>(*this);
 }
@@ -385,10 +391,13 @@ void DfsExplorer::on_step_classic(const StepInfo& step) {
   std::erase_if(sleep_, [&step](const StepInfo& s) { return dependent(s, step); });
 }
 
-
 void DfsExplorer::on_step_optimal(const StepInfo& step) {
   Optimal& o = *dpor_;
-  if (debug_on()) std::fprintf(stderr, "  #%u %s %s cause=%lld sid=%llu poll=%d pl=%d\n", o.trace.size(), chosen_node_ ? "pick" : "forced", show(step).c_str(), step.cause == StepInfo::no_step ? -1LL : (long long)step.cause, (unsigned long long)step.signal_id, step.poll, step.payload != nullptr);
+  if (debug_on()) {
+    std::fprintf(stderr, "  #%u %s %s cause=%lld sid=%llu poll=%d pl=%d\n", o.trace.size(), chosen_node_ ? "pick" : "forced",
+                 show(step).c_str(), step.cause == StepInfo::no_step ? -1LL : static_cast<long long>(step.cause),
+                 static_cast<unsigned long long>(step.signal_id), step.poll ? 1 : 0, step.payload != nullptr ? 1 : 0);
+  }
   if (blocked_) return;  // the run is being cut: its steps teach nothing new
   if (o.trace.size() == 0) o.trace.set_instant(!o.async);
   if (o.picked) {
@@ -418,7 +427,9 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   std::erase_if(o.sleep, [&](const dpor::SleepEntry& s) {
     return s.event.step.pid == step.pid || o.trace.dependent_stored(s.event, s.since, true, j);
   });
-  if (debug_on()) for (const dpor::Race& race : o.races) std::fprintf(stderr, "    found race %u-%u\n", race.first, race.second);
+  if (debug_on()) {
+    for (const dpor::Race& race : o.races) std::fprintf(stderr, "    found race %u-%u\n", race.first, race.second);
+  }
   // Reversed when the run ends: a receive that comes later may still
   // make two arrivals dependent, or tell which of them it would take.
   o.pending.insert(o.pending.end(), o.races.begin(), o.races.end());
@@ -447,7 +458,10 @@ void DfsExplorer::reverse_races() {
                                       [q](const dpor::SleepEntry& e) { return e.event.step.pid == q; });
     const bool queued = std::any_of(node.wakeup.begin(), node.wakeup.end(),
                                     [q](const dpor::WakeupNode& w) { return w.event.step.pid == q; });
-    if (debug_on()) std::fprintf(stderr, "    disabled at node %d: %s%s\n", at, show(node.enabled[*option]).c_str(), sleeping ? " (asleep)" : queued ? " (queued)" : "");
+    if (debug_on()) {
+      std::fprintf(stderr, "    disabled at node %d: %s%s\n", at, show(node.enabled[*option]).c_str(),
+                   sleeping ? " (asleep)" : queued ? " (queued)" : "");
+    }
     if (sleeping || queued) continue;
     node.wakeup.push_back(dpor::WakeupNode{dpor::StoredEvent{node.enabled[*option], {}}, {}});
   }

@@ -1,5 +1,5 @@
-// The machinery of dfs's optimal DPOR (sim/dfs.hpp): the current run's
-// events with vector clocks computed online, the races they complete, the
+// The machinery of dfs's Optimal-DPOR (sim/dfs.hpp): the current run's
+// steps with vector clocks computed online, the races they complete, the
 // observer refinement of the dependence relation, and wakeup trees.
 //
 // References: Abdulla, Aronis, Jonsson, Sagonas, "Source Sets: A
@@ -11,24 +11,27 @@
 // Happens-before (RunTrace): each actor (a process, or a signal channel
 // under async delivery: ids.hpp) has a vector clock. A step's clock joins
 // - its actor's previous step (program order; a channel's arrivals are FIFO);
-// - hard edges: the step that enabled it (the actor was not enabled at the
+// - hard edges: the step that enabled it (its actor was not enabled at the
 //   scheduling point before that step and was after it: a spawn before its
 //   child's start, an arrival before the receive it woke), an arrival's
 //   send (StepInfo::cause), and the arrival a receive took if the receive
-//   could not have run without it (not a poll, not woken by its timeout);
+//   could not have run without it (declared after it came, not a poll);
 // - the last time advance: everything before it happens before everything
 //   after;
 // - every earlier dependent step. The candidates come from per-object lists
 //   of the current epoch (no scan of every earlier step); a candidate that
-//   the clock gathered so far does not cover is a race.
-// Dependence is sim/dependence.hpp's `dependent`, refined (with observers)
-// for mailbox pairs as the TACAS paper does: an arrival and a receive of its
-// receiver are dependent only if the receive took its message (reads-from),
-// or ran before it without taking any message and its pattern matches the
-// message; two arrivals into one mailbox only if the receive that took the
-// earlier one's message could take the later one's. When that receive comes
-// after both, the dependence is learned late: the race is reported then and
-// the clocks of the steps after the later arrival are repaired.
+//   the clock gathered so far does not cover is a race (checked again when
+//   the run ends: direct()).
+// Dependence is sim/dependence.hpp's `dependent` (plus, under instant
+// delivery, what that delivery hides: base_dependent), refined with
+// observers for mailbox pairs (TACAS 2018): an arrival and a receive of its
+// receiver are dependent only if the receive took its message
+// (reads-from), or ran before it without taking any message (and its
+// pattern matches the message, or the arrival put none); two arrivals into
+// one mailbox only if the receive that took the earlier one's message could
+// take the later one's. When that receive comes after both, the dependence
+// is learned late (observe): the race is reported then and the clocks of
+// the steps after the later arrival are repaired.
 #pragma once
 
 #include <cstdint>
