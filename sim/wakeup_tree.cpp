@@ -92,6 +92,7 @@ void RunTrace::reset() {
   barrier_.clear();
   actors_.clear();
   actor_index_.clear();
+  std::fill(small_actors_.begin(), small_actors_.end(), no_actor);
   epoch_start_ = 0;
   for (std::size_t b = 0; b < buckets_used_; ++b) {
     buckets_[b].by_object.clear();
@@ -111,6 +112,7 @@ void RunTrace::reset() {
 }
 
 std::uint32_t RunTrace::actor_of(Pid pid) {
+  if (pid.id < small_actors_.size() && small_actors_[pid.id] != no_actor) return small_actors_[pid.id];
   auto it = std::lower_bound(actor_index_.begin(), actor_index_.end(), pid.id,
                              [](const auto& e, std::uint64_t id) { return e.first < id; });
   if (it != actor_index_.end() && it->first == pid.id) return it->second;
@@ -118,6 +120,10 @@ std::uint32_t RunTrace::actor_of(Pid pid) {
   actors_.push_back(Actor{});
   actors_.back().pid = pid;
   actor_index_.insert(it, {pid.id, a});
+  if (pid.id < 4096) {
+    if (small_actors_.size() <= pid.id) small_actors_.resize(pid.id + 1, no_actor);
+    small_actors_[pid.id] = a;
+  }
   return a;
 }
 
@@ -247,12 +253,10 @@ void RunTrace::note_watches(const StepInfo& s) {
   }
 }
 
-bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_t j) const {
-  (void)j;
+bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::optional<std::uint64_t> wb) const {
   const StepInfo& a = events_[i].step;
   if (observers_) {
-    const auto wa = mail_write(a);
-    const auto wb = mail_write(b);
+    const std::optional<std::uint64_t> wa = events_[i].mail;
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
       if (arrivals && alias_and_down(a, b)) return base_dependent(a, b, &events_[i]);
@@ -292,7 +296,7 @@ bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool tr
   const StepInfo& b = ex.step;
   if (observers_) {
     const auto wa = mail_target(a, c.payload.has_value());
-    const auto wb = mail_write(b);
+    const std::optional<std::uint64_t> wb = ex.mail;
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
       if (!arrivals || alias_and_down(a, b)) return base_dependent(a, b, nullptr);
@@ -365,7 +369,7 @@ void RunTrace::index(const StepInfo& s, std::uint32_t j) {
   if (table_effect(s.effect)) table_ops_.push_back(j);
   if (changes_table_names(s.effect)) table_names_.push_back(j);
   if (hidden_state(s.effect)) hidden_.push_back(j);
-  if (auto w = mail_write(s)) mail_list(*w).push_back(j);
+  if (events_[j].mail) mail_list(*events_[j].mail).push_back(j);
 }
 
 void RunTrace::add(const StepInfo& s, std::int32_t node, std::vector<Race>& races) {
@@ -417,9 +421,10 @@ void RunTrace::add(const StepInfo& s, std::int32_t node, std::vector<Race>& race
       if (s.signal_id != 0 && !s.poll && act.window > static_cast<std::int64_t>(cause)) join(c, n, cause);
     }
   }
+  e.mail = mail_write(s);
   gather(s, j, scratch_);
   for (const std::uint32_t i : scratch_) {
-    if (events_[i].actor == a || !dependent_before(i, s, j)) continue;
+    if (events_[i].actor == a || !dependent_before(i, s, e.mail)) continue;
     if (!covers(c, n, i)) races.push_back({i, j});
     join(c, n, i);
   }
@@ -448,7 +453,7 @@ void RunTrace::observe(std::uint32_t r, std::vector<Race>& races) {
   const StepInfo& s = events_[r].step;
   if (!observers_ || s.effect != EffectKind::receive || s.pattern == nullptr || s.cause >= r) return;
   const auto w1 = static_cast<std::uint32_t>(s.cause);
-  const auto target = mail_write(events_[w1].step);
+  const std::optional<std::uint64_t> target = events_[w1].mail;
   if (!target || *target != s.pid.id) return;
   events_[w1].taken_by = static_cast<std::int32_t>(r);
   // Every message that came into the mailbox after the one taken, while it
@@ -499,7 +504,7 @@ StoredEvent RunTrace::store(std::uint32_t i) const {
   out.step = events_[i].step;
   out.step.pattern = nullptr;
   out.step.payload = nullptr;
-  if (events_[i].step.payload != nullptr && mail_write(events_[i].step)) out.payload = *events_[i].step.payload;
+  if (events_[i].step.payload != nullptr && events_[i].mail) out.payload = *events_[i].step.payload;
   return out;
 }
 

@@ -129,6 +129,7 @@ class RunTrace {
     std::uint32_t clock_size = 0;
     std::int32_t taken_by = -1;   // a mailbox write: the receive that took its message
     std::vector<std::uint64_t> unwatched;  // instant: a demonitor's or death's process watched these then
+    std::optional<std::uint64_t> mail;     // mail_write(step), kept
   };
   struct Actor {
     Pid pid;
@@ -150,7 +151,8 @@ class RunTrace {
   const Bucket* find_bucket(std::uint8_t kind, std::uint64_t id) const;
   void join(std::uint32_t* into, std::uint32_t into_size, std::uint32_t from_event) const;
   bool covers(const std::uint32_t* clock, std::uint32_t size, std::uint32_t event) const;
-  bool dependent_before(std::uint32_t i, const StepInfo& b, std::uint32_t j) const;
+  /// Event i (earlier) and step b (being added; wb: mail_write(b)).
+  bool dependent_before(std::uint32_t i, const StepInfo& b, std::optional<std::uint64_t> wb) const;
   /// sim/dependence.hpp, plus what instant delivery hides; `earlier`: a's
   /// event if it is this run's and comes first (more precise).
   bool base_dependent(const StepInfo& a, const StepInfo& b, const Event* earlier) const;
@@ -173,6 +175,8 @@ class RunTrace {
   std::vector<std::uint32_t> barrier_;   // the join of every clock before the last time advance
   std::vector<Actor> actors_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> actor_index_;  // pid id -> actor, sorted
+  static constexpr std::uint32_t no_actor = ~std::uint32_t{0};
+  std::vector<std::uint32_t> small_actors_;  // process ids below 4096 -> actor
   std::uint32_t epoch_start_ = 0;        // the first step after the last time advance
   std::vector<Bucket> buckets_;
   std::size_t buckets_used_ = 0;
