@@ -63,13 +63,16 @@ struct DfsExplorer::Optimal {
   std::vector<dpor::Race> pending;         // this run's races, reversed when it ends
   std::vector<std::uint32_t> sequence;
   std::vector<Pid> point;                  // the enabled actors of the step being executed
+  std::vector<EffectKind> effects;         // ...and their pending effects
   bool picked = false;
   std::shared_ptr<const void> storage;     // the run's receive patterns and payloads (Strategy::hold)
   bool async = false;  // the kernel handed over its pattern storage: async delivery (Strategy::hold)
   // Disabling: a chosen step after which another actor enabled at its point
-  // is not (is_alive lands the caller's signals in flight at once: their
-  // arrivals never run as steps, so no race with them can be seen).
+  // is not, or has another kind of step pending (is_alive lands the
+  // caller's signals in flight at once; a kill replaces the target's step
+  // by its death): the step it had never runs, so no race with it is seen.
   std::vector<Pid> previous_point;         // the actors enabled at the previous step's point
+  std::vector<EffectKind> previous_effects;
   Pid previous_actor;
   std::int32_t previous_node = -1;         // the node of the previous step; -1 if forced
   std::vector<std::pair<std::int32_t, Pid>> disabled;  // (node, actor it disabled)
@@ -150,6 +153,7 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
     dpor_->pending.clear();
     dpor_->disabled.clear();
     dpor_->previous_point.clear();
+    dpor_->previous_effects.clear();
     dpor_->previous_node = -1;
     dpor_->picked = false;
   }
@@ -212,12 +216,16 @@ std::size_t DfsExplorer::pick(const SchedulePoint& point) {
   if (blocked_) return size;  // a forced step was asleep: stop the run
   if (dpor_) {
     dpor_->point.clear();
+    dpor_->effects.clear();
     for (std::size_t i = 0; i < size; ++i) dpor_->point.push_back(point.pid(i));
     dpor_->picked = true;
   }
   if (cursor_ < path_.size()) {  // replaying the prefix
     Node& node = path_[cursor_];
     if (!replay_matches(node, point)) return size;
+    if (dpor_) {
+      for (const StepInfo& e : node.enabled) dpor_->effects.push_back(e.effect);
+    }
     take(node, node.chosen);
     if (dpor_) {
       dpor_->sleep = node.osleep;  // inherited, and the children explored before this one
@@ -269,6 +277,7 @@ std::size_t DfsExplorer::pick_new_optimal(const SchedulePoint& point) {
   Node node;
   node.options = static_cast<std::uint32_t>(size);
   for (std::size_t i = 0; i < size; ++i) node.enabled.push_back(point.step(i));
+  for (const StepInfo& e : node.enabled) o.effects.push_back(e.effect);
   node.osleep = o.sleep;
   node.position = o.trace.size();
   node.preemptions = preemptions_;
@@ -316,6 +325,14 @@ std::size_t DfsExplorer::pick_new_optimal(const SchedulePoint& point) {
       break;
     }
   }
+  if (!chosen && wake_undecided()) {
+    // An arrival kept asleep whose dependence with a later arrival is not
+    // decided yet must run before the receive that would decide it.
+    node.osleep = o.sleep;
+    for (std::size_t i = 0; i < size && !chosen; ++i) {
+      if (!asleep(node.enabled[i].pid) && allowed(node, i)) chosen = i;
+    }
+  }
   if (!chosen) {  // every step asleep: an explored run covers this one
     blocked_ = true;
     return size;
@@ -325,6 +342,13 @@ std::size_t DfsExplorer::pick_new_optimal(const SchedulePoint& point) {
   path_.push_back(std::move(node));
   chosen_node_ = cursor_++;
   return *chosen;
+}
+
+bool DfsExplorer::wake_undecided() {
+  Optimal& o = *dpor_;
+  const std::size_t before = o.sleep.size();
+  std::erase_if(o.sleep, [&o](const dpor::SleepEntry& s) { return o.trace.undecided(s.event, s.since); });
+  return o.sleep.size() != before;
 }
 
 std::uint64_t DfsExplorer::choose(std::uint64_t bound) {
@@ -409,9 +433,12 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   if (!o.picked) {
     o.point.clear();
     o.point.push_back(step.pid);
+    o.effects.clear();
+    o.effects.push_back(step.effect);
   }
-  note_disabled(o.point);
+  note_disabled(o.point, o.effects);
   o.previous_point = o.point;
+  o.previous_effects = o.effects;
   o.previous_actor = step.pid;
   o.previous_node = node;
   o.picked = false;
@@ -419,8 +446,9 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   o.trace.add(step, node, o.races);
   const std::uint32_t j = o.trace.size() - 1;
   if (chosen_node_) path_[*chosen_node_].ran = o.trace.store(j);
-  // A forced step that is asleep: this run repeats an explored one.
-  if (!chosen_node_ && asleep(step.pid)) {
+  // A forced step that is asleep: this run repeats an explored one (unless
+  // it is an arrival whose dependence is not decided yet).
+  if (!chosen_node_ && asleep(step.pid) && !(wake_undecided() && !asleep(step.pid))) {
     blocked_ = true;
     return;
   }
@@ -435,11 +463,14 @@ void DfsExplorer::on_step_optimal(const StepInfo& step) {
   o.pending.insert(o.pending.end(), o.races.begin(), o.races.end());
 }
 
-void DfsExplorer::note_disabled(const std::vector<Pid>& now) {
+void DfsExplorer::note_disabled(const std::vector<Pid>& now, const std::vector<EffectKind>& effects) {
   Optimal& o = *dpor_;
   if (o.previous_node < 0) return;
-  for (const Pid q : o.previous_point) {
-    if (q == o.previous_actor || std::find(now.begin(), now.end(), q) != now.end()) continue;
+  for (std::size_t i = 0; i < o.previous_point.size(); ++i) {
+    const Pid q = o.previous_point[i];
+    if (q == o.previous_actor) continue;
+    const auto it = std::find(now.begin(), now.end(), q);
+    if (it != now.end() && effects[static_cast<std::size_t>(it - now.begin())] == o.previous_effects[i]) continue;
     o.disabled.emplace_back(o.previous_node, q);
   }
 }
@@ -524,6 +555,10 @@ bool DfsExplorer::next_sibling(Node& node) {
     }
     const bool sleeping = std::any_of(node.osleep.begin(), node.osleep.end(),
                                       [pid](const dpor::SleepEntry& s) { return s.event.step.pid == pid; });
+    if (debug_on()) {
+      std::fprintf(stderr, "  backtrack to position %u: %s%s\n", node.position, show(child.event.step).c_str(),
+                   !option ? " (not enabled: dropped)" : sleeping ? " (asleep: dropped)" : "");
+    }
     if (!option || sleeping) continue;
     if (!allowed(node, *option)) {
       bounded_ = true;
@@ -554,7 +589,7 @@ void DfsExplorer::end_run() {
   // reversed; its own races are reversed too, in case a dependence the
   // sleep set did not see made it stop.)
   if (dpor_) {
-    if (!blocked_) note_disabled({});  // the run ended: nothing is enabled any more
+    if (!blocked_) note_disabled({}, {});  // the run ended: nothing is enabled any more
     reverse_races();
   }
   while (!path_.empty()) {

@@ -160,7 +160,8 @@ class DfsExplorer {
   // optimal / dpor
   std::size_t pick_new_optimal(const SchedulePoint& point);
   void on_step_optimal(const StepInfo& step);
-  void note_disabled(const std::vector<Pid>& now);
+  bool wake_undecided();
+  void note_disabled(const std::vector<Pid>& now, const std::vector<EffectKind>& effects);
   void reverse_races();
   void reverse(std::uint32_t first, std::uint32_t second);
   bool next_sibling(Node& node);

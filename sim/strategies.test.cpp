@@ -1112,6 +1112,7 @@ TEST(Flip, dfs_tries_both_answers_of_a_flip_in_a_process) {
 #include <map>
 
 #include "sim/dependence.hpp"
+#include "sim/soundness.hpp"
 
 namespace otpsim::sim {
 namespace {
@@ -1488,6 +1489,54 @@ TEST(DfsOptimal, classes_of_one_program_from_the_environment) {
       }
       std::printf("    outcome %s\n", finish().c_str());
     }
+  }
+}
+
+/// One program of sim/soundness.hpp's generator (OTPSIM_SOUNDNESS_SEED,
+/// OTPSIM_SOUNDNESS_OPS, OTPSIM_SOUNDNESS_DELIVERY): the outcomes optimal
+/// and dpor miss, and the sleep_sets classes dpor never ran.
+TEST(DfsOptimal, one_soundness_program_from_the_environment) {
+  const char* env = std::getenv("OTPSIM_SOUNDNESS_SEED");
+  if (env == nullptr) GTEST_SKIP() << "set OTPSIM_SOUNDNESS_SEED";
+  const std::uint64_t seed = std::strtoull(env, nullptr, 10);
+  const char* ops_env = std::getenv("OTPSIM_SOUNDNESS_OPS");
+  const int ops = ops_env != nullptr ? std::atoi(ops_env) : 2;
+  const char* d_env = std::getenv("OTPSIM_SOUNDNESS_DELIVERY");
+  const Delivery d = d_env != nullptr && std::string(d_env) == "instant" ? Delivery::instant : Delivery::async;
+  const Program p = soundness::random_program(seed, ops);
+  std::printf("seed %lu: %s (%s)\n", seed, soundness::describe(seed, ops).c_str(), std::string(delivery_name(d)).c_str());
+  bool finished = false;
+  const Explored all = brute_force_in(p, d, 200'000, &finished);
+  for (Reduction r : {Reduction::optimal, Reduction::dpor, Reduction::sleep_sets}) {
+    std::fprintf(stderr, "=== %s\n", std::string(reduction_name(r)).c_str());
+    Explored e = explore_in(p, r, d);
+    std::printf("%s: %lu runs (+%lu pruned), %zu of %zu outcomes\n", std::string(reduction_name(r)).c_str(), e.interleavings,
+                e.pruned, e.outcomes.size(), all.outcomes.size());
+    for (const auto& o : all.outcomes) {
+      if (!e.outcomes.count(o)) std::printf("  missed: %s\n", o.c_str());
+    }
+  }
+  if (std::getenv("OTPSIM_SOUNDNESS_CLASSES") == nullptr) return;
+  auto dpor = classes_of(p, Reduction::dpor, d);
+  auto sleep = classes_of(p, Reduction::sleep_sets, d);
+  std::printf("dpor %zu classes, sleep_sets %zu\n", dpor.size(), sleep.size());
+  int shown = 0;
+  for (const auto& [c, run] : sleep) {
+    if (dpor.count(c) || ++shown > 2) continue;
+    SequenceStrategy replay(run);
+    Kernel k(delivered(d), replay);
+    Finish finish = p(k);
+    StepRecorder rec;
+    k.set_observer(&rec);
+    k.run();
+    std::printf("  a class dpor never ran:\n");
+    for (std::size_t i = 0; i < rec.steps.size(); ++i) {
+      const StepInfo& st = rec.steps[i];
+      std::printf("    #%zu %s%lu %s obj %d.%lu also %d.%lu%s\n", i, is_channel_actor(st.pid) ? "ch" : "p", st.pid.id & 0xffffffffUL,
+                  std::string(effect_name(st.effect)).c_str(), static_cast<int>(st.object.kind), st.object.id,
+                  static_cast<int>(st.also.kind), st.also.id, st.also_message ? " msg" : "");
+    }
+    std::printf("    outcome %s\n", finish().c_str());
   }
 }
 

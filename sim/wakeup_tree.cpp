@@ -478,6 +478,20 @@ void RunTrace::observe(std::uint32_t r, std::vector<Race>& races) {
   }
 }
 
+bool RunTrace::undecided(const StoredEvent& c, std::uint32_t since) const {
+  if (!observers_ || !mailbox_arrival(c.step)) return false;
+  for (std::size_t m = 0; m < mail_used_; ++m) {
+    if (mail_index_[m].first != c.step.object.id) continue;
+    const auto& writes = mail_index_[m].second;
+    for (auto it = std::lower_bound(writes.begin(), writes.end(), since); it != writes.end(); ++it) {
+      const Event& w = events_[*it];
+      if (w.step.pid == c.step.pid) continue;  // its own channel: c itself, or after it
+      if (w.taken_by < 0 && w.step.payload != nullptr) return true;
+    }
+  }
+  return false;
+}
+
 bool RunTrace::direct(std::uint32_t i, std::uint32_t j) const {
   for (std::uint32_t k = i + 1; k < j; ++k) {
     if (happens_before(i, k) && happens_before(k, j)) return false;
@@ -525,8 +539,25 @@ bool initial_at(const RunTrace& trace, const std::vector<std::uint32_t>& rest, s
   return true;
 }
 
+/// A step that may end another process, replacing whatever step it had
+/// pending by its death (an exit signal, a death that kills a linked peer,
+/// is_alive's landing of signals in flight, a global step). Weak initials
+/// (JACM 2017) assume that the steps pending elsewhere stay what they are;
+/// such a step is never taken for one unless it is in the sequence itself.
+bool may_kill(const StepInfo& s) {
+  if (s.object.kind == StepObject::Kind::global) return true;
+  switch (s.effect) {
+    case EffectKind::exit_signal: return true;
+    case EffectKind::arrive: return s.signal == SignalKind::exit;
+    case EffectKind::die:
+    case EffectKind::is_alive: return s.also.kind == StepObject::Kind::process && !s.also_message;
+    default: return false;
+  }
+}
+
 bool commutes_with_all(const RunTrace& trace, const StoredEvent& c, std::uint32_t pos, bool trusted,
                        const std::vector<std::uint32_t>& rest) {
+  if (may_kill(c.step)) return false;
   for (const std::uint32_t x : rest) {
     if (trace.dependent_stored(c, pos, trusted, x, /*observed=*/true)) return false;
   }

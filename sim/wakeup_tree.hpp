@@ -115,6 +115,10 @@ class RunTrace {
   /// wakes c when it runs (it is then dependent with c).
   bool dependent_stored(const StoredEvent& c, std::uint32_t pos, bool trusted, std::uint32_t x,
                         bool observed = false) const;
+  /// c is an arrival and some message that came into its mailbox at or
+  /// after `since` is not taken yet: whether c commutes with that arrival
+  /// is still to be decided (by the receive that takes the message).
+  bool undecided(const StoredEvent& c, std::uint32_t since) const;
   /// No event between i and j happens after i and before j (final clocks).
   bool direct(std::uint32_t i, std::uint32_t j) const;
   bool observers() const { return observers_; }
