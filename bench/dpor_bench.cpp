@@ -18,7 +18,9 @@
 // traces (under sim/dependence.hpp, up to pid numbering) among the
 // interleavings: a check that a reduction explores each class once. The exit status is 1 if a run neither passed nor
 // failed its assertion (stuck, a limit), dfs reported an error, or a child
-// crashed: a bug in the model or the kernel, not the benchmark's bug.
+// crashed: a bug in the model or the kernel, not the benchmark's bug; or
+// if a reduction exhausted the space without reaching an outcome (which
+// way each client went, ok or bug) that another reduction reached.
 //
 //   ninja -C build-bench bench/otpsim_dpor_bench
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench [--quick] [--budget-s 30] [--min-n 2] [--max-n 6]
@@ -33,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -199,7 +202,8 @@ struct CellResult {
   std::uint64_t bad_runs = 0;       // complete runs that neither passed nor failed (stuck, limit): a model bug
   std::uint64_t classes = 0;        // --classes: distinct traces among the interleavings (0: not counted)
   std::uint64_t outcomes = 0;       // distinct RunRecord::outcome() among the interleavings
-  char outcome_list[400] = {};      // the outcomes, sorted, space-separated (cut if long)
+  char outcome_list[4096] = {};     // the outcomes, sorted, space-separated
+  bool outcome_list_cut = false;    // they did not fit
   bool exhausted = false;
   bool budget_hit = false;
   bool bounded = false;
@@ -269,6 +273,7 @@ CellResult run_cell(const Cell& cell, double budget_s) {
   out.outcomes = outcomes.size();
   std::string list;
   for (const std::string& o : outcomes) list += (list.empty() ? "" : " ") + o;
+  out.outcome_list_cut = list.size() >= sizeof out.outcome_list;
   std::snprintf(out.outcome_list, sizeof out.outcome_list, "%s", list.c_str());
   if (!dfs.error().empty()) set_error(out, "dfs: " + dfs.error());
   struct rusage ru {};
@@ -551,6 +556,8 @@ int main(int argc, char** argv) {
     for (auto mode : modes) {
       for (int n = min_n; n <= max_n; ++n) {
         for (auto delivery : deliveries) {
+          // This (program, mode, N, delivery)'s cells, to compare their outcomes.
+          std::vector<std::pair<Reduction, CellResult>> group;
           for (auto reduction : reductions) {
             Cell cell{program, mode, n, delivery, reduction};
             auto key = std::make_tuple(static_cast<int>(program), static_cast<int>(mode), static_cast<int>(delivery),
@@ -573,6 +580,32 @@ int main(int argc, char** argv) {
             } else {
               print_row(cell, r);
             }
+            group.emplace_back(reduction, r);
+          }
+          // Soundness: a reduction that exhausted the space must have reached
+          // every outcome some other reduction reached (exhausted or not).
+          std::set<std::string> all;
+          bool comparable = true;
+          for (const auto& [reduction, r] : group) {
+            comparable = comparable && !r.outcome_list_cut;
+            for (const auto& o : split(r.outcome_list, ' ')) {
+              if (!o.empty()) all.insert(o);
+            }
+          }
+          for (const auto& [reduction, r] : group) {
+            if (!comparable || !r.exhausted) continue;
+            auto own = split(r.outcome_list, ' ');
+            std::string missed;
+            for (const std::string& o : all) {
+              if (std::find(own.begin(), own.end(), o) == own.end()) missed += " " + o;
+            }
+            if (missed.empty()) continue;
+            ++problems;
+            std::fprintf(json ? stderr : stdout,
+                        "MISSED OUTCOMES: %s %s N=%d %s %s exhausted without reaching%s (other reductions reached them)\n",
+                        std::string(ob::program_name(program)).c_str(),
+                        std::string(ob::mode_name(mode)).c_str(), n, std::string(sim::delivery_name(delivery)).c_str(),
+                        std::string(sim::reduction_name(reduction)).c_str(), missed.c_str());
           }
         }
       }
