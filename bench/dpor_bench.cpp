@@ -16,11 +16,13 @@
 // larger N (--no-skip tries it). --quick: N=2..3 and 2 s per cell unless
 // --budget-s is given. --classes also counts the distinct Mazurkiewicz
 // traces (under sim/dependence.hpp, up to pid numbering) among the
-// interleavings: a check that a reduction explores each class once. The exit status is 1 if a run neither passed nor
-// failed its assertion (stuck, a limit), dfs reported an error, or a child
-// crashed: a bug in the model or the kernel, not the benchmark's bug; or
-// if a reduction exhausted the space without reaching an outcome (which
-// way each client went, ok or bug) that another reduction reached.
+// interleavings: a check that a reduction explores each class once.
+//
+// The exit status is 1 if a run neither passed nor failed its assertion
+// (stuck, a limit), dfs reported an error, or a child crashed (a bug in the
+// model or the kernel, not the benchmark's bug), or if a reduction
+// exhausted the space without reaching an outcome (which way each client
+// went, ok or bug) that another reduction reached (MISSED OUTCOMES).
 //
 //   ninja -C build-bench bench/otpsim_dpor_bench
 //   taskset -c 0 ./build-bench/bench/otpsim_dpor_bench [--quick] [--budget-s 30] [--min-n 2] [--max-n 6]
