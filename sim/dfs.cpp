@@ -516,7 +516,7 @@ void DfsExplorer::reverse(std::uint32_t first, std::uint32_t second) {
     std::fprintf(stderr, "    race %u-%u at node %d: v =%s\n", first, second, at, seq.c_str());
   }
   for (const dpor::SleepEntry& s : node.osleep) {
-    if (dpor::weak_initial(o.trace, s.event, node.position, true, o.sequence)) {
+    if (dpor::weak_initial(o.trace, s.event, node.position, true, o.sequence, o.trace.actor_pid(first))) {
       if (debug_on()) std::fprintf(stderr, "      covered by sleeping %s (since %u)\n", show(s.event.step).c_str(), s.since);
       return;  // explored
     }
@@ -525,7 +525,7 @@ void DfsExplorer::reverse(std::uint32_t first, std::uint32_t second) {
   const bool startable = std::any_of(node.enabled.begin(), node.enabled.end(),
                                      [start](const StepInfo& s) { return s.pid == start; });
   if (startable) {
-    dpor::insert(o.trace, node.wakeup, node.position, o.sequence);
+    dpor::insert(o.trace, node.wakeup, node.position, o.sequence, o.trace.actor_pid(first));
     return;
   }
   // The reversal's first step was not enabled there (some enabling the

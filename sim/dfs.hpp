@@ -25,11 +25,18 @@
 //   still direct is reversed: notdep(e, E).e' (every later step that does
 //   not happen after e, then e') goes into the wakeup tree of the point
 //   before e, unless a sleeping step there is a weak initial of it or a
-//   branch of the tree already covers it. A step that disabled another
-//   actor's step (is_alive lands its caller's signals in flight at once)
-//   also has that step tried first. So every Mazurkiewicz class is
-//   explored, each once, and runs cut by sleep sets are rare (none on the
-//   random programs under async delivery); pruned() counts them anyway.
+//   branch of the tree already covers it. The paper's model has no step
+//   that disables or replaces another actor's pending step; here is_alive
+//   lands its caller's signals in flight at once (their arrivals never
+//   run) and a kill replaces its target's step by its death. So a step
+//   after which another actor's pending step is gone or changed also has
+//   that step tried first at its point, and a step that may kill the
+//   race's first process is never taken for a weak initial (the race's
+//   first step must still run after the reversal). An arrival kept asleep
+//   whose dependence with a later arrival is not decided yet (no receive
+//   took that one's message) is woken instead of cutting the run. So every
+//   Mazurkiewicz class is explored, nearly always once; runs cut by sleep
+//   sets are rare, and pruned() counts them.
 //   Dependence is sim/dependence.hpp refined for mailbox pairs: an arrival
 //   and a receive of its receiver are dependent only if the receive took
 //   its message (a race only if the receive could have run without it: a

@@ -539,25 +539,28 @@ bool initial_at(const RunTrace& trace, const std::vector<std::uint32_t>& rest, s
   return true;
 }
 
-/// A step that may end another process, replacing whatever step it had
-/// pending by its death (an exit signal, a death that kills a linked peer,
-/// is_alive's landing of signals in flight, a global step). Weak initials
-/// (JACM 2017) assume that the steps pending elsewhere stay what they are;
-/// such a step is never taken for one unless it is in the sequence itself.
-bool may_kill(const StepInfo& s) {
+/// True if `s` may end process `pid`, replacing whatever step it had
+/// pending by its death: an exit signal to it, a death that kills it as a
+/// linked peer, is_alive's landing of signals in flight to it, a global step.
+bool may_kill(const StepInfo& s, Pid pid) {
   if (s.object.kind == StepObject::Kind::global) return true;
+  const bool at = s.object.kind == StepObject::Kind::process && s.object.id == pid.id;
+  const bool peer = s.also.kind == StepObject::Kind::process && s.also.id == pid.id && !s.also_message;
   switch (s.effect) {
-    case EffectKind::exit_signal: return true;
-    case EffectKind::arrive: return s.signal == SignalKind::exit;
+    case EffectKind::exit_signal: return at;
+    case EffectKind::arrive: return s.signal == SignalKind::exit && at;
     case EffectKind::die:
-    case EffectKind::is_alive: return s.also.kind == StepObject::Kind::process && !s.also_message;
+    case EffectKind::is_alive: return peer;
     default: return false;
   }
 }
 
+/// Weak initials (JACM 2017) assume that a step pending elsewhere stays
+/// what it is. A kill breaks that: placed before the reversal of a race
+/// (e, e') it may replace e itself, which must run after the reversal.
 bool commutes_with_all(const RunTrace& trace, const StoredEvent& c, std::uint32_t pos, bool trusted,
-                       const std::vector<std::uint32_t>& rest) {
-  if (may_kill(c.step)) return false;
+                       const std::vector<std::uint32_t>& rest, Pid first) {
+  if (first && may_kill(c.step, first)) return false;
   for (const std::uint32_t x : rest) {
     if (trace.dependent_stored(c, pos, trusted, x, /*observed=*/true)) return false;
   }
@@ -569,14 +572,14 @@ WakeupNode node_of(const RunTrace& trace, std::uint32_t event) { return WakeupNo
 }  // namespace
 
 bool weak_initial(const RunTrace& trace, const StoredEvent& c, std::uint32_t pos, bool trusted,
-                  const std::vector<std::uint32_t>& v) {
+                  const std::vector<std::uint32_t>& v, Pid first) {
   const std::size_t k = first_of(trace, v, c.step.pid);
   if (k != static_cast<std::size_t>(-1)) return initial_at(trace, v, k);
-  return commutes_with_all(trace, c, pos, trusted, v);
+  return commutes_with_all(trace, c, pos, trusted, v, first);
 }
 
 bool insert(const RunTrace& trace, std::vector<WakeupNode>& root, std::uint32_t pos,
-            const std::vector<std::uint32_t>& v) {
+            const std::vector<std::uint32_t>& v, Pid first) {
   std::vector<std::uint32_t> rest = v;
   std::vector<WakeupNode>* level = &root;
   bool top = true;
@@ -590,7 +593,7 @@ bool insert(const RunTrace& trace, std::vector<WakeupNode>& root, std::uint32_t 
         next = &child;
         break;
       }
-      if (commutes_with_all(trace, child.event, pos, top, rest)) {
+      if (commutes_with_all(trace, child.event, pos, top, rest, first)) {
         next = &child;
         break;
       }

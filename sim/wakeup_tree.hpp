@@ -199,8 +199,10 @@ class RunTrace {
 /// True if `c` (at position pos) is a weak initial of v: its actor's first
 /// event in v follows no other event of v, or its actor has none in v and
 /// c commutes with all of v.
+/// `first`: the actor of the race's first event, which must still run
+/// after v (a step that may kill it is no weak initial).
 bool weak_initial(const RunTrace& trace, const StoredEvent& c, std::uint32_t pos, bool trusted,
-                  const std::vector<std::uint32_t>& v);
+                  const std::vector<std::uint32_t>& v, Pid first);
 
 /// insert_[E](v, wut(E)) where E is the prefix of `pos` events: unless a
 /// sequence of the tree already covers v (a leaf reached by following v's
@@ -208,6 +210,6 @@ bool weak_initial(const RunTrace& trace, const StoredEvent& c, std::uint32_t pos
 /// wakeup tree at E without the child being explored (the race's first
 /// event, which is never a weak initial of v). Returns true if it added.
 bool insert(const RunTrace& trace, std::vector<WakeupNode>& root, std::uint32_t pos,
-            const std::vector<std::uint32_t>& v);
+            const std::vector<std::uint32_t>& v, Pid first);
 
 }  // namespace otpsim::sim::dpor
