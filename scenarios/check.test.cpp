@@ -14,8 +14,12 @@ TEST(Check, two_cold_gets_agree_on_every_interleaving_dfs_exhausts) {
   CheckOptions options;
   options.strategy = "dfs";
   options.schedules = 100'000;  // a cap
+  // Instant delivery and a preemption bound of 1: sleep sets (the default
+  // reduction, the one measured sound) exhaust that in a few hundred runs;
+  // under async delivery they need more than 60,000 (docs/bug-finding.md).
+  options.delivery = sim::Delivery::instant;
   ScenarioSpec spec = builtin("already-started-race");
-  spec.explore.dfs_preemption_bound = 1;  // exhausts in a few hundred runs (unbounded: ~45,000, 14 s)
+  spec.explore.dfs_preemption_bound = 1;
   CheckResult r = check(spec, options);
   EXPECT_TRUE(r.ok()) << r;
   EXPECT_TRUE(r.exhausted()) << r;
