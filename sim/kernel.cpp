@@ -166,9 +166,19 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
     // touches only the sender (and the name table, by name).
     switch (e.kind) {
       case EffectKind::send:
-      case EffectKind::send_alias:
-      case EffectKind::unlink:
-      case EffectKind::exit_signal: info.object = {StepObject::Kind::self, p.pid.id}; return info;
+      case EffectKind::exit_signal:
+        // A signal to oneself lands at once, in this step: it writes this
+        // process's own mailbox (or kills it), and its order with arrivals
+        // there matters.
+        info.object = {e.target == p.pid ? StepObject::Kind::process : StepObject::Kind::self, p.pid.id};
+        return info;
+      case EffectKind::send_alias: {
+        auto owner = alias_owner_.find(e.ref);
+        const bool own = owner != alias_owner_.end() && owner->second == p.pid;
+        info.object = {own ? StepObject::Kind::process : StepObject::Kind::self, p.pid.id};
+        return info;
+      }
+      case EffectKind::unlink: info.object = {StepObject::Kind::self, p.pid.id}; return info;
       case EffectKind::send_named: info.object = {StepObject::Kind::names, 0}; return info;
       case EffectKind::die:
         if (!p.registered_name.is_integer() || !p.tables.empty()) info.object = {StepObject::Kind::global, 0};
