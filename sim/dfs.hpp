@@ -48,9 +48,15 @@
 //   kernel (Strategy::wants_patterns/hold), which keeps them under async
 //   delivery only; under instant delivery the base relation is used.
 // - dpor: the same Optimal-DPOR without the observer refinement. Under
-//   async delivery it explores exactly one complete run per Mazurkiewicz
-//   trace of sim/dependence.hpp, as sleep_sets does, without runs cut
-//   short. (The source-set DPOR dfs had before is gone: it missed outcomes.)
+//   async delivery it explores one complete run per Mazurkiewicz trace of
+//   sim/dependence.hpp (on every random program tested, as many as
+//   sleep_sets), without runs cut short. (The source-set DPOR dfs had
+//   before is gone: it missed outcomes.)
+// Both add one dependence sim/dependence.hpp lacks under async delivery: a
+// message a process sends itself lands at once, inside its own step (object
+// `self`), and its order with the other messages into that mailbox decides
+// what a receive takes (sleep_sets, which keeps the base relation, misses
+// that order: sim/strategies.test.cpp, a_message_to_oneself_races_an_arrival).
 // Actors are processes and, under async delivery, signal channels (an
 // arrival is a step of its channel: ids.hpp). Happens-before also has the
 // hard edges dependence does not show: a step after the step that enabled

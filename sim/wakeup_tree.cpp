@@ -194,7 +194,6 @@ bool RunTrace::happens_before(std::uint32_t i, std::uint32_t j) const {
 }
 
 std::optional<std::uint64_t> RunTrace::mail_write(const StepInfo& s) const {
-  if (!observers_) return std::nullopt;
   return mail_target(s, s.payload != nullptr);
 }
 
@@ -255,8 +254,15 @@ void RunTrace::note_watches(const StepInfo& s) {
 
 bool RunTrace::dependent_before(std::uint32_t i, const StepInfo& b, std::optional<std::uint64_t> wb) const {
   const StepInfo& a = events_[i].step;
+  const std::optional<std::uint64_t> wa = events_[i].mail;
+  // A message a process sends itself lands at once, inside its own step,
+  // whose StepInfo (async: object `self`) sim/dependence.hpp calls
+  // independent of other messages into that mailbox: their order decides
+  // what a later receive takes.
+  if (!observers_ && wa && wb && *wa == *wb && (a.effect == EffectKind::arrive) != (b.effect == EffectKind::arrive)) {
+    return true;
+  }
   if (observers_) {
-    const std::optional<std::uint64_t> wa = events_[i].mail;
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
       if (arrivals && alias_and_down(a, b)) return base_dependent(a, b, &events_[i]);
@@ -294,12 +300,17 @@ bool RunTrace::dependent_stored(const StoredEvent& c, std::uint32_t pos, bool tr
   const StepInfo& a = c.step;
   const Event& ex = events_[x];
   const StepInfo& b = ex.step;
+  if (!observers_) {
+    const auto wa = mail_target(a, c.payload.has_value());
+    if (wa && ex.mail && *wa == *ex.mail && (a.effect == EffectKind::arrive) != (b.effect == EffectKind::arrive)) return true;
+  }
   if (observers_) {
     const auto wa = mail_target(a, c.payload.has_value());
     const std::optional<std::uint64_t> wb = ex.mail;
     if (wa && wb && *wa == *wb) {
       const bool arrivals = a.effect == EffectKind::arrive && b.effect == EffectKind::arrive;
-      if (!arrivals || alias_and_down(a, b)) return base_dependent(a, b, nullptr);
+      if (!arrivals) return true;  // a message to oneself and another into that mailbox (see dependent_before)
+      if (alias_and_down(a, b)) return base_dependent(a, b, nullptr);
       if (!observed) return false;
       // c first puts its message ahead of x's: the receive that took x's
       // would take c's if it could.
