@@ -218,7 +218,11 @@ Proc body(Ctx ctx, std::shared_ptr<const std::vector<std::vector<Op>>> ops, std:
         co_await ctx.exit(other, reason);
         break;
       }
-      case Op::Kind::alive: log += (co_await ctx.is_alive(other)) ? "alive " : "dead "; break;
+      case Op::Kind::alive: {
+        const bool alive = co_await ctx.is_alive(other);
+        log += alive ? "alive " : "dead ";
+        break;
+      }
       case Op::Kind::insert: {
         Term row = tuple(Atom("k"), static_cast<std::int64_t>(me));
         auto status = co_await ctx.insert(Atom("t"), row);
