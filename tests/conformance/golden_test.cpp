@@ -13,8 +13,7 @@
 //   listed, after listed substitutions. Each entry listed under `why:` must
 //   be seen, each under `unreached:` must not be, so the list stays exact.
 //
-// CONFORMANCE_DELIVERY=async or =instant in the environment runs only that
-// half (the other is skipped); by default both run.
+// To run one half: --gtest_filter='*GoldenInstant*' or '*GoldenAsync*'.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -50,10 +49,6 @@ std::string allowed_path(const std::string& scenario) {
   return std::string(CONFORMANCE_DIR) + "/golden/" + scenario + ".async-allowed.txt";
 }
 
-bool skipped(sim::Delivery delivery) {
-  const char* only = std::getenv("CONFORMANCE_DELIVERY");
-  return only != nullptr && *only != '\0' && std::string(only) != sim::delivery_name(delivery);
-}
 
 /// A unified-style diff (one hunk over the whole file; the files are short).
 std::string unified_diff(const Lines& a, const Lines& b, const std::string& from, const std::string& to) {
@@ -99,7 +94,6 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) { retu
 class GoldenInstant : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenInstant, matches_the_beam_under_every_seed) {
-  if (skipped(sim::Delivery::instant)) GTEST_SKIP() << "CONFORMANCE_DELIVERY";
   const std::string name = GetParam();
   const Scenario* scenario = find_scenario(name);
   ASSERT_NE(scenario, nullptr);
@@ -147,7 +141,6 @@ INSTANTIATE_TEST_SUITE_P(Instant, GoldenInstant, ::testing::ValuesIn(scenario_na
 class GoldenAsync : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenAsync, golden_reached_and_every_other_output_allowed) {
-  if (skipped(sim::Delivery::async)) GTEST_SKIP() << "CONFORMANCE_DELIVERY";
   const std::string name = GetParam();
   const Scenario* scenario = find_scenario(name);
   ASSERT_NE(scenario, nullptr);
