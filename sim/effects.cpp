@@ -253,7 +253,8 @@ void Kernel::perform(Process& p) {
       if (tracing()) trace_step(p, kind, p.exit_reason.to_string());
       terminate(p, p.exit_reason);
       return;
-    case EffectKind::none: break;
+    case EffectKind::none:
+    case EffectKind::arrive: break;  // an arrival is a channel's step (execute_arrival), never a process's
   }
   OTPSIM_ASSERT(false, "otpsim internal bug: step with no pending effect");
 }
