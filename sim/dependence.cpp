@@ -100,19 +100,6 @@ bool touches_liveness_of(const StepInfo& s, Pid pid) {
   return false;
 }
 
-bool table_effect(EffectKind e) {
-  switch (e) {
-    case EffectKind::table_new:
-    case EffectKind::table_insert:
-    case EffectKind::table_insert_new:
-    case EffectKind::table_lookup:
-    case EffectKind::table_delete:
-    case EffectKind::table_delete_object:
-    case EffectKind::table_delete_table:
-    case EffectKind::table_whereis: return true;
-    default: return false;
-  }
-}
 
 /// Creating or deleting a table changes what every operation by table name
 /// resolves to, and a StepInfo names the table an operation by name found
@@ -126,6 +113,20 @@ bool changes_table_names(const StepInfo& s) {
 }
 
 }  // namespace
+
+bool table_effect(EffectKind e) {
+  switch (e) {
+    case EffectKind::table_new:
+    case EffectKind::table_insert:
+    case EffectKind::table_insert_new:
+    case EffectKind::table_lookup:
+    case EffectKind::table_delete:
+    case EffectKind::table_delete_object:
+    case EffectKind::table_delete_table:
+    case EffectKind::table_whereis: return true;
+    default: return false;
+  }
+}
 
 bool reads_only(EffectKind effect) {
   switch (effect) {

@@ -29,6 +29,9 @@ namespace otpsim::sim {
 /// True if the effect only reads the object it touches.
 bool reads_only(EffectKind effect);
 
+/// True for the table operations (any table, or one found by name).
+bool table_effect(EffectKind effect);
+
 bool dependent(const StepInfo& a, const StepInfo& b);
 
 }  // namespace otpsim::sim

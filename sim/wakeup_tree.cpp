@@ -13,19 +13,6 @@ bool shared(const StepObject& o) {
   return o.kind != StepObject::Kind::self && o.kind != StepObject::Kind::none && o.kind != StepObject::Kind::global;
 }
 
-bool table_effect(EffectKind e) {
-  switch (e) {
-    case EffectKind::table_new:
-    case EffectKind::table_insert:
-    case EffectKind::table_insert_new:
-    case EffectKind::table_lookup:
-    case EffectKind::table_delete:
-    case EffectKind::table_delete_object:
-    case EffectKind::table_delete_table:
-    case EffectKind::table_whereis: return true;
-    default: return false;
-  }
-}
 
 bool changes_table_names(EffectKind e) { return e == EffectKind::table_new || e == EffectKind::table_delete_table; }
 
