@@ -72,15 +72,7 @@ std::optional<std::uint64_t> mail_target(const StepInfo& s, bool has_payload) {
 
 }  // namespace
 
-void RunTrace::reset() {
-  advanced_ = false;
-  events_.clear();
-  clocks_.clear();
-  barrier_.clear();
-  actors_.clear();
-  actor_index_.clear();
-  std::fill(small_actors_.begin(), small_actors_.end(), no_actor);
-  epoch_start_ = 0;
+void RunTrace::clear_period() {
   for (std::size_t b = 0; b < buckets_used_; ++b) {
     buckets_[b].by_object.clear();
     buckets_[b].by_actor.clear();
@@ -90,6 +82,18 @@ void RunTrace::reset() {
   table_ops_.clear();
   table_names_.clear();
   hidden_.clear();
+}
+
+void RunTrace::reset() {
+  advanced_ = false;
+  events_.clear();
+  clocks_.clear();
+  barrier_.clear();
+  actors_.clear();
+  actor_index_.clear();
+  std::fill(small_actors_.begin(), small_actors_.end(), no_actor);
+  epoch_start_ = 0;
+  clear_period();
   watches_.clear();
   spawned_.clear();
   ever_watched_.clear();
@@ -380,15 +384,7 @@ void RunTrace::add(const StepInfo& s, std::int32_t node, std::vector<Race>& race
       if (act.last >= 0) join(barrier_.data(), static_cast<std::uint32_t>(barrier_.size()), static_cast<std::uint32_t>(act.last));
     }
     epoch_start_ = j;
-    for (std::size_t b = 0; b < buckets_used_; ++b) {
-      buckets_[b].by_object.clear();
-      buckets_[b].by_actor.clear();
-    }
-    buckets_used_ = 0;
-    globals_.clear();
-    table_ops_.clear();
-    table_names_.clear();
-    hidden_.clear();
+    clear_period();
   }
   const std::uint32_t a = actor_of(s.pid);
   Event e;

@@ -124,6 +124,9 @@ class RunTrace {
   bool observers() const { return observers_; }
 
  private:
+  /// Forgets the per-object and per-actor access lists of the period
+  /// between time advances (a new period starts from the barrier).
+  void clear_period();
   struct Event {
     StepInfo step;
     std::uint32_t actor = 0;

@@ -8,6 +8,7 @@
 #include "core/otp/supervisor.hpp"
 #include "sim/ctx.hpp"
 #include "sim/dfs.hpp"
+#include "sim/soundness.hpp"
 #include "tests/conformance/sim/common.hpp"
 
 namespace otpsim::conformance::reorder {
@@ -18,7 +19,6 @@ namespace sa = sim::atoms;
 namespace otp = core::otp;
 
 bool is_ready(const Term& m) { return m.is_atom("ready"); }
-bool is_note(const Term& m) { return m.is_atom("note"); }
 bool is_exit(const Term& m) { return m.is_tagged(sa::exit_tag(), 3); }
 bool is_down(const Term& m) { return m.is_tagged(sa::down_tag(), 5); }
 
@@ -293,36 +293,13 @@ const std::vector<ReorderScenario>& reorder_scenarios() {
 }
 
 Enumerated enumerate(const Program& program, sim::Delivery delivery, std::uint64_t max_runs) {
-  sim::DfsExplorer dfs{sim::DfsOptions{}};
+  // The driver loop sim/soundness.hpp already has (kernel gone before end_run).
+  const sim::soundness::Enumerated e = sim::soundness::explore(program, delivery, sim::DfsOptions{}, max_runs);
   Enumerated out;
-  while (auto strategy = dfs.next_run()) {
-    if (out.runs >= max_runs) {
-      dfs.end_run();
-      return out;
-    }
-    std::string outcome;
-    sim::RunResult r;
-    {
-      sim::KernelConfig config;
-      config.delivery = delivery;
-      sim::Kernel k(config, *strategy);
-      Finish finish = program(k);
-      r = k.run();
-      outcome = finish();
-    }  // the kernel is gone before end_run, as in scenarios/sweep.cpp
-    dfs.end_run();
-    if (!dfs.error().empty()) {
-      out.error = dfs.error();
-      return out;
-    }
-    if (dfs.last_run_pruned()) continue;
-    if (r.outcome != sim::Outcome::quiescent && out.error.empty()) {
-      out.error = "a run ended " + std::string(sim::outcome_name(r.outcome)) + " " + r.message;
-    }
-    out.outcomes.insert(std::move(outcome));
-    ++out.runs;
-  }
-  out.exhausted = dfs.exhausted();
+  out.outcomes = e.outcomes;
+  out.runs = e.runs;
+  out.exhausted = e.finished;
+  out.error = e.error;
   return out;
 }
 
