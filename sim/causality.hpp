@@ -39,6 +39,7 @@ class LoggingStrategy final : public Strategy {
     log_->push_back({step, epoch_});
     inner_->on_step(step);
   }
+  void on_spawn(Pid parent, Pid child) override { inner_->on_spawn(parent, child); }
   void on_time_advance(Micros now_us) override {
     ++epoch_;
     inner_->on_time_advance(now_us);

@@ -13,11 +13,17 @@ enum class Access : std::uint8_t {
   link,         // a process: its link or monitor set
   alive_read,   // a process: whether it lives
   alive_write,  // a process: kills it, or it dies and signals this one
+  watch_read,   // a process: whether it still holds a monitor (a monitor request arriving at its target)
+  unwatch,      // a process: its demonitor (drops a monitor it holds; reads its mailbox, like a receive)
 };
 
 Access access(const StepInfo& s, const StepObject& object, bool also) {
   if (object.kind == StepObject::Kind::process) {
-    if (also) return s.also_message ? Access::mail_write : Access::alive_write;
+    if (also) {
+      if (s.effect == EffectKind::demonitor) return Access::link;  // the target's half of the monitor (async)
+      if (s.effect == EffectKind::arrive && s.signal == SignalKind::monitor) return Access::watch_read;
+      return s.also_message ? Access::mail_write : Access::alive_write;
+    }
     if (s.effect == EffectKind::arrive) {
       switch (s.signal) {
         case SignalKind::message:
@@ -44,7 +50,7 @@ Access access(const StepInfo& s, const StepObject& object, bool also) {
       // message to its alias is still delivered depends on the order with
       // the target's death and with send_alias. (It was `link`, which
       // commutes with messages: dfs missed those orders.)
-      case EffectKind::demonitor: return Access::mail_read;
+      case EffectKind::demonitor: return Access::unwatch;
       case EffectKind::is_alive: return Access::alive_read;
       default: return Access::alive_write;  // exit_signal, die, and anything unforeseen
     }
@@ -52,11 +58,12 @@ Access access(const StepInfo& s, const StepObject& object, bool also) {
   return reads_only(s.effect) || s.effect == EffectKind::send_named ? Access::read : Access::write;
 }
 
-bool mail(Access a) { return a == Access::mail_write || a == Access::mail_read; }
+bool mail(Access a) { return a == Access::mail_write || a == Access::mail_read || a == Access::unwatch; }
 
 bool conflict(Access a, Access b, StepObject::Kind kind) {
   if (kind != StepObject::Kind::process) return a == Access::write || b == Access::write;
   if (a == Access::alive_write || b == Access::alive_write) return true;
+  if ((a == Access::watch_read && b == Access::unwatch) || (a == Access::unwatch && b == Access::watch_read)) return true;
   return mail(a) && mail(b);  // link sets commute; liveness reads commute with all but deaths
 }
 
@@ -96,7 +103,10 @@ bool touches_liveness_of(const StepInfo& s, Pid pid) {
     const Access a = access(s, s.object, false);
     if (a == Access::alive_read || a == Access::alive_write) return true;
   }
-  if (s.also.kind == StepObject::Kind::process && s.also.id == pid.id && !s.also_message) return true;
+  if (s.also.kind == StepObject::Kind::process && s.also.id == pid.id && !s.also_message &&
+      s.effect != EffectKind::demonitor && s.effect != EffectKind::arrive) {
+    return true;
+  }
   return false;
 }
 

@@ -87,6 +87,7 @@ class DfsExplorer::Run final : public Strategy {
   std::uint64_t choose(std::uint64_t bound) override { return dfs_.choose(bound); }
   void on_step(const StepInfo& step) override { dfs_.on_step(step); }
   void on_time_advance(Micros) override { dfs_.on_time_advance(); }
+  void on_spawn(Pid parent, Pid child) override { dfs_.lineage_.on_spawn(parent, child); }
   // optimal reads the patterns; dpor asks only to learn the delivery: the
   // kernel hands its storage over (hold) when a run starts under async
   // delivery, and instant delivery hides dependences (wakeup_tree.cpp).
@@ -137,6 +138,7 @@ std::unique_ptr<Strategy> DfsExplorer::next_run() {
   if (exhausted_ || !error_.empty()) return nullptr;
   run_open_ = true;
   cursor_ = 0;
+  lineage_.start_run();
   sleep_.clear();
   chosen_node_.reset();
   last_process_ = Pid{};
@@ -200,10 +202,10 @@ void DfsExplorer::take(const Node& node, std::size_t option) {
   delays_ += delay_cost(node, option);
 }
 
-bool DfsExplorer::replay_matches(const Node& node, const SchedulePoint& point) {
+bool DfsExplorer::replay_matches(const Node& node, const std::vector<StepInfo>& point) {
   const std::size_t size = point.size();
   bool same = !node.data && node.options == size;
-  for (std::size_t i = 0; same && i < size; ++i) same = node.enabled[i].pid == point.pid(i);
+  for (std::size_t i = 0; same && i < size; ++i) same = node.enabled[i].pid == point[i].pid;
   if (!same) {
     error_ = fmt::format("dfs: replaying choice point #{} found other enabled steps than before "
                          "(the model is nondeterministic)", cursor_ + 1);
@@ -211,13 +213,16 @@ bool DfsExplorer::replay_matches(const Node& node, const SchedulePoint& point) {
   return same;
 }
 
-std::size_t DfsExplorer::pick(const SchedulePoint& point) {
-  const std::size_t size = point.size();
+std::size_t DfsExplorer::pick(const SchedulePoint& kernel_point) {
+  const std::size_t size = kernel_point.size();
   if (blocked_) return size;  // a forced step was asleep: stop the run
+  point_.clear();
+  for (std::size_t i = 0; i < size; ++i) point_.push_back(lineage_.stable(kernel_point.step(i)));
+  const std::vector<StepInfo>& point = point_;
   if (dpor_) {
     dpor_->point.clear();
     dpor_->effects.clear();
-    for (std::size_t i = 0; i < size; ++i) dpor_->point.push_back(point.pid(i));
+    for (std::size_t i = 0; i < size; ++i) dpor_->point.push_back(point[i].pid);
     dpor_->picked = true;
   }
   if (cursor_ < path_.size()) {  // replaying the prefix
@@ -237,13 +242,13 @@ std::size_t DfsExplorer::pick(const SchedulePoint& point) {
   return dpor_ ? pick_new_optimal(point) : pick_new_classic(point);
 }
 
-std::size_t DfsExplorer::pick_new_classic(const SchedulePoint& point) {
+std::size_t DfsExplorer::pick_new_classic(const std::vector<StepInfo>& point) {
   const std::size_t size = point.size();
   Node node;
   node.options = static_cast<std::uint32_t>(size);
   node.todo.assign(size, 0);
   node.done.assign(size, 0);
-  for (std::size_t i = 0; i < size; ++i) node.enabled.push_back(point.step(i));
+  node.enabled = point;
   if (options_.reduction != DfsOptions::Reduction::none) node.sleep = sleep_;
   node.preemptions = preemptions_;
   node.delays = delays_;
@@ -271,12 +276,12 @@ std::size_t DfsExplorer::pick_new_classic(const SchedulePoint& point) {
   return *first;
 }
 
-std::size_t DfsExplorer::pick_new_optimal(const SchedulePoint& point) {
+std::size_t DfsExplorer::pick_new_optimal(const std::vector<StepInfo>& point) {
   const std::size_t size = point.size();
   Optimal& o = *dpor_;
   Node node;
   node.options = static_cast<std::uint32_t>(size);
-  for (std::size_t i = 0; i < size; ++i) node.enabled.push_back(point.step(i));
+  node.enabled = point;
   for (const StepInfo& e : node.enabled) o.effects.push_back(e.effect);
   node.osleep = o.sleep;
   node.position = o.trace.size();
@@ -385,7 +390,8 @@ void DfsExplorer::on_time_advance() {
   if (dpor_) dpor_->trace.time_advance();
 }
 
-void DfsExplorer::on_step(const StepInfo& step) {
+void DfsExplorer::on_step(const StepInfo& kernel_step) {
+  const StepInfo step = lineage_.stable(kernel_step);
   if (dpor_) {
     on_step_optimal(step);
   } else {

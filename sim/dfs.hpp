@@ -103,6 +103,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/lineage.hpp"
 #include "sim/strategy.hpp"
 
 namespace otpsim::sim {
@@ -172,12 +173,12 @@ class DfsExplorer {
   std::uint32_t delay_cost(const Node& node, std::size_t option) const;
   bool allowed(const Node& node, std::size_t option) const;
   void take(const Node& node, std::size_t option);
-  bool replay_matches(const Node& node, const SchedulePoint& point);
+  bool replay_matches(const Node& node, const std::vector<StepInfo>& point);
   // none / sleep_sets
-  std::size_t pick_new_classic(const SchedulePoint& point);
+  std::size_t pick_new_classic(const std::vector<StepInfo>& point);
   void on_step_classic(const StepInfo& step);
   // optimal / dpor
-  std::size_t pick_new_optimal(const SchedulePoint& point);
+  std::size_t pick_new_optimal(const std::vector<StepInfo>& point);
   void on_step_optimal(const StepInfo& step);
   bool wake_undecided();
   void note_disabled(const std::vector<Pid>& now, const std::vector<EffectKind>& effects);
@@ -186,6 +187,8 @@ class DfsExplorer {
   bool next_sibling(Node& node);
 
   DfsOptions options_;
+  Lineage lineage_;                  // every pid below is a stable name (lineage.hpp), not the kernel's
+  std::vector<StepInfo> point_;      // the enabled steps of the point being picked, renamed
   std::vector<Node> path_;           // the choice points of the current run
   std::size_t cursor_ = 0;           // the next one this run reaches
   std::vector<StepInfo> sleep_;      // the current sleep set (none / sleep_sets)

@@ -87,6 +87,7 @@ void Kernel::crash_external(Pid target, const Term& reason) {
 Process& Kernel::create_process(ProcessFn fn, const SpawnOptions& options, Pid parent) {
   auto* p = new Process();
   p->pid = Pid{++pid_counter_};
+  strategy_.on_spawn(parent, p->pid);
   p->kernel = this;
   p->fn = std::move(fn);
   if (options.label.is_string()) p->label = std::string(options.label.string_value());
@@ -180,8 +181,24 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
       }
       case EffectKind::unlink: info.object = {StepObject::Kind::self, p.pid.id}; return info;
       case EffectKind::send_named: info.object = {StepObject::Kind::names, 0}; return info;
+      case EffectKind::demonitor:
+        // It also removes the target's half at once (signals.cpp), which
+        // the target's death reads.
+        for (const detail::MonitorEntry& m : p.monitors_out) {
+          if (m.ref != e.ref) continue;
+          if (m.other != p.pid) info.also = {StepObject::Kind::process, m.other.id};
+          break;
+        }
+        return info;
       case EffectKind::die:
-        if (!p.registered_name.is_integer() || !p.tables.empty()) info.object = {StepObject::Kind::global, 0};
+        // Its links and monitors hear of it by arrivals of their own; the
+        // death itself touches its process, the name it held (released at
+        // once: names are node state) and its tables.
+        if (!p.tables.empty()) {
+          info.object = {StepObject::Kind::global, 0};
+        } else if (!p.registered_name.is_integer()) {
+          info.also = {StepObject::Kind::names, 0};
+        }
         return info;
       case EffectKind::receive: info.poll = e.duration_us == 0; return info;
       case EffectKind::is_alive:  // it also lands the caller's signals in flight to the target first
@@ -214,7 +231,17 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
       break;
     }
     case EffectKind::register_name:
-    case EffectKind::unregister_name:
+    case EffectKind::unregister_name: {
+      // Naming or unnaming another process changes what its death releases
+      // (and registering reads whether it lives): the death's StepInfo,
+      // taken after, no longer shows the name, so the two must be ordered
+      // here. (dfs missed a death that released a name another process
+      // was about to unregister.)
+      info.object = {StepObject::Kind::names, 0};
+      const Pid other = e.kind == EffectKind::register_name ? e.target : whereis(e.term);
+      if (other && other != p.pid) info.also = {StepObject::Kind::process, other.id};
+      break;
+    }
     case EffectKind::whereis:
     case EffectKind::table_whereis:
     case EffectKind::table_new: info.object = {StepObject::Kind::names, 0}; break;

@@ -198,6 +198,9 @@ class Kernel {
   /// Puts a signal into the channel from `from` to `to` (async delivery).
   void post(Pid from, Pid to, Signal signal);
   StepInfo arrival_step(const Channel& c) const;
+  /// Removes the signals of `kind` with `ref` from the channel from -> to.
+  void drop_in_flight(Pid from, Pid to, SignalKind kind, Ref ref);
+  static bool holds_monitor(const detail::Process& p, Ref ref);
   void execute_arrival(Channel& c);
   void arrive(Pid from, Pid to, Signal& s);
   const ReceivePattern* retain_pattern(const detail::Matcher& m);

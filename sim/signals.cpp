@@ -190,11 +190,16 @@ bool Kernel::do_demonitor(Process& p, Ref ref, bool flush) {
   bool active = false;
   for (auto it = p.monitors_out.begin(); it != p.monitors_out.end(); ++it) {
     if (it->ref != ref) continue;
-    if (async()) {
-      post(p.pid, it->other, Signal{SignalKind::demonitor, false, Term(), ref});
-    } else if (Process* target = find(it->other)) {
+    // Both halves end here, under async delivery too: the target's half
+    // only decides whether its death sends a DOWN, which the caller would
+    // drop now anyway (demonitor/1 promises no DOWN after it returns), so
+    // a demonitor signal in flight would be a step with nothing to show.
+    // A DOWN already in flight is dropped with it; a monitor request still
+    // in flight finds the monitor gone when it arrives (arrive()).
+    if (Process* target = find(it->other)) {
       std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& m) { return m.ref == ref; });
     }
+    if (async()) drop_in_flight(it->other, p.pid, SignalKind::down, ref);
     p.monitors_out.erase(it);
     active = true;
     aliases_.erase(ref);
@@ -268,6 +273,31 @@ void Kernel::post(Pid from, Pid to, Signal signal) {
   ++signals_in_flight_;
 }
 
+bool Kernel::holds_monitor(const Process& p, Ref ref) {
+  return std::any_of(p.monitors_out.begin(), p.monitors_out.end(), [ref](const detail::MonitorEntry& m) { return m.ref == ref; });
+}
+
+void Kernel::drop_in_flight(Pid from, Pid to, SignalKind kind, Ref ref) {
+  auto it = channels_.find({to.id, from.id});
+  if (it == channels_.end()) return;
+  Channel& c = it->second;
+  for (std::size_t i = c.head; i < c.queue.size();) {
+    if (c.queue[i].kind == kind && c.queue[i].ref == ref) {
+      c.queue.erase(c.queue.begin() + static_cast<std::ptrdiff_t>(i));
+      --signals_in_flight_;
+    } else {
+      ++i;
+    }
+  }
+  if (c.head == c.queue.size()) {  // empty: the channel leaves the enabled set
+    Channel* last = inflight_.back();
+    inflight_[c.inflight_index] = last;
+    last->inflight_index = c.inflight_index;
+    inflight_.pop_back();
+    channels_.erase(it);
+  }
+}
+
 StepInfo Kernel::arrival_step(const Channel& c) const {
   const Signal& s = c.queue[c.head];
   StepInfo info{c.actor, EffectKind::arrive, {StepObject::Kind::process, c.to.id}};
@@ -275,6 +305,10 @@ StepInfo Kernel::arrival_step(const Channel& c) const {
   info.from = c.from;
   info.signal_id = s.id;
   info.cause = s.sent_step;
+  // A monitor request acts only if its watcher still holds the monitor
+  // (arrive()): it reads the watcher's side, which the watcher's demonitor
+  // changes.
+  if (s.kind == SignalKind::monitor) info.also = {StepObject::Kind::process, c.from.id};
   return info;
 }
 
@@ -348,6 +382,9 @@ void Kernel::arrive(Pid from, Pid to, Signal& s) {
       if (target != nullptr) std::erase(target->links, from);
       return;
     case SignalKind::monitor:
+      if (const Process* watcher = find(from); watcher != nullptr && !holds_monitor(*watcher, s.ref)) {
+        return;  // taken back (demonitor) while in flight: no monitor, no answer
+      }
       if (target == nullptr) {  // DOWN noproc, from the process that is not there
         post(to, from, Signal{SignalKind::down, false, Term(atoms::noproc()), s.ref, steps_});
         return;

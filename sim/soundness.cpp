@@ -97,6 +97,11 @@ struct Op {
     choose,     // a data choice of 2
     crash,      // exit(boom): ends the process
     sleep,
+    reg,        // register_name(n, self())
+    unreg,      // unregister_name(n)
+    whereis,    // whereis(n)
+    send_name,  // n ! {Tag, me} (send to a name; badarg ends the sender)
+    spawn,      // spawn the child (the fourth op list, pid 4); once per program
   };
   Kind kind = Kind::send;
   std::uint64_t other = 0;  // 0..2, another process
@@ -105,13 +110,19 @@ struct Op {
 
 constexpr const char* kind_names[] = {"new",     "send",   "fwd",   "recv",   "recv_tag", "link",
                                       "unlink",  "trap",   "mon",   "demon",  "exit",     "alive",
-                                      "insert",  "lookup", "choose", "crash", "sleep"};
-constexpr int kind_count = 17;
+                                      "insert",  "lookup", "choose", "crash", "sleep",
+                                      "reg",     "unreg",  "whereis", "send_name", "spawn"};
+constexpr int kind_count = 22;
+/// The roots (pids 1..3); list 3 is the spawned child's (pid 4).
+constexpr std::size_t root_count = 3;
 
 std::vector<std::vector<Op>> random_ops(std::uint64_t seed, int max_ops) {
   Rng rng(seed * 0x9e3779b97f4a7c15ULL + 12345);
-  std::vector<std::vector<Op>> procs(3);
+  std::vector<std::vector<Op>> procs(root_count + 1);
+  bool spawned = false;
   for (std::size_t p = 0; p < procs.size(); ++p) {
+    const bool child = p == root_count;
+    if (child && !spawned) break;  // no spawn: no child
     const std::uint64_t n = 1 + rng.below(static_cast<std::uint64_t>(max_ops));
     for (std::uint64_t i = 0; i < n; ++i) {
       Op op;
@@ -121,10 +132,16 @@ std::vector<std::vector<Op>> random_ops(std::uint64_t seed, int max_ops) {
         op.kind = static_cast<Op::Kind>(1 + rng.below(kind_count - 1));
         // Sends are what the other operations observe: weigh them up.
         if (rng.below(3) == 0) op.kind = Op::Kind::send;
+        // One child per program, spawned by a root.
+        if (op.kind == Op::Kind::spawn) {
+          if (spawned || child) op.kind = Op::Kind::reg;
+          spawned = true;
+        }
       }
-      op.other = (p + 1 + rng.below(2)) % 3;
+      op.other = child ? rng.below(root_count) : (p + 1 + rng.below(2)) % root_count;
       switch (op.kind) {
-        case Op::Kind::send: op.arg = rng.below(2); break;
+        case Op::Kind::send:
+        case Op::Kind::send_name: op.arg = rng.below(2); break;
         case Op::Kind::recv: op.arg = rng.below(3); break;
         case Op::Kind::recv_tag: op.arg = rng.below(6); break;  // tag = arg % 2, timeout = arg / 2
         case Op::Kind::exit: op.arg = rng.below(3); break;
@@ -135,6 +152,7 @@ std::vector<std::vector<Op>> random_ops(std::uint64_t seed, int max_ops) {
       procs[p].push_back(op);
     }
   }
+  if (!spawned) procs.pop_back();
   return procs;
 }
 
@@ -155,7 +173,7 @@ class Ends final : public Observer {
 };
 
 struct State {
-  std::vector<std::string> logs = std::vector<std::string>(3);
+  std::vector<std::string> logs = std::vector<std::string>(root_count + 1);
   Ends ends;
 };
 
@@ -171,6 +189,7 @@ Proc body(Ctx ctx, std::shared_ptr<const std::vector<std::vector<Op>>> ops, std:
   Ref last_monitor;
   for (const Op& op : (*ops)[me]) {
     Pid other{op.other + 1};  // roots: pids 1, 2, 3
+    const Atom name("n");
     switch (op.kind) {
       case Op::Kind::table_new: {
         TableOptions options(TableAccess::public_access, Term(Atom("t")));
@@ -242,6 +261,33 @@ Proc body(Ctx ctx, std::shared_ptr<const std::vector<std::vector<Op>>> ops, std:
         co_await ctx.sleep(static_cast<Micros>(op.arg));
         log += "t" + std::to_string(ctx.now_us()) + " ";
         break;
+      case Op::Kind::reg: {
+        const bool ok = co_await ctx.register_name(name, ctx.self());
+        log += ok ? "reg " : "reg:no ";
+        break;
+      }
+      case Op::Kind::unreg: {
+        const bool ok = co_await ctx.unregister_name(name);
+        log += ok ? "unreg " : "unreg:no ";
+        break;
+      }
+      case Op::Kind::whereis: {
+        const Pid at = co_await ctx.whereis(name);
+        log += at ? fmt::format("at:{} ", at.id) : std::string("at:none ");
+        break;
+      }
+      case Op::Kind::send_name: {
+        Term message = tuple(Atom(op.arg == 0 ? "a" : "b"), static_cast<std::int64_t>(me));
+        log += "sn ";  // a send to no name raises badarg: the process ends there
+        co_await ctx.send(name, message);
+        break;
+      }
+      case Op::Kind::spawn: {
+        ProcessFn fn = [ops, state](Ctx c) -> Proc { return body(c, ops, state, root_count); };
+        const Pid child = co_await ctx.spawn(fn);
+        log += fmt::format("spawn:{} ", child.id);
+        break;
+      }
     }
   }
 }
@@ -253,14 +299,15 @@ Program random_program(std::uint64_t seed, int max_ops) {
   return [ops](Kernel& kernel) -> Finish {
     auto state = std::make_shared<State>();
     kernel.set_observer(&state->ends);
-    for (std::size_t me = 0; me < 3; ++me) {
+    for (std::size_t me = 0; me < root_count; ++me) {
       ProcessFn fn = [ops, state, me](Ctx ctx) -> Proc { return body(ctx, ops, state, me); };
       kernel.spawn(std::move(fn));
     }
     return [state] {
       std::string s;
-      for (std::size_t p = 0; p < 3; ++p) {
+      for (std::size_t p = 0; p < state->logs.size(); ++p) {
         auto end = state->ends.reasons.find(p + 1);
+        if (p == root_count && state->logs[p].empty() && end == state->ends.reasons.end()) continue;  // no child
         s += fmt::format("[{}| {}]", state->logs[p], end == state->ends.reasons.end() ? "alive" : end->second);
       }
       return s;
@@ -272,7 +319,7 @@ std::string describe(std::uint64_t seed, int max_ops) {
   std::string out;
   const auto procs = random_ops(seed, max_ops);
   for (std::size_t p = 0; p < procs.size(); ++p) {
-    out += fmt::format("P{}:", p + 1);
+    out += p == root_count ? fmt::format("child P{}:", p + 1) : fmt::format("P{}:", p + 1);
     for (const Op& op : procs[p]) {
       out += fmt::format(" {}(P{},{})", kind_names[static_cast<int>(op.kind)], op.other + 1, op.arg);
     }

@@ -60,6 +60,10 @@ class Strategy {
   /// Simulated time moved forward (no step was enabled). Every step before
   /// happens before every step after: none can be reordered across it.
   virtual void on_time_advance(Micros /*now_us*/) {}
+  /// The kernel made process `child`, spawned by `parent` (Pid{} for a
+  /// root spawned from outside). A strategy that keeps state across runs
+  /// names processes by this (sim/lineage.hpp), not by pid number.
+  virtual void on_spawn(Pid /*parent*/, Pid /*child*/) {}
   /// True if the kernel should retain receive patterns and arrived
   /// messages for the whole run (StepInfo::pattern, StepInfo::payload):
   /// receive-aware dependence (dfs) needs them; they cost memory and time.
