@@ -157,9 +157,32 @@ StepInfo Kernel::die_step(const Process& p) const {
   return info;
 }
 
+/// True if the step `e` ends its own process at once (execute_step): a
+/// link to a process already gone that the caller does not trap, or an
+/// exit signal to itself that it cannot trap.
+bool Kernel::kills_caller(const Process& p, const Effect& e) const {
+  if (e.kind == EffectKind::link) return e.target != p.pid && find(e.target) == nullptr && !p.trap_exit;
+  if (e.kind == EffectKind::exit_signal && e.target == p.pid) return !p.trap_exit || e.term.is(atoms::kill());
+  return false;
+}
+
 StepInfo Kernel::enabled_step(std::size_t i) const {
   if (i >= runnable_.size()) return arrival_step(*inflight_[i - runnable_.size()]);
   const Process& p = *runnable_[i];
+  StepInfo info = process_step(p);
+  if (kills_caller(p, p.pending)) {
+    // The step is also the process's death: it touches what its death does
+    // (its name, tables and, under instant delivery, its links and monitors).
+    // dfs missed a link to a dead process whose noproc death killed a
+    // linked peer before that peer's next step.
+    const bool touches_more = async() ? !p.registered_name.is_integer() || !p.tables.empty()
+                                      : die_step(p).object.kind == StepObject::Kind::global || die_step(p).also.kind != StepObject::Kind::none;
+    if (touches_more) info.object = {StepObject::Kind::global, 0};
+  }
+  return info;
+}
+
+StepInfo Kernel::process_step(const Process& p) const {
   const Effect& e = p.pending;
   StepInfo info{p.pid, e.kind, {StepObject::Kind::process, p.pid.id}};
   if (async()) {
@@ -180,7 +203,13 @@ StepInfo Kernel::enabled_step(std::size_t i) const {
         return info;
       }
       case EffectKind::unlink: info.object = {StepObject::Kind::self, p.pid.id}; return info;
-      case EffectKind::send_named: info.object = {StepObject::Kind::names, 0}; return info;
+      case EffectKind::send_named:
+        info.object = {StepObject::Kind::names, 0};
+        if (whereis(e.term) == p.pid) {  // to oneself by name: lands at once, in this step
+          info.also = {StepObject::Kind::process, p.pid.id};
+          info.also_message = true;
+        }
+        return info;
       case EffectKind::demonitor:
         // It also removes the target's half at once (signals.cpp), which
         // the target's death reads.

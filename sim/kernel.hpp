@@ -163,6 +163,8 @@ class Kernel {
  private:
   detail::Process* find(Pid pid) const;
   StepInfo die_step(const detail::Process& p) const;
+  StepInfo process_step(const detail::Process& p) const;
+  bool kills_caller(const detail::Process& p, const detail::Effect& e) const;
   void note_choice() {
     if (choices_.empty()) trace_.first_choice_step = steps_;
   }

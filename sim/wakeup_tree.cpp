@@ -62,6 +62,7 @@ std::optional<std::uint64_t> mail_target(const StepInfo& s, bool has_payload) {
   if (!has_payload || s.effect == EffectKind::arrive) return std::nullopt;
   switch (s.effect) {
     case EffectKind::send:
+    case EffectKind::send_named:
     case EffectKind::send_alias:
     case EffectKind::exit_signal:
     case EffectKind::monitor:
