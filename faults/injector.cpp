@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/otp/registry.hpp"
+#include "core/tokens/checked_time.hpp"
 #include "sim/assert.hpp"
 #include "sim/ctx.hpp"
 
@@ -110,7 +111,13 @@ Injector::Injector(FaultPlan plan, sim::Kernel& kernel, tk::Trio& trio, tk::RunR
       fires_(plan_.faults.size(), 0),
       passed_(plan_.faults.size(), false) {
   for (std::size_t i = 0; i < plan_.faults.size(); ++i) {
-    if (plan_.faults[i].trigger.kind == Trigger::Kind::on_receive) on_receive_.push_back(i);
+    const Trigger& t = plan_.faults[i].trigger;
+    switch (t.kind) {
+      case Trigger::Kind::on_receive: on_receive_.push_back(i); break;
+      case Trigger::Kind::probability: probability_.push_back(i); break;
+      case Trigger::Kind::at_time: time_due_.emplace(t.at_us, i); break;
+      case Trigger::Kind::at_step: step_due_.emplace(t.at_step, i); break;
+    }
   }
 }
 
@@ -136,7 +143,7 @@ void Injector::spawn_timer(std::vector<Micros> wakes_us) {
   // process's ProcessFn for as long as the process does.
   auto body = [wakes = std::move(wakes_us)](Ctx ctx) -> Proc {
     for (const Micros t : wakes) {
-      const Micros wait_us = t - ctx.now_us();
+      const Micros wait_us = tk::kernel_delay(t - ctx.now_us());
       co_await ctx.sleep(wait_us);
     }
   };
@@ -154,7 +161,29 @@ void Injector::on_step(const sim::StepInfo& step) {
     wakes_us_.erase(wakes_us_.begin(), wakes_us_.upper_bound(now_us));
     run_due_heals();
   }
-  for (std::size_t i = 0; i < plan_.faults.size(); ++i) {
+  // The faults this step can fire: the timed ones now due (taken out of
+  // their queues: each occurs once) and every probability one, evaluated in
+  // plan order as before (the order of coins and fires is part of a run).
+  due_.clear();
+  if (wake) {
+    const auto end = time_due_.upper_bound(now_us);
+    for (auto it = time_due_.begin(); it != end; ++it) due_.push_back(it->second);
+    time_due_.erase(time_due_.begin(), end);
+  }
+  if (!step_due_.empty()) {
+    const auto end = step_due_.upper_bound(kernel_.steps());
+    for (auto it = step_due_.begin(); it != end; ++it) due_.push_back(it->second);
+    step_due_.erase(step_due_.begin(), end);
+  }
+  if (!due_.empty()) {
+    std::sort(due_.begin(), due_.end());
+    const std::size_t timed = due_.size();
+    due_.insert(due_.end(), probability_.begin(), probability_.end());
+    std::inplace_merge(due_.begin(), due_.begin() + static_cast<std::ptrdiff_t>(timed), due_.end());
+  }
+  const std::vector<std::size_t>& look = due_.empty() ? probability_ : due_;
+  trigger_checks_ += look.size();
+  for (const std::size_t i : look) {
     const Trigger& t = plan_.faults[i].trigger;
     switch (t.kind) {
       case Trigger::Kind::at_time:
@@ -306,7 +335,7 @@ void Injector::fire(std::size_t index, Pid receiver) {
       event.clock_offset_after_us = trio_.env->clock_offset_us;
     }
     if (event.applied && f.action.heal_after_us >= 0 && f.action.heals()) {
-      const Micros due_us = event.at_us + f.action.heal_after_us;
+      const Micros due_us = tk::sat_add(event.at_us, f.action.heal_after_us);  // saturates: a heal at the end of time
       heals_.emplace(due_us, std::move(heal));
       event.detail += fmt::format("; heals at {}us", due_us);
       event.heals_at_us = due_us;
@@ -427,7 +456,7 @@ bool Injector::apply_environment(const Fault& fault, Heal& heal, std::string& de
       return true;
     }
     case AK::clock_jump:
-      env.clock_offset_us += a.duration_us;
+      env.clock_offset_us = tk::sat_add(env.clock_offset_us, a.duration_us);  // saturates at the int64 limits
       heal.clock_jump_us = a.duration_us;
       detail = fmt::format("the system clock jumps by {}us (offset now {}us)", a.duration_us, env.clock_offset_us);
       return true;
@@ -476,7 +505,7 @@ void Injector::undo(const Heal& heal) {
         if (created && same_cli(it->second, before)) env.sim_cli.per_app.erase(it);
       }
       break;
-    case AK::clock_jump: env.clock_offset_us -= heal.clock_jump_us; break;
+    case AK::clock_jump: env.clock_offset_us = tk::sat_sub(env.clock_offset_us, heal.clock_jump_us); break;
     default: OTPSIM_ASSERT(false, "otpsim internal bug: a heal for an action that does not heal"); break;
   }
 }

@@ -11,6 +11,11 @@
 // step, so the strategy decides how a fault interleaves with other steps of
 // the same instant. A node-restart callback must spare "fault_clock".
 //
+// Cost: each step looks only at the faults that can fire in it: the timed
+// ones that are due (kept by due time and by due step), the probability
+// ones and, on a receive, the on_receive ones; never at every pending fault
+// (a periodic fault of 10,000 fires is 10,000 pending at_ms faults).
+//
 // Determinism: a probability trigger's coin is the strategy's (Kernel::flip,
 // a logged data choice), so replay, shrinking and dfs see it. `any_app` picks among the live AppServers, in pid order, with
 // a logged data choice (Kernel::choose). A process target that does not
@@ -49,6 +54,9 @@ class Injector final : public sim::Observer {
   /// How many faults were applied / skipped so far.
   std::size_t applied() const;
   std::size_t skipped() const;
+  /// How many times a step looked at a fault's trigger (a measure of the
+  /// injector's cost that tests can assert on without a clock).
+  std::uint64_t trigger_checks() const { return trigger_checks_; }
 
  private:
   // Implemented in faults/injector.cpp.
@@ -100,6 +108,11 @@ class Injector final : public sim::Observer {
   std::vector<std::uint64_t> fires_;        // per fault: how often it fired
   std::vector<bool> passed_;                // per at_time/at_step fault: its one occurrence came
   std::vector<std::size_t> on_receive_;     // the faults with on_receive triggers
+  std::vector<std::size_t> probability_;    // the faults with probability triggers
+  std::multimap<Micros, std::size_t> time_due_;          // at_time faults not yet passed, by at_us
+  std::multimap<std::uint64_t, std::size_t> step_due_;   // at_step faults not yet passed, by at_step
+  std::vector<std::size_t> due_;            // scratch: the faults one step looks at, in plan order
+  std::uint64_t trigger_checks_ = 0;
   /// Faults fired during a step (with the receiver), applied after it.
   std::vector<std::pair<std::size_t, sim::Pid>> queued_;
   std::map<std::uint64_t, sim::Term> crash_armed_;  // pid -> reason (crash_on_next_message)

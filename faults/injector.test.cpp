@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "core/tokens/testing.hpp"
@@ -885,6 +886,39 @@ TEST(FaultsDeterminism, the_same_seed_gives_the_same_faults_and_choices) {
   EXPECT_EQ(c1, c2);
   const auto c = fault_log(12, &c3);
   EXPECT_NE(c1, c3);
+}
+
+
+// -- checked time (issue 12) --
+
+// clock_offset_s and a clock_jump each at the parser's limit: their sum is
+// past int64, and the offset saturates instead of wrapping negative.
+TEST(FaultsAction, a_clock_jump_past_int64_saturates_the_offset) {
+  Fault f = at_time(0, AK::clock_jump, Target(TK::clock));
+  f.action.duration_us = std::numeric_limits<Micros>::max() / 1000 * 1000;
+  World x(plan_of({f}));
+  x.w.env.clock_offset_us = 9'223'372'036'854 * s;
+  x.w.run([&](Ctx ctx) -> Task<> { co_await ctx.sleep(1 * s); });
+  ASSERT_EQ(x.faults().size(), 1u);
+  EXPECT_EQ(x.w.env.clock_offset_us, std::numeric_limits<Micros>::max());
+  EXPECT_GT(x.w.env.system_time_s(1 * s), 0);
+}
+
+// heal_after_ms at the parser's limit, on a fault at 10 ms: the heal is due
+// at the end of time (saturated), not at a time wrapped into the past.
+TEST(FaultsHeal, a_heal_past_int64_is_due_at_the_end_of_time) {
+  Fault f = at_time(10 * ms, AK::storage_get_fail, Target(TK::storage));
+  f.action.heal_after_us = std::numeric_limits<Micros>::max() / 1000 * 1000;
+  World x(plan_of({f}));
+  bool failing_at_1s = false;
+  auto run = x.w.run([&](Ctx ctx) -> Task<> {
+    co_await ctx.sleep(1 * s);
+    failing_at_1s = x.w.env.memory_storage.faults.fail_get;
+  });
+  EXPECT_EQ(run.outcome, sim::Outcome::stopped);
+  ASSERT_EQ(x.faults().size(), 1u);
+  EXPECT_EQ(x.faults()[0].heals_at_us, std::numeric_limits<Micros>::max());
+  EXPECT_TRUE(failing_at_1s);
 }
 
 }  // namespace

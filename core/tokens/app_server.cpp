@@ -7,6 +7,7 @@
 
 #include "core/otp/task.hpp"
 #include "core/tokens/atoms.hpp"
+#include "core/tokens/checked_time.hpp"
 #include "core/tokens/persist.hpp"
 #include "core/tokens/telemetry.hpp"
 
@@ -42,7 +43,7 @@ otp::task::TaskFn cli_task(const Trio* trio, std::string app) {
     CliRun run = trio->env->cli->run(app);
     c.emit(sim::tuple(ta::cli_run(), app_term(app)));
     if (run.hang) co_await c.receive([](const Term&) { return false; });
-    if (run.latency_us > 0) co_await c.sleep(run.latency_us);
+    if (run.latency_us > 0) co_await c.sleep(kernel_delay(run.latency_us));
     co_return sim::tuple(Term::string(run.output), run.exit_code);
   };
 }
@@ -139,7 +140,7 @@ class AppServer final : public otp::GenServer {
     if (manual) {
       // A manual token has no expiry of its own; its cache row lives one ttl,
       // so the chain (and the CLI) is tried again after that.
-      co_await cache(ctx, manual->token, now_s(ctx) + knobs.ttl_s);
+      co_await cache(ctx, manual->token, sat_add(now_s(ctx), knobs.ttl_s));
       co_return ok_token(manual->token, ta::manual());
     }
     co_return sim::tuple(sa::error(), ta::no_token_available());
@@ -147,7 +148,7 @@ class AppServer final : public otp::GenServer {
 
   /// A config or CLI hit: expires one ttl from now, cached, persisted async.
   Task<Term> hit_with_ttl(Ctx ctx, std::string token, Atom source) {
-    std::int64_t expires_at = now_s(ctx) + trio_->knobs().ttl_s;
+    std::int64_t expires_at = sat_add(now_s(ctx), trio_->knobs().ttl_s);
     co_await cache(ctx, token, expires_at);
     StorageRecord record(token, expires_at);
     co_await persist_async(ctx, trio_, app_, StorageKey::cached, record);
@@ -159,7 +160,7 @@ class AppServer final : public otp::GenServer {
   Task<std::optional<std::string>> run_cli(Ctx ctx) {
     otp::task::TaskFn fn = cli_task(trio_, app_);
     otp::task::TaskRef task = co_await otp::task::async(ctx, fn);
-    const Micros timeout_us = trio_->knobs().cli_timeout_ms * 1000;
+    const Micros timeout_us = kernel_delay(ms_to_us(trio_->knobs().cli_timeout_ms));
     std::optional<Term> outcome = co_await otp::task::yield(ctx, task, timeout_us);
     if (!outcome) outcome = co_await otp::task::shutdown(ctx, task, otp::Shutdown::brutal_kill());
     const Term& r = *outcome;
@@ -211,10 +212,10 @@ class AppServer final : public otp::GenServer {
     auto row = co_await ctx.lookup(table(), app_term_);
     if (row.status == TableStatus::no_table) badarg(ctx);
     if (!row.value) co_return;
-    Term expired = sim::tuple(app_term_, (*row.value)[1], now_s(ctx) - 1);
+    Term expired = sim::tuple(app_term_, (*row.value)[1], sat_sub(now_s(ctx), 1));
     const TableStatus status = co_await ctx.insert(table(), expired);
     if (status == TableStatus::no_table) badarg(ctx);
-    ctx.emit(sim::tuple(ta::cached(), app_term_, (*row.value)[1], now_s(ctx) - 1));
+    ctx.emit(sim::tuple(ta::cached(), app_term_, (*row.value)[1], sat_sub(now_s(ctx), 1)));
   }
 
   /// Soft expiry: a timer for expires_at - now - lead, replacing any earlier one.
@@ -225,9 +226,10 @@ class AppServer final : public otp::GenServer {
       (void)co_await ctx.cancel_timer(*timer_);
       timer_.reset();
     }
-    const std::int64_t delay_s = expires_at - now_s(ctx) - lead;
+    // Saturating: an expiry or a clock near the int64 limits must not wrap.
+    const std::int64_t delay_s = sat_sub(sat_sub(expires_at, now_s(ctx)), lead);
     if (delay_s <= 0) co_return;  // already inside the lead: the next expiry is handled lazily
-    timer_ = co_await ctx.send_after(delay_s * 1'000'000, ctx.self(), Term(ta::soft_refresh()));
+    timer_ = co_await ctx.send_after(kernel_delay(seconds_to_us(delay_s)), ctx.self(), Term(ta::soft_refresh()));
   }
 
   const Trio* trio_;
@@ -251,11 +253,11 @@ Task<Term> start_link(Ctx ctx, const Trio* trio, std::string app) {
 }
 
 Task<Term> acquire(Ctx ctx, const Trio* trio, Pid server) {
-  co_return co_await otp::call(ctx, otp::ServerRef(server), Term(ta::acquire()), trio->knobs().acquire_call_timeout_us());
+  co_return co_await otp::call(ctx, otp::ServerRef(server), Term(ta::acquire()), kernel_delay(trio->knobs().acquire_call_timeout_us()));
 }
 
 Task<Term> refresh(Ctx ctx, const Trio* trio, Pid server) {
-  co_return co_await otp::call(ctx, otp::ServerRef(server), Term(ta::refresh()), trio->knobs().acquire_call_timeout_us());
+  co_return co_await otp::call(ctx, otp::ServerRef(server), Term(ta::refresh()), kernel_delay(trio->knobs().acquire_call_timeout_us()));
 }
 
 Task<Term> invalidate(Ctx ctx, Pid server) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,7 +42,14 @@ class Knobs {
   /// as an AppServer started without a task_sup).
   bool use_task_sup = true;
   /// The client's timeout for acquire and refresh: cli_timeout + 5 s.
-  Micros acquire_call_timeout_us() const { return (cli_timeout_ms + 5000) * 1000; }
+  /// Saturates (a timeout past the horizon is the same as none: kernel_delay caps it).
+  Micros acquire_call_timeout_us() const {
+    std::int64_t ms = 0, us = 0;
+    if (__builtin_add_overflow(cli_timeout_ms, 5000, &ms) || __builtin_mul_overflow(ms, 1000, &us)) {
+      return std::numeric_limits<Micros>::max();
+    }
+    return us;
+  }
 };
 
 /// Named deviations from the reference. Each plants one bug.

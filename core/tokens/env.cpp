@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/tokens/checked_time.hpp"
+
 namespace otpsim::core::tokens {
 
 std::string_view storage_key_name(StorageKey key) { return key == StorageKey::cached ? "cached" : "manual"; }
@@ -81,9 +83,10 @@ std::optional<std::string> parse_access_token(const std::string& text) {
 Env::Env() : storage(&memory_storage), cli(&sim_cli), config_file(&sim_config_file) {}
 
 std::int64_t Env::system_time_s(Micros now_us) const {
-  Micros t = now_us + clock_offset_us;
-  // Floor division: a clock jumped before the epoch still rounds down.
-  return t >= 0 ? t / 1'000'000 : -((-t + 999'999) / 1'000'000);
+  // Saturating: a clock offset near the int64 limits stays at the end of
+  // time instead of wrapping. Floor division: a clock jumped before the
+  // epoch still rounds down.
+  return floor_div(sat_add(now_us, clock_offset_us), 1'000'000);
 }
 
 }  // namespace otpsim::core::tokens

@@ -2,6 +2,7 @@
 
 #include "core/otp/task.hpp"
 #include "core/tokens/atoms.hpp"
+#include "core/tokens/checked_time.hpp"
 #include "core/tokens/telemetry.hpp"
 
 namespace otpsim::core::tokens {
@@ -25,7 +26,7 @@ Task<Term> persist_logged(Ctx ctx, const Trio* trio, std::string app, StorageKey
 
 Task<std::optional<StorageRecord>> storage_get(Ctx ctx, const Trio* trio, std::string app, StorageKey key) {
   Storage& storage = *trio->env->storage;
-  const sim::Micros latency = storage.get_latency_us();
+  const sim::Micros latency = kernel_delay(storage.get_latency_us());
   if (latency > 0) co_await ctx.sleep(latency);
   co_await ctx.external(static_cast<std::uint64_t>(Resource::storage), ta::storage_get());
   std::optional<StorageError> error;
@@ -37,7 +38,7 @@ Task<std::optional<StorageRecord>> storage_get(Ctx ctx, const Trio* trio, std::s
 Task<std::optional<StorageError>> storage_put(Ctx ctx, const Trio* trio, std::string app, StorageKey key,
                                               StorageRecord record) {
   Storage& storage = *trio->env->storage;
-  const sim::Micros latency = storage.put_latency_us();
+  const sim::Micros latency = kernel_delay(storage.put_latency_us());
   if (latency > 0) co_await ctx.sleep(latency);
   co_await ctx.external(static_cast<std::uint64_t>(Resource::storage), ta::storage_put());
   std::optional<StorageError> error = storage.put(app, key, record);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/otp/supervisor.hpp"
+#include "core/tokens/checked_time.hpp"
 #include "core/tokens/telemetry.hpp"
 
 namespace otpsim::core::tokens {
@@ -111,14 +112,6 @@ const ClientCall* call_at(const RunRecord& r, Pid client, std::uint64_t step) {
   return nullptr;
 }
 
-/// The telemetry stop `c` emitted (op get/refresh), or nullptr.
-const RecordedEvent* stop_of(const RunRecord& r, const ClientCall& c) {
-  for (const RecordedEvent& e : r.events) {
-    if (e.pid != c.client || e.step < c.start_step || e.step > end_step(c)) continue;
-    if (telemetry::is_stop(e.term) && e.term[2].is_atom(c.op) && app_at(e.term, 3) == c.app) return &e;
-  }
-  return nullptr;
-}
 
 // ---------------------------------------------------------------------------
 // The system clock at an instant.
@@ -134,9 +127,9 @@ class Clock {
     // Each applied clock_jump records its amount and the offset after it.
     for (const FaultEvent& f : ctx.record.faults) {
       if (!applied(f, "clock_jump")) continue;
-      if (changes_.empty()) initial_ = f.clock_offset_after_us - f.clock_jump_us;
+      if (changes_.empty()) initial_ = sat_sub(f.clock_offset_after_us, f.clock_jump_us);
       changes_.push_back(Change{f.at_us, f.step, f.clock_offset_after_us, true});
-      if (f.heals_at_us >= 0) changes_.push_back(Change{f.heals_at_us, 0, -f.clock_jump_us, false});
+      if (f.heals_at_us >= 0) changes_.push_back(Change{f.heals_at_us, 0, sat_neg(f.clock_jump_us), false});
     }
     if (changes_.empty()) initial_ = current_;
     std::stable_sort(changes_.begin(), changes_.end(),
@@ -154,11 +147,10 @@ class Clock {
         offset = c.offset;
       } else {
         if (c.at_us == at_us) return std::nullopt;  // a heal in this instant: before or after?
-        offset += c.offset;
+        offset = sat_add(offset, c.offset);
       }
     }
-    const Micros t = at_us + offset;
-    return t >= 0 ? t / 1'000'000 : -((-t + 999'999) / 1'000'000);  // as Env::system_time_s
+    return floor_div(sat_add(at_us, offset), 1'000'000);  // as Env::system_time_s (saturating)
   }
 
  private:
@@ -938,37 +930,76 @@ std::optional<Violation> restart_scope(const PropertyContext& ctx) {
   // the ETSOwner's death) is live must be served from the table.
   const Clock clock(ctx);
   const RowHistory rows(r, false);
+  // Linear in calls and events (a run cut off at a million steps has
+  // hundreds of thousands of each): the applied faults sorted by step, and
+  // each client's events in step order, so that a call finds its fault
+  // window and its own events by binary search, not by a scan of all.
   std::vector<const FaultEvent*> applied_faults;
   for (const FaultEvent& f : r.faults) {
     if (f.applied) applied_faults.push_back(&f);
   }
-  for (std::size_t k = 0; k < applied_faults.size(); ++k) {
-    const FaultEvent& f = *applied_faults[k];
+  std::stable_sort(applied_faults.begin(), applied_faults.end(),
+                   [](const FaultEvent* a, const FaultEvent* b) { return a->step < b->step; });
+  auto hits_an_app_server = [&r](const FaultEvent& f) {
     const ProcessLife* victim = r.life(f.victim);
-    if ((f.action != "kill" && f.action != "crash_on_next_message") || victim == nullptr ||
-        !is_app_server(*victim)) {
-      continue;
-    }
-    const std::string killed_app = victim->label.substr(4);
-    std::uint64_t next = kNever;
-    for (const FaultEvent* g : applied_faults) {
-      if (g->step > f.step) next = std::min(next, g->step);
-    }
-    for (const ClientCall& c : r.calls) {
-      if (c.op != "get" || c.app == killed_app || c.start_step <= f.step || c.start_step >= next || !c.returned()) {
-        continue;
-      }
+    return (f.action == "kill" || f.action == "crash_on_next_message") && victim != nullptr && is_app_server(*victim);
+  };
+  if (std::none_of(applied_faults.begin(), applied_faults.end(),
+                   [&](const FaultEvent* f) { return hits_an_app_server(*f); })) {
+    return first.best;
+  }
+  std::map<std::uint64_t, std::vector<const RecordedEvent*>> events_of;  // pid -> its events, in step order
+  for (const RecordedEvent& e : r.events) events_of[e.pid.id].push_back(&e);
+  for (auto& [pid, events] : events_of) {
+    (void)pid;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const RecordedEvent* a, const RecordedEvent* b) { return a->step < b->step; });
+  }
+  /// The events of `client` from step `from` on, in step order.
+  auto events_from = [&events_of](Pid client, std::uint64_t from) {
+    static const std::vector<const RecordedEvent*> none;
+    auto it = events_of.find(client.id);
+    const std::vector<const RecordedEvent*>& events = it == events_of.end() ? none : it->second;
+    auto start = std::lower_bound(events.begin(), events.end(), from,
+                                  [](const RecordedEvent* e, std::uint64_t step) { return e->step < step; });
+    return std::pair(start, events.end());
+  };
+  for (const ClientCall& c : r.calls) {
+    if (c.op != "get" || !c.returned()) continue;
+    // The faults whose window holds the call's start: those at the last
+    // step with an applied fault before it (the window of a fault at step s
+    // runs to the next applied fault's step, exclusive).
+    auto after = std::lower_bound(applied_faults.begin(), applied_faults.end(), c.start_step,
+                                  [](const FaultEvent* f, std::uint64_t step) { return f->step < step; });
+    if (after != applied_faults.end() && (*after)->step == c.start_step) continue;  // a fault at its start: no window
+    if (after == applied_faults.begin()) continue;
+    const std::uint64_t s = (*std::prev(after))->step;
+    auto window_begin = std::lower_bound(applied_faults.begin(), after, s,
+                                         [](const FaultEvent* f, std::uint64_t step) { return f->step < step; });
+    for (auto fi = window_begin; fi != after; ++fi) {
+      const FaultEvent& f = **fi;
+      if (!hits_an_app_server(f)) continue;
+      const ProcessLife* victim = r.life(f.victim);
+      const std::string killed_app = victim->label.substr(4);
+      if (c.app == killed_app) continue;
       const std::optional<Row> row = rows.before(c.app, c.start_step);
       if (!row) continue;
-      const RecordedEvent* stop = stop_of(r, c);
+      const RecordedEvent* stop = nullptr;
+      for (auto [it, end] = events_from(c.client, c.start_step); it != end && (*it)->step <= end_step(c); ++it) {
+        const RecordedEvent& e = **it;
+        if (telemetry::is_stop(e.term) && e.term[2].is_atom(c.op) && app_at(e.term, 3) == c.app) {
+          stop = &e;
+          break;
+        }
+      }
       if (stop == nullptr) continue;
       // The fast path read the table before the call went on to resolve an
       // AppServer (whose own chain may cache the row again): the row must
       // not have changed between the call's start and that read.
       std::uint64_t read_by = stop->step;
-      for (const RecordedEvent& e : r.events) {
-        if (e.pid == c.client && e.step >= c.start_step && e.step <= stop->step && tagged(e.term, "resolved", 3)) {
-          read_by = e.step;
+      for (auto [it, end] = events_from(c.client, c.start_step); it != end && (*it)->step <= stop->step; ++it) {
+        if (tagged((*it)->term, "resolved", 3)) {
+          read_by = (*it)->step;
           break;
         }
       }
@@ -1011,7 +1042,7 @@ bool can_get_a_token(const PropertyContext& ctx, const std::string& app) {
     const CliBehaviour& b = it == env.sim_cli.per_app.end() ? env.sim_cli.behaviour : it->second;
     const bool output_ok = !b.output || !trim(*b.output).empty();
     if (!b.missing && !b.hang && b.exit_code == 0 && output_ok &&
-        b.latency_us < ctx.trio.knobs().cli_timeout_ms * 1000) {
+        b.latency_us < ms_to_us(ctx.trio.knobs().cli_timeout_ms)) {
       return true;
     }
   }
@@ -1029,12 +1060,12 @@ std::optional<Violation> liveness(const PropertyContext& ctx) {
     const Micros end = f.heals_at_us >= 0 ? std::max(f.at_us, f.heals_at_us) : f.at_us;
     healed = healed ? std::max(*healed, end) : end;
   }
-  const Micros from = healed ? *healed + bound : 0;
+  const Micros from = healed ? sat_add(*healed, bound) : 0;
   Earliest first;
   for (const ClientCall& c : r.calls) {
     if (c.op != "get" || c.start_us < from || !can_get_a_token(ctx, c.app)) continue;
     const std::string since =
-        healed ? fmt::format("{} after the faults ended at {}", time_str(c.start_us - *healed), time_str(*healed))
+        healed ? fmt::format("{} after the faults ended at {}", time_str(sat_sub(c.start_us, *healed)), time_str(*healed))
                : std::string("with no faults");
     if (c.returned()) {
       if (c.result.is_tagged(sa::ok(), 2) && c.end_us - c.start_us <= bound) continue;
@@ -1047,7 +1078,7 @@ std::optional<Violation> liveness(const PropertyContext& ctx) {
                                         when(c.start_us, c.start_step), since, c.exit_reason.to_string(),
                                         time_str(c.end_us)),
                             c.end_us, c.end_step));
-    } else if (ctx.outcome == sim::Outcome::quiescent || ctx.kernel.now_us() > c.start_us + bound) {
+    } else if (ctx.outcome == sim::Outcome::quiescent || ctx.kernel.now_us() > sat_add(c.start_us, bound)) {
       first.offer(Violation(fmt::format("{} started at {} ({}) had no answer within {} (the run ended at {})",
                                         describe(c), when(c.start_us, c.start_step), since, time_str(bound),
                                         time_str(ctx.kernel.now_us())),

@@ -4,6 +4,7 @@
 // (FaultEvent) next to the kill the driver makes itself.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -923,6 +924,41 @@ TEST(Properties, liveness_is_vacuous_without_a_working_cli_or_a_manual_token) {
   auto result = w.run([&](Ctx ctx) -> Task<> { reply = co_await w.call(ctx, "d", "get", "a"); });
   EXPECT_EQ(reply.to_string(), "{error,no_token_available}");
   EXPECT_FALSE(judge("liveness", w, result.outcome));
+}
+
+
+// -- checked time (issue 12) --
+
+// clock_offset_s at the parser's limit: the system time one second in is
+// past int64. It saturates, so a token that expired at 5 s is expired; a
+// wrapped clock read it as long before its expiry.
+TEST(Properties, no_expired_token_reads_a_clock_past_int64_as_the_end_of_time) {
+  TrioWorld w;
+  RunRecord r;
+  r.events.emplace_back(Pid{5}, 0, 2, sim::tuple(Atom("cached"), Term::string("a"), Term::string("t"), 5));
+  r.calls.push_back(make_call(Pid{9}, "get", "a", 1 * s, 10, 1 * s, 11, ok("t")));
+  PropertyContext ctx(r, w.trio, w.kernel, sim::Outcome::stopped);
+  ctx.clock_offsets = {{0, 9'223'372'036'854 * s}};
+  EXPECT_TRUE(find_property("no_expired_token")->check(ctx));
+}
+
+// liveness_bound_ms at the parser's limit: healed + bound is past int64 and
+// saturates, so no get is judged; wrapped, it judged every get.
+TEST(Properties, liveness_with_the_largest_bound_judges_no_get) {
+  TrioWorld w;
+  RunRecord r;
+  FaultEvent f;
+  f.action = "cli_fail";
+  f.applied = true;
+  f.at_us = 1 * s;
+  r.faults.push_back(f);
+  r.calls.push_back(make_call(Pid{9}, "get", "a", 2 * s, 10, 2 * s, 11,
+                              sim::tuple(sa::error(), Atom("no_token_available"))));
+  PropertyContext ctx(r, w.trio, w.kernel, sim::Outcome::stopped);
+  ctx.liveness_bound_us = 30 * s;
+  EXPECT_FALSE(find_property("liveness")->check(ctx));  // 2 s is inside the 30 s after the fault
+  ctx.liveness_bound_us = std::numeric_limits<std::int64_t>::max() / 1000 * 1000;
+  EXPECT_FALSE(find_property("liveness")->check(ctx));
 }
 
 }  // namespace

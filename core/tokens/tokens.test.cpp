@@ -3,7 +3,10 @@
 // No case sleeps for real; a 24 h ttl or a 15 s CLI timeout costs nothing.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "core/tokens/app_server.hpp"
+#include "core/tokens/checked_time.hpp"
 #include "core/tokens/testing.hpp"
 #include "sim/test_support.hpp"
 
@@ -668,6 +671,93 @@ TEST(Tokens, the_config_file_parser_reads_one_access_token_line) {
   EXPECT_EQ(parse_access_token("access_token: \"\"\n"), std::nullopt);
   EXPECT_EQ(parse_access_token("  access_token: nested\n"), std::nullopt);
   EXPECT_EQ(parse_access_token(""), std::nullopt);
+}
+
+
+// -- checked time (issue 12): values a scenario file may give, at the int64 limits --
+
+TEST(Tokens, system_time_saturates_at_the_int64_limits_and_floors_before_the_epoch) {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t min = std::numeric_limits<std::int64_t>::min();
+  Env env;
+  env.clock_offset_us = 9'223'372'036'854 * s;  // the parser's limit for clock_offset_s
+  EXPECT_EQ(env.system_time_s(0), 9'223'372'036'854);
+  EXPECT_EQ(env.system_time_s(1 * s), max / s);  // past int64: stays at the end of time
+  env.clock_offset_us = -9'223'372'036'854 * s;
+  EXPECT_EQ(env.system_time_s(0), -9'223'372'036'854);
+  env.clock_offset_us = min;
+  EXPECT_EQ(env.system_time_s(0), min / s - 1);  // floor, not truncation
+  env.clock_offset_us = -1;
+  EXPECT_EQ(env.system_time_s(0), -1);
+  EXPECT_EQ(sat_add(max, 1), max);
+  EXPECT_EQ(sat_sub(min, 1), min);
+  EXPECT_EQ(sat_neg(min), max);
+  EXPECT_EQ(seconds_to_us(max / 2), max);
+  EXPECT_EQ(kernel_delay(max), time_horizon_us);
+  EXPECT_EQ(kernel_delay(sim::infinity_us), sim::infinity_us);
+}
+
+// A stored row that expires at int64 max: the soft refresh is armed for the
+// end of time, not (wrapped) in the past, where it re-fired in zero time.
+TEST(Tokens, a_row_expiring_at_the_end_of_time_arms_no_soft_refresh_in_the_past) {
+  TrioWorld w;
+  (void)w.env.memory_storage.put("a", StorageKey::cached, StorageRecord("t", std::numeric_limits<std::int64_t>::max()));
+  Term result;
+  auto run = w.run([&](Ctx ctx) -> Task<> {
+    result = co_await w.get(ctx, "a");
+    co_await ctx.sleep(10 * s);
+  });
+  EXPECT_EQ(run.outcome, sim::Outcome::stopped);
+  EXPECT_EQ(result, ok("t"));
+  EXPECT_EQ(w.tagged("soft_refresh").size(), 0u);
+  EXPECT_EQ(w.env.sim_cli.runs, 0u);
+}
+
+// ttl_s = 10^13: (expiry - now - lead) s is past int64 in microseconds.
+TEST(Tokens, a_huge_ttl_arms_no_soft_refresh_in_the_past) {
+  TrioConfig c;
+  c.knobs.ttl_s = 10'000'000'000'000;
+  TrioWorld w(c);
+  Term result;
+  w.run([&](Ctx ctx) -> Task<> {
+    result = co_await w.get(ctx, "a");
+    co_await ctx.sleep(10 * s);
+  });
+  EXPECT_EQ(result, ok("cli-a-1"));
+  EXPECT_EQ(w.tagged("soft_refresh").size(), 0u);
+  EXPECT_EQ(w.env.sim_cli.runs, 1u);
+}
+
+// The parser's largest cli_timeout_ms: the CLI task's timeout and the
+// client's call timeout (cli_timeout + 5 s) must not wrap when armed at t > 0.
+TEST(Tokens, the_largest_cli_timeout_does_not_wrap_the_timeouts) {
+  TrioConfig c;
+  c.knobs.cli_timeout_ms = std::numeric_limits<std::int64_t>::max() / 1000 - 5000;
+  TrioWorld w(c);
+  Term result;
+  w.run([&](Ctx ctx) -> Task<> {
+    co_await ctx.sleep(1000);
+    result = co_await w.get(ctx, "a");
+  });
+  EXPECT_EQ(result, ok("cli-a-1"));
+}
+
+// The parser's largest storage latency: the read sleeps until the end of
+// time, so the client's call times out (cli_timeout + 5 s); it must not wake
+// at once from a timer wrapped into the past.
+TEST(Tokens, the_largest_storage_latency_times_the_call_out) {
+  TrioWorld w;
+  w.env.memory_storage.faults.get_latency_us = std::numeric_limits<std::int64_t>::max() / 1000 * 1000;
+  w.run([&](Ctx ctx) -> Task<> {
+    co_await ctx.sleep(1000);
+    auto body = [&w](Ctx c) -> Proc { (void)co_await w.call(c, "c", "get", "a"); };
+    (void)co_await ctx.spawn(body);
+    co_await ctx.sleep(30 * s);
+  });
+  ASSERT_EQ(w.record.calls.size(), 1u);
+  const ClientCall& call = w.record.calls[0];
+  EXPECT_TRUE(call.exited) << call.result.to_string();
+  EXPECT_EQ(call.end_us, 1000 + 20 * s);
 }
 
 }  // namespace
