@@ -54,6 +54,7 @@ ScenarioSpec load(const std::string& path) { return or_throw(load_scenario_file(
 
 bool CheckResult::ok() const {
   if (dfs && !dfs->error.empty()) return false;
+  if (cut_off > 0) return false;
   return std::all_of(properties.begin(), properties.end(), [](const PropertyResult& p) { return p.as_expected(); });
 }
 
@@ -76,6 +77,7 @@ std::string CheckResult::report() const {
                        dfs->pruned, dfs->error.empty() ? "" : "; " + dfs->error);
   }
   out += "\n";
+  if (cut_off > 0) out += fmt::format("  {} of {} schedules CUT OFF at a limit (not a pass)\n", cut_off, schedules);
   for (const PropertyResult& p : properties) {
     out += fmt::format("  {:<28} {}{}\n", p.name, p.held() ? "held" : fmt::format("violated on {} schedules", p.violations),
                        p.as_expected() ? "" : (p.expected_to_hold ? "  <- expected to hold" : "  <- expected a violation"));
@@ -123,6 +125,7 @@ CheckResult check(ScenarioSpec spec, const CheckOptions& options) {
   result.strategy = spec.explore.strategy;
   result.schedules = summary.schedules;
   result.dfs = swept.dfs;
+  result.cut_off = summary.cut_off;
   for (const PropertySummary& s : summary.properties) {
     PropertyResult p;
     p.name = s.name;
@@ -132,7 +135,8 @@ CheckResult check(ScenarioSpec spec, const CheckOptions& options) {
     p.token = s.first_token;
     if (s.violations > 0) {
       if (options.shrink) {
-        if (auto shrunk = shrink_violation(spec, s.name, *sim::decode_token(s.first_token).token)) {
+        if (auto shrunk = shrink_violation(spec, s.name, *sim::decode_token(s.first_token).token, 4000,
+                                           spec.explore.budget_s)) {
           p.message = shrunk->message;
           p.token = shrunk->token;
         }

@@ -77,7 +77,11 @@ class CheckResult {
   std::uint64_t schedules = 0;
   std::optional<DfsStats> dfs;
   std::vector<PropertyResult> properties;
-  /// Every property as expected (and dfs, if used, hit no nondeterminism).
+  /// Schedules cut off by a limit (steps_max, time_max_s) before their
+  /// workload finished: never a pass.
+  std::uint64_t cut_off = 0;
+  /// Every property as expected, no schedule cut off at a limit (and dfs,
+  /// if used, hit no nondeterminism).
   bool ok() const;
   /// True if `property` held on every schedule (false if not judged).
   bool holds(std::string_view property) const;

@@ -1,7 +1,11 @@
 // Shared by the otpsim subcommands: exit codes and the bad-input exit.
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/replay_token.hpp"
@@ -12,12 +16,52 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_violated = 1;
 inline constexpr int exit_bad_input = 2;
 
-/// Prints "otpsim: error: MESSAGE" on stderr and exits 2.
+/// Prints "otpsim: error: MESSAGE" on stderr, on one line (control
+/// characters escaped), removes any output file still being written, and
+/// exits 2.
 [[noreturn]] void bad_input(const std::string& message);
+
+/// A decimal integer as a flag's value: digits only (no sign, no 0x, no
+/// spaces), at most 2^64 - 1; nullopt otherwise.
+std::optional<std::uint64_t> parse_decimal(std::string_view text);
+
+/// `text` quoted for a POSIX shell if it needs it ('my file.toml').
+std::string shell_quote(std::string_view text);
+
+/// An output file named on the command line. Opened (created) at once, so
+/// that a bad path is an error before any work. A regular file (or a new
+/// one) is written to a temporary file beside it and renamed over it by
+/// commit(), so a reader never sees half of it and an interrupted command
+/// leaves the old file as it was; anything else (/dev/stdout, /dev/full, a
+/// pipe) is written in place. Every write is checked: an error (a full
+/// disk) is bad_input, exit 2.
+class OutputFile {
+ public:
+  explicit OutputFile(std::string path);
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile();
+  const std::string& path() const { return path_; }
+  void write(std::string_view text);
+  /// Flushes, closes and (for a regular file) renames it into place.
+  void commit();
+
+ private:
+  std::string path_, temp_;
+  std::FILE* file_ = nullptr;
+};
+
+/// Writes to standard output, checked (bad_input on an error).
+void write_stdout(std::string_view text);
+/// Flushes standard output; a write error that happened on the way is
+/// bad_input (exit 2), so a report that did not reach its reader never
+/// exits 0.
+void finish_stdout();
 
 // kernel_commands.cpp
 int cmd_kernel(const std::vector<std::string>& names, std::uint64_t seeds, std::uint64_t seed_base);
-int cmd_replay_kernel(const sim::ReplayToken& token, const std::string& trace_file, const std::string& format);
+int cmd_replay_kernel(const sim::ReplayToken& token, const std::string& trace_file, const std::string& format,
+                      bool expect_violation);
 
 // commands.cpp
 class RunFlags {
@@ -33,8 +77,11 @@ class RunFlags {
   std::string delivery;  // async | instant; empty: each scenario's own
 };
 int cmd_run(const RunFlags& flags);
+/// Exit 0 if the replayed run violates no property (or, with
+/// `expect_violation`, if it violates one); 1 otherwise or if it diverged;
+/// 2 for a bad token or a scenario that changed since the token was made.
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
-               const std::string& scenario_file);
+               const std::string& scenario_file, bool expect_violation = false);
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
               const std::string& shard, const std::string& out_file, const std::string& delivery = {});
 int cmd_merge(const std::vector<std::string>& files, const std::string& junit_file);

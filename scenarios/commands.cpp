@@ -1,13 +1,25 @@
 // The scenario commands of `otpsim`: run, replay, sweep, merge, check, list.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
 
+#include "core/tokens/checked_time.hpp"
 #include "scenarios/cli_common.hpp"
 #include "scenarios/kernel_programs.hpp"
 #include "scenarios/library.hpp"
@@ -19,9 +31,117 @@
 
 namespace otpsim::scenarios::cli {
 
+namespace {
+
+/// Temporary files of OutputFiles not yet committed: removed on bad_input.
+std::vector<std::string>& pending_temps() {
+  static std::vector<std::string> temps;
+  return temps;
+}
+
+}  // namespace
+
 void bad_input(const std::string& message) {
-  std::fprintf(stderr, "otpsim: error: %s\n", message.c_str());
+  std::fflush(stdout);
+  for (const std::string& temp : pending_temps()) (void)std::remove(temp.c_str());
+  pending_temps().clear();
+  std::fprintf(stderr, "otpsim: error: %s\n", escape_control(message).c_str());
   std::exit(exit_bad_input);
+}
+
+std::optional<std::uint64_t> parse_decimal(std::string_view text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+std::string shell_quote(std::string_view text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
+  });
+  if (safe) return std::string(text);
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
+  struct stat st {};
+  const bool exists = ::lstat(path_.c_str(), &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) bad_input(fmt::format("cannot write '{}': it is a directory", path_));
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A device, a pipe, a symbolic link: written in place.
+    file_ = std::fopen(path_.c_str(), "w");
+    if (file_ == nullptr) bad_input(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+    return;
+  }
+  const std::filesystem::path target(path_);
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  std::string pattern = (dir / ("." + target.filename().string() + ".otpsim-XXXXXX")).string();
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) bad_input(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  (void)::fchmod(fd, static_cast<mode_t>(0666) & ~mask);
+  temp_ = pattern;
+  pending_temps().push_back(temp_);
+  file_ = ::fdopen(fd, "w");
+  if (file_ == nullptr) bad_input(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+}
+
+OutputFile::~OutputFile() {
+  if (file_ != nullptr) std::fclose(file_);
+  if (!temp_.empty()) {
+    (void)std::remove(temp_.c_str());
+    std::erase(pending_temps(), temp_);
+  }
+}
+
+void OutputFile::write(std::string_view text) {
+  if (file_ == nullptr) bad_input(fmt::format("cannot write '{}': already closed", path_));
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::ferror(file_)) {
+    bad_input(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+  }
+}
+
+void OutputFile::commit() {
+  if (file_ == nullptr) return;
+  std::FILE* f = file_;
+  file_ = nullptr;
+  const bool flushed = std::fflush(f) == 0 && !std::ferror(f);
+  const int saved = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!flushed || !closed) bad_input(fmt::format("cannot write '{}': {}", path_, std::strerror(flushed ? errno : saved)));
+  if (!temp_.empty()) {
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+      bad_input(fmt::format("cannot write '{}': {}", path_, std::strerror(errno)));
+    }
+    std::erase(pending_temps(), temp_);
+    temp_.clear();
+  }
+}
+
+void write_stdout(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::ferror(stdout)) {
+    bad_input(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+  }
+}
+
+void finish_stdout() {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    bad_input(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+  }
 }
 
 namespace {
@@ -62,6 +182,14 @@ ScenarioSpec resolve(const std::string& arg) {
 
 bool stderr_is_tty() { return isatty(fileno(stderr)) != 0; }
 
+/// Seeds base .. base + seeds - 1 must exist: the last one is at most 2^64 - 1.
+void check_seed_range(const std::string& scenario, std::uint64_t base, std::uint64_t seeds) {
+  if (seeds > 0 && base > std::numeric_limits<std::uint64_t>::max() - (seeds - 1)) {
+    bad_input(fmt::format("{}: seeds {} .. {} + {} - 1 run past 2^64 - 1, the largest seed (lower --seed or --seeds)",
+                          scenario, base, base, seeds));
+  }
+}
+
 SweepOptions sweep_options(const ScenarioSpec& spec, std::uint64_t seeds, std::uint64_t seed_base, bool seed_base_given,
                            unsigned jobs) {
   SweepOptions o;
@@ -84,11 +212,13 @@ void clear_progress() {
   if (stderr_is_tty()) std::fprintf(stderr, "\r%60s\r", "");
 }
 
-/// How to replay a run of `spec` from the command line.
-std::string replay_command(const ScenarioSpec& spec, const std::string& token) {
-  if (spec.source.rfind("builtin:", 0) == 0) return "otpsim replay " + token;
-  return fmt::format("otpsim replay {} --scenario {}", token, spec.source);
+/// How to replay a run of `spec` from the command line (a line that works
+/// when pasted: the file name quoted for the shell if it needs it).
+std::string replay_command(const std::string& source, const std::string& token) {
+  if (source.empty() || source.rfind("builtin:", 0) == 0) return "otpsim replay " + token;
+  return fmt::format("otpsim replay {} --scenario {}", token, shell_quote(source));
 }
+std::string replay_command(const ScenarioSpec& spec, const std::string& token) { return replay_command(spec.source, token); }
 
 std::string safe_file_name(std::string text) {
   for (char& c : text) {
@@ -98,9 +228,18 @@ std::string safe_file_name(std::string text) {
 }
 
 void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out) bad_input(fmt::format("cannot write '{}'", path));
-  out << text;
+  OutputFile out(path);
+  out.write(text);
+  out.commit();
+}
+
+/// Prints to `out` (stdout or stderr) with a checked write for stdout.
+void say(std::FILE* out, const std::string& text) {
+  if (out == stdout) {
+    write_stdout(text);
+  } else {
+    std::fputs(text.c_str(), out);
+  }
 }
 
 /// The run a token records, again, with its full trace.
@@ -121,9 +260,8 @@ std::size_t print_slice(std::FILE* out, const ScenarioSpec& spec, const RunRepor
   std::erase_if(slice, [boot](std::uint64_t s) { return s <= boot; });
   std::ostringstream text;
   if (with_steps) run.trace->write_text(text, slice);
-  std::fprintf(out, "the violation's causal slice: %zu steps after the boot (steps 0-%llu), to the violation at step %llu\n%s",
-               slice.size(), static_cast<unsigned long long>(boot), static_cast<unsigned long long>(last),
-               text.str().c_str());
+  say(out, fmt::format("the violation's causal slice: {} steps after the boot (steps 0-{}), to the violation at step {}\n{}",
+                       slice.size(), boot, last, text.str()));
   return slice.size();
 }
 
@@ -133,15 +271,16 @@ std::size_t print_slice(std::FILE* out, const ScenarioSpec& spec, const RunRepor
 void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
                      const PropertySummary& p, const std::string& trace_dir) {
   if (p.violations == 0) {
-    std::fprintf(out, "\n%s: %s: expected a violation (a documented finding or a mutant), held on all %llu schedules\n",
-                 spec.name.c_str(), p.name.c_str(), static_cast<unsigned long long>(summary.schedules));
+    say(out, fmt::format("\n{}: {}: expected a violation (a documented finding or a mutant), held on all {} schedules\n",
+                         spec.name, p.name, summary.schedules));
     return;
   }
   std::string token = p.first_token;
   std::string message = p.first_message;
   std::optional<ShrunkRun> shrunk;
   if (spec.explore.shrink) {
-    shrunk = shrink_violation(spec, p.name, *sim::decode_token(p.first_token).token);
+    // budget_s bounds the shrinking of each counterexample too.
+    shrunk = shrink_violation(spec, p.name, *sim::decode_token(p.first_token).token, 4000, spec.explore.budget_s);
     if (shrunk) {
       token = shrunk->token;
       message = shrunk->message;
@@ -149,20 +288,17 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
   }
   RunReport run = rerun(spec, token);
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
-  std::fprintf(out, "\n%s %s in scenario %s%s: seed %llu (%llu of %llu schedules; the shortest: %llu steps)\n  %s\n",
-               what, p.name.c_str(), spec.name.c_str(), p.as_expected() ? ", as expected" : "",
-               static_cast<unsigned long long>(p.first_seed), static_cast<unsigned long long>(p.violations),
-               static_cast<unsigned long long>(summary.schedules), static_cast<unsigned long long>(p.first_steps),
-               message.c_str());
+  say(out, fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
+                       p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
+                       summary.schedules, p.first_steps, escape_control(message)));
   if (shrunk) {
-    std::fprintf(out, "shrunk in %llu runs: violated at step %llu (was %llu)\n",
-                 static_cast<unsigned long long>(shrunk->attempts),
-                 static_cast<unsigned long long>(shrunk->violation_step),
-                 static_cast<unsigned long long>(shrunk->original_violation_step));
+    say(out, fmt::format("shrunk in {} runs{}: violated at step {} (was {})\n", shrunk->attempts,
+                         shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
+                         shrunk->violation_step, shrunk->original_violation_step));
   }
-  if (!p.as_expected()) std::fprintf(out, "timeline:\n%s", timeline(run).c_str());
+  if (!p.as_expected()) say(out, "timeline:\n" + timeline(run));
   if (shrunk) print_slice(out, spec, run, token, shrunk->violation_step, !p.as_expected());
-  std::fprintf(out, "  replay: %s\n", replay_command(spec, token).c_str());
+  say(out, fmt::format("  replay: {}\n", replay_command(spec, token)));
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
@@ -172,31 +308,79 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
     run.trace->write_text(text);
     write_file(base + ".json", chrome.str());
     write_file(base + ".txt", text.str());
-    std::fprintf(out, "  trace: %s.json (ui.perfetto.dev), %s.txt\n", base.c_str(), base.c_str());
+    say(out, fmt::format("  trace: {}.json (ui.perfetto.dev), {}.txt\n", base, base));
   }
+}
+
+/// The runs cut off by a limit: never a pass, whatever their verdicts.
+void report_cut_off(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& s) {
+  if (s.cut_off == 0) return;
+  say(out, fmt::format("\n{}: CUT OFF: {} of {} runs stopped at a limit before the workload finished (first: seed {}, "
+                       "{} after {} steps); their verdicts are those of unfinished runs, so this is not a pass: raise "
+                       "explore.steps_max or explore.time_max_s, or shorten the workload\n  replay: {}\n",
+                       spec.name, s.cut_off, s.schedules, s.cut_off_seed, s.cut_off_outcome, s.cut_off_steps,
+                       replay_command(spec, s.cut_off_token)));
 }
 
 /// One line on what dfs covered.
 void report_dfs(std::FILE* out, const ScenarioSpec& spec, const DfsStats& d) {
   if (!d.error.empty()) {
-    std::fprintf(out, "\n%s: dfs stopped: %s\n", spec.name.c_str(), d.error.c_str());
+    say(out, fmt::format("\n{}: dfs stopped: {}\n", spec.name, escape_control(d.error)));
     return;
   }
   std::string bounds;
   if (spec.explore.dfs_preemption_bound) bounds += fmt::format(", preemption bound {}", *spec.explore.dfs_preemption_bound);
   if (spec.explore.dfs_delay_bound) bounds += fmt::format(", delay bound {}", *spec.explore.dfs_delay_bound);
-  std::fprintf(out, "\n%s: dfs (%s, %s delivery%s) %s: %llu interleavings, %llu runs pruned by sleep sets\n",
-               spec.name.c_str(), d.reduction.c_str(), std::string(sim::delivery_name(spec.explore.delivery)).c_str(),
-               bounds.c_str(),
-               d.exhausted ? (d.bounded ? "exhausted the space within the bound" : "exhausted the space")
-                           : "stopped before the end (raise --seeds or explore.seeds)",
-               static_cast<unsigned long long>(d.interleavings), static_cast<unsigned long long>(d.pruned));
+  say(out, fmt::format("\n{}: dfs ({}, {} delivery{}) {}: {} interleavings, {} runs pruned by sleep sets\n", spec.name,
+                       d.reduction, sim::delivery_name(spec.explore.delivery), bounds,
+                       d.exhausted ? (d.bounded ? "exhausted the space within the bound" : "exhausted the space")
+                                   : "stopped before the end (raise --seeds or explore.seeds)",
+                       d.interleavings, d.pruned));
+}
+
+// -- interrupting a sweep --
+
+std::atomic<bool> interrupted{false};
+std::atomic<int> interrupt_signal{0};
+
+extern "C" void on_interrupt(int sig) {
+  interrupt_signal.store(sig);
+  interrupted.store(true);
+}
+
+/// SIGINT and SIGTERM stop the sweep between runs (a second one kills at
+/// once: SA_RESETHAND).
+void catch_interrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+/// After an interrupted sweep has saved its complete lines: die of the
+/// signal, as a well-behaved program does, so the caller sees it.
+[[noreturn]] void die_of_interrupt() {
+  const int sig = interrupt_signal.load() != 0 ? interrupt_signal.load() : SIGINT;
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+  std::_Exit(128 + sig);
+}
+
+/// For the CLI test: OTPSIM_TEST_INTERRUPT_AFTER_RUNS=N makes a sweep send
+/// itself SIGINT once N runs are done (an interruption at a known point,
+/// without timing).
+std::uint64_t test_interrupt_after() {
+  const char* v = std::getenv("OTPSIM_TEST_INTERRUPT_AFTER_RUNS");
+  if (v == nullptr) return 0;
+  return parse_decimal(v).value_or(0);
 }
 
 }  // namespace
 
 int cmd_run(const RunFlags& flags) {
-  // Resolve every argument first: bad input runs nothing.
+  // Resolve every argument and open every output first: bad input runs nothing.
   std::vector<ScenarioSpec> specs;
   if (flags.scenarios.empty()) {
     specs = library();
@@ -206,25 +390,37 @@ int cmd_run(const RunFlags& flags) {
   if (!flags.delivery.empty()) {
     for (ScenarioSpec& spec : specs) spec.explore.delivery = *sim::delivery_from_name(flags.delivery);
   }
+  for (const ScenarioSpec& spec : specs) {
+    const SweepOptions o = sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs);
+    check_seed_range(spec.name, o.seed_base, o.seeds);
+  }
   if (!flags.trace_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(flags.trace_dir, ec);
     if (ec) bad_input(fmt::format("--trace '{}': {}", flags.trace_dir, ec.message()));
   }
+  std::optional<OutputFile> junit;
+  if (!flags.junit_file.empty()) junit.emplace(flags.junit_file);
   std::FILE* human = flags.json ? stderr : stdout;
   std::vector<ScenarioSummary> summaries;
   std::vector<std::optional<DfsStats>> dfs_stats;
   for (const ScenarioSpec& spec : specs) {
     SweepOptions options = sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs);
     options.fold_held_runs = !flags.json;  // --json prints every run
+    // Each run is summarised (and printed, with --json) as it finishes:
+    // memory does not grow with the number of seeds.
+    Summarizer summarizer;
+    options.on_run = [&](SeedResult&& r) {
+      RunLine line = run_line(spec, r);
+      if (flags.json) {
+        write_stdout(to_json(line) + "\n");
+        std::fflush(stdout);
+      }
+      summarizer.add(line);
+    };
     SweepResult result = sweep(spec, options);
     clear_progress();
-    std::vector<RunLine> lines;
-    for (const SeedResult& r : result.runs) {
-      lines.push_back(run_line(spec, r));
-      if (flags.json) std::printf("%s\n", to_json(lines.back()).c_str());
-    }
-    ScenarioSummary summary = summarize(lines);
+    ScenarioSummary summary = std::move(summarizer.summary);
     add_folded(summary, result.folded);
     summary.scenario = spec.name;
     summary.source = spec.source;
@@ -241,43 +437,54 @@ int cmd_run(const RunFlags& flags) {
       report_dfs(human, specs[i], *dfs_stats[i]);
       ok = ok && dfs_stats[i]->error.empty();
     }
+    report_cut_off(human, specs[i], summaries[i]);
     for (const PropertySummary& p : summaries[i].properties) {
       if (!p.as_expected() || p.violations > 0) report_property(human, specs[i], summaries[i], p, flags.trace_dir);
     }
   }
-  if (!flags.junit_file.empty()) write_file(flags.junit_file, junit_xml(summaries));
-  std::fflush(stdout);
+  if (junit) {
+    junit->write(junit_xml(summaries));
+    junit->commit();
+  }
+  finish_stdout();
   return ok ? exit_ok : exit_violated;
 }
 
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
-               const std::string& scenario_file) {
+               const std::string& scenario_file, bool expect_violation) {
   sim::TokenParse parsed = sim::decode_token(token_text);
   if (!parsed.token) bad_input(parsed.error);
   const sim::ReplayToken& token = *parsed.token;
-  if (token.program.rfind("kernel/", 0) == 0) return cmd_replay_kernel(token, trace_file, format);
-  if (token.program.rfind("scenario/", 0) != 0) {
-    bad_input(fmt::format("replay token names unknown program '{}'", token.program));
+  // Simulated time stays below the horizon (core/tokens/checked_time.hpp).
+  if (token.time_max_us >= core::tokens::time_horizon_us) {
+    bad_input(fmt::format("bad replay token: its time limit ({}us) is past the largest a run may have ({}us)",
+                          token.time_max_us, core::tokens::time_horizon_us - 1));
   }
-  const std::string name = token.program.substr(std::string("scenario/").size());
+  if (token.program.rfind("kernel/", 0) == 0) return cmd_replay_kernel(token, trace_file, format, expect_violation);
+  const std::optional<ProgramId> id = parse_program_name(token.program);
+  if (!id) bad_input(fmt::format("replay token names unknown program '{}'", token.program));
   ScenarioSpec spec;
   if (!scenario_file.empty()) {
     spec = resolve(scenario_file);
-    if (spec.name != name) {
-      bad_input(fmt::format("the token is for scenario '{}', but {} holds scenario '{}'", name, scenario_file, spec.name));
+    if (spec.name != id->name) {
+      bad_input(fmt::format("the token is for scenario '{}', but {} holds scenario '{}'", id->name, scenario_file, spec.name));
     }
-  } else if (const ScenarioSpec* s = find_builtin(name)) {
+  } else if (const ScenarioSpec* s = find_builtin(id->name)) {
     spec = *s;
   } else {
-    bad_input(fmt::format("no built-in scenario '{}': pass its file with --scenario FILE", name));
+    bad_input(fmt::format("no built-in scenario '{}': pass its file with --scenario FILE", id->name));
   }
-  std::ofstream file;
-  if (!trace_file.empty()) {
-    file.open(trace_file);
-    if (!file) bad_input(fmt::format("cannot write trace file '{}'", trace_file));
+  // A token made since scenarios carry a content hash replays only the
+  // scenario it was made from: an edited one would replay something else.
+  if (!id->content_hash.empty() && !spec.content_hash.empty() && id->content_hash != spec.content_hash) {
+    bad_input(fmt::format("scenario '{}' changed since the token was made (content hash {}, now {}): the token would "
+                          "replay a different run; use the scenario as it was, or run it again for a new token",
+                          id->name, id->content_hash, spec.content_hash));
   }
+  std::optional<OutputFile> file;
+  if (!trace_file.empty()) file.emplace(trace_file);
   RunReport run = replay(spec, token, sim::TraceLevel::full);
-  std::ostream& out = trace_file.empty() ? std::cout : file;
+  std::ostringstream out;
   if (format == "jsonl") {
     run.trace->write_jsonl(out);
   } else if (format == "chrome") {
@@ -287,19 +494,36 @@ int cmd_replay(const std::string& token_text, const std::string& trace_file, con
   } else {
     run.trace->write_text(out);
   }
-  out.flush();
+  if (file) {
+    file->write(out.str());
+    file->commit();
+  } else {
+    write_stdout(out.str());
+    finish_stdout();
+  }
   if (!run.replay_error.empty()) {
-    std::fprintf(stderr, "otpsim: %s\n", run.replay_error.c_str());
+    std::fprintf(stderr, "otpsim: %s\n", escape_control(run.replay_error).c_str());
     return exit_violated;
   }
   std::fprintf(stderr, "replayed scenario %s, seed %llu: %llu steps, %s, %s\n", spec.name.c_str(),
                static_cast<unsigned long long>(run.seed), static_cast<unsigned long long>(run.result.steps),
                seconds_text(run.result.end_time_us).c_str(), std::string(sim::outcome_name(run.result.outcome)).c_str());
+  bool violated = false;
   for (const PropertyVerdict& v : run.verdicts) {
+    violated = violated || !v.held;
     std::fprintf(stderr, "  %-28s %s%s%s\n", v.property.c_str(), v.held ? "held" : "VIOLATED",
-                 v.as_expected() ? "" : " (unexpected)", v.violation ? (": " + v.violation->message).c_str() : "");
+                 v.as_expected() ? "" : " (unexpected)",
+                 v.violation ? (": " + escape_control(v.violation->message)).c_str() : "");
   }
-  return exit_ok;
+  const bool limited = cut_off(run.result.outcome);
+  if (limited) std::fprintf(stderr, "  the run was CUT OFF at a limit (%s): not a pass\n", run.result.message.c_str());
+  // A regression check: 0 if the run is clean now (or, asked to expect it,
+  // if it still violates a property).
+  if (expect_violation) {
+    if (!violated) std::fprintf(stderr, "otpsim: --expect-violation: the replayed run violated no property\n");
+    return violated ? exit_ok : exit_violated;
+  }
+  return violated || limited ? exit_violated : exit_ok;
 }
 
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
@@ -313,21 +537,56 @@ int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t se
     if (!shard) bad_input(error);
     options.shard = *shard;
   }
-  std::ofstream file;
-  if (!out_file.empty()) {
-    file.open(out_file);
-    if (!file) bad_input(fmt::format("cannot write '{}'", out_file));
+  if (spec.explore.strategy == "dfs" && options.shard.count > 1) {
+    bad_input(fmt::format("--shard {}: scenario {} uses dfs, one exploration in which each run depends on the ones "
+                          "before it, so it cannot be split into shards (run it unsharded, or shard a random or pct "
+                          "strategy)", shard_text, spec.name));
   }
+  check_seed_range(spec.name, options.seed_base, options.seeds);
+  std::optional<OutputFile> file;
+  if (!out_file.empty()) file.emplace(out_file);
+  auto emit = [&](const std::string& text) {
+    if (file) {
+      file->write(text);
+    } else {
+      write_stdout(text);
+      std::fflush(stdout);  // streamed: a reader sees each run as it finishes
+    }
+  };
+  // JSON Lines stream out as the runs finish, in seed order; an interrupt
+  // (SIGINT, SIGTERM) stops between runs and keeps the complete lines.
+  catch_interrupts();
+  options.cancel = &interrupted;
+  const std::uint64_t interrupt_after = test_interrupt_after();
+  Summarizer summarizer;
+  std::uint64_t written = 0;
+  options.on_run = [&](SeedResult&& r) {
+    RunLine line = run_line(spec, r);
+    emit(to_json(line) + "\n");
+    summarizer.add(line);
+    if (++written == interrupt_after) std::raise(SIGINT);
+  };
   SweepResult result = sweep(spec, options);
   clear_progress();
-  std::ostream& out = out_file.empty() ? std::cout : file;
-  std::vector<RunLine> lines;
-  for (const SeedResult& r : result.runs) {
-    lines.push_back(run_line(spec, r));
-    out << to_json(lines.back()) << '\n';
+  if (file) {
+    SweepTrailer trailer;
+    trailer.scenario = spec.name;
+    trailer.source = spec.source;
+    trailer.strategy = spec.explore.strategy;
+    trailer.seed_base = options.seed_base;
+    trailer.seeds = options.seeds;
+    trailer.shard_index = options.shard.index;
+    trailer.shard_count = options.shard.count;
+    trailer.planned = result.planned;
+    trailer.ran = result.ran;
+    trailer.stopped = result.cancelled ? "interrupted" : result.budget_hit ? "budget" : "done";
+    if (result.dfs) trailer.planned = trailer.ran;  // dfs: the cap is not a plan
+    emit(to_json(trailer) + "\n");
+    file->commit();
+  } else {
+    finish_stdout();
   }
-  out.flush();
-  ScenarioSummary summary = summarize(lines);
+  ScenarioSummary summary = std::move(summarizer.summary);
   summary.scenario = spec.name;
   summary.wall_s = result.wall_s;
   summary.budget_hit = result.budget_hit;
@@ -336,21 +595,82 @@ int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t se
   std::fprintf(stderr, "%llu schedules on %u jobs in %.2fs (shard %llu/%llu)\n",
                static_cast<unsigned long long>(summary.schedules), jobs, result.wall_s,
                static_cast<unsigned long long>(options.shard.index), static_cast<unsigned long long>(options.shard.count));
+  if (result.cancelled) {
+    std::fprintf(stderr, "otpsim: interrupted: %llu of %llu runs done; %s holds them, complete lines only, marked as "
+                         "interrupted (otpsim merge refuses it as a gap)\n",
+                 static_cast<unsigned long long>(result.ran), static_cast<unsigned long long>(result.planned),
+                 file ? escape_control(file->path()).c_str() : "standard output");
+    die_of_interrupt();
+  }
   return summary.ok() ? exit_ok : exit_violated;
 }
 
 int cmd_merge(const std::vector<std::string>& files, const std::string& junit_file) {
+  std::optional<OutputFile> junit;
+  if (!junit_file.empty()) junit.emplace(junit_file);
   std::map<std::string, std::vector<RunLine>> by_scenario;
+  std::vector<std::pair<std::string, SweepTrailer>> trailers;  // file, trailer
   for (const std::string& path : files) {
-    std::ifstream in(path);
-    if (!in) bad_input(fmt::format("cannot read '{}'", path));
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) bad_input(fmt::format("{}: a directory, not a JSON Lines file", path));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) bad_input(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
     std::string text;
-    for (int line_no = 1; std::getline(in, text); ++line_no) {
+    std::uint64_t runs = 0;
+    std::optional<SweepTrailer> trailer;
+    int line_no = 1;
+    for (; std::getline(in, text); ++line_no) {
       if (text.empty()) continue;
+      if (in.eof()) bad_input(fmt::format("{}:{}: the last line is incomplete (no newline: a write cut short?)", path, line_no));
+      if (trailer) bad_input(fmt::format("{}:{}: a line after the sweep's last line", path, line_no));
       std::string error;
+      if (auto t = parse_trailer(text, error)) {
+        if (!error.empty()) bad_input(fmt::format("{}:{}: {}", path, line_no, error));
+        trailer = std::move(t);
+        continue;
+      }
       auto line = parse_run_line(text, error);
       if (!line) bad_input(fmt::format("{}:{}: {}", path, line_no, error));
+      ++runs;
       by_scenario[line->scenario].push_back(std::move(*line));
+    }
+    if (in.bad()) bad_input(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    if (runs == 0 && !trailer) bad_input(fmt::format("{}: no runs in the file", path));
+    if (trailer) {
+      if (trailer->stopped == "interrupted") {
+        bad_input(fmt::format("{}: the sweep was interrupted: {} of the {} runs of scenario {} (shard {}/{}) are in the "
+                              "file; run that shard again", path, trailer->ran, trailer->planned, trailer->scenario,
+                              trailer->shard_index, trailer->shard_count));
+      }
+      if (trailer->ran != runs) {
+        bad_input(fmt::format("{}: the sweep's last line says {} runs, but the file holds {} (cut or edited?)", path,
+                              trailer->ran, runs));
+      }
+      if (trailer->stopped == "budget") {
+        std::fprintf(stderr, "otpsim: note: %s: the sweep stopped at its budget: %llu of %llu runs\n",
+                     escape_control(path).c_str(), static_cast<unsigned long long>(trailer->ran),
+                     static_cast<unsigned long long>(trailer->planned));
+      }
+      trailers.emplace_back(path, *trailer);
+    }
+  }
+  // Shards: every shard of a sharded sweep must be there, each once.
+  std::map<std::tuple<std::string, std::uint64_t, std::uint64_t, std::uint64_t>, std::map<std::uint64_t, std::string>> shards;
+  for (const auto& [path, t] : trailers) {
+    auto& seen = shards[{t.scenario, t.seed_base, t.seeds, t.shard_count}];
+    auto [it, inserted] = seen.try_emplace(t.shard_index, path);
+    if (!inserted) {
+      bad_input(fmt::format("{} and {}: both hold shard {}/{} of scenario {} (seeds from {}): an overlap", it->second,
+                            path, t.shard_index, t.shard_count, t.scenario, t.seed_base));
+    }
+  }
+  for (const auto& [key, seen] : shards) {
+    const auto& [scenario, base, seeds, count] = key;
+    for (std::uint64_t k = 1; k <= count; ++k) {
+      if (seen.count(k) == 0) {
+        bad_input(fmt::format("scenario {}: shard {}/{} of the sweep over {} seeds from {} is missing: a gap", scenario,
+                              k, count, seeds, base));
+      }
     }
   }
   std::vector<ScenarioSummary> summaries;
@@ -361,16 +681,23 @@ int cmd_merge(const std::vector<std::string>& files, const std::string& junit_fi
   }
   print_table(stdout, summaries);
   for (const ScenarioSummary& s : summaries) {
+    if (s.cut_off > 0) {
+      write_stdout(fmt::format("{}: CUT OFF: {} of {} runs stopped at a limit (first: seed {}, {}): not a pass\n",
+                               s.scenario, s.cut_off, s.schedules, s.cut_off_seed, s.cut_off_outcome));
+    }
     for (const PropertySummary& p : s.properties) {
       if (p.violations > 0) {
-        std::printf("%s %s: %s on %llu of %llu schedules; first seed %llu: %s\n  replay: otpsim replay %s\n",
-                    s.scenario.c_str(), p.name.c_str(), p.status().c_str(), static_cast<unsigned long long>(p.violations),
-                    static_cast<unsigned long long>(s.schedules), static_cast<unsigned long long>(p.first_seed),
-                    p.first_message.c_str(), p.first_token.c_str());
+        write_stdout(fmt::format("{} {}: {} on {} of {} schedules; first seed {}: {}\n  replay: {}\n", s.scenario, p.name,
+                                 p.status(), p.violations, s.schedules, p.first_seed, escape_control(p.first_message),
+                                 replay_command(s.source, p.first_token)));
       }
     }
   }
-  if (!junit_file.empty()) write_file(junit_file, junit_xml(summaries));
+  if (junit) {
+    junit->write(junit_xml(summaries));
+    junit->commit();
+  }
+  finish_stdout();
   return ok ? exit_ok : exit_violated;
 }
 
@@ -379,18 +706,22 @@ int cmd_check(const std::vector<std::string>& files) {
     auto parsed = load_scenario_file(path, default_parse_context());
     if (auto* error = std::get_if<ParseError>(&parsed)) bad_input(error->text());
     const ScenarioSpec& s = std::get<ScenarioSpec>(parsed);
-    std::printf("%s: ok: scenario %s (%zu clients, %zu faults, %zu properties, %llu schedules)\n", path.c_str(),
-                s.name.c_str(), s.clients.size(), s.faults.faults.size(), s.properties.size(),
-                static_cast<unsigned long long>(s.explore.seeds));
+    write_stdout(fmt::format("{}: ok: scenario {} ({} clients, {} faults, {} properties, {} schedules)\n",
+                             escape_control(path), s.name, s.clients.size(), s.faults.faults.size(), s.properties.size(),
+                             s.explore.seeds));
   }
+  finish_stdout();
   return exit_ok;
 }
 
 int cmd_list() {
-  std::printf("built-in scenarios (otpsim run NAME):\n");
-  for (const ScenarioSpec& s : library()) std::printf("  %-24s %s\n", s.name.c_str(), s.description.c_str());
-  std::printf("kernel programs (otpsim kernel NAME):\n");
-  for (const auto& p : kernel_programs()) std::printf("  %-24s %s\n", p.program.name.c_str(), p.program.description.c_str());
+  write_stdout("built-in scenarios (otpsim run NAME):\n");
+  for (const ScenarioSpec& s : library()) write_stdout(fmt::format("  {:<24} {}\n", s.name, s.description));
+  write_stdout("kernel programs (otpsim kernel NAME):\n");
+  for (const auto& p : kernel_programs()) {
+    write_stdout(fmt::format("  {:<24} {}\n", p.program.name, p.program.description));
+  }
+  finish_stdout();
   return exit_ok;
 }
 

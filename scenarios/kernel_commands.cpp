@@ -6,10 +6,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "scenarios/cli_common.hpp"
 #include "scenarios/kernel_programs.hpp"
+#include "scenarios/scenario_file.hpp"
 #include "sim/simulation.hpp"
 
 namespace otpsim::scenarios::cli {
@@ -45,6 +49,9 @@ struct ProgramSummary {
 };
 
 int cmd_kernel(const std::vector<std::string>& names, std::uint64_t seeds, std::uint64_t seed_base) {
+  if (seeds > 0 && seed_base > std::numeric_limits<std::uint64_t>::max() - (seeds - 1)) {
+    bad_input(fmt::format("seeds {} .. {} + {} - 1 run past 2^64 - 1, the largest seed", seed_base, seed_base, seeds));
+  }
   std::vector<const scenarios::KernelProgram*> selected;
   if (names.empty()) {
     for (const auto& p : scenarios::kernel_programs()) selected.push_back(&p);
@@ -103,20 +110,19 @@ int cmd_kernel(const std::vector<std::string>& names, std::uint64_t seeds, std::
                   static_cast<unsigned long long>(seed_base), s.first_token.c_str());
     }
   }
+  finish_stdout();
   return any_violation ? exit_violated : exit_ok;
 }
 
-int cmd_replay_kernel(const ReplayToken& token, const std::string& trace_file, const std::string& format) {
+int cmd_replay_kernel(const ReplayToken& token, const std::string& trace_file, const std::string& format,
+                      bool expect_violation) {
   const auto* kp = scenarios::find_kernel_program(token.program);
   if (kp == nullptr) bad_input(fmt::format("replay token names unknown program '{}'", token.program));
+  std::optional<OutputFile> file;
+  if (!trace_file.empty()) file.emplace(trace_file);
   Simulation sim(kp->program, token, TraceLevel::full);
   RunResult r = sim.run();
-  std::ofstream file;
-  if (!trace_file.empty()) {
-    file.open(trace_file);
-    if (!file) bad_input(fmt::format("cannot write trace file '{}'", trace_file));
-  }
-  std::ostream& out = trace_file.empty() ? std::cout : file;
+  std::ostringstream out;
   if (format == "jsonl") {
     sim.trace().write_jsonl(out);
   } else if (format == "chrome") {
@@ -124,18 +130,25 @@ int cmd_replay_kernel(const ReplayToken& token, const std::string& trace_file, c
   } else {
     sim.trace().write_text(out);
   }
-  out.flush();
+  if (file) {
+    file->write(out.str());
+    file->commit();
+  } else {
+    write_stdout(out.str());
+    finish_stdout();
+  }
   if (std::string error = sim.replay_error(); !error.empty()) {
-    std::fprintf(stderr, "otpsim: %s\n", error.c_str());
+    std::fprintf(stderr, "otpsim: %s\n", escape_control(error).c_str());
     return exit_violated;
   }
   auto problem = r.outcome == Outcome::quiescent ? kp->check(sim.kernel()) : std::optional<std::string>(r.message);
   std::fprintf(stderr, "replayed %s: %llu steps, %s, %s; check %s%s\n", kp->program.name.c_str(),
                static_cast<unsigned long long>(r.steps), format_time(r.end_time_us).c_str(),
                std::string(outcome_name(r.outcome)).c_str(), problem ? "VIOLATED: " : "held",
-               problem ? problem->c_str() : "");
-  return exit_ok;
+               problem ? escape_control(*problem).c_str() : "");
+  // As for a scenario: 1 if the check is violated, unless asked to expect it.
+  if (expect_violation) return problem ? exit_ok : exit_violated;
+  return problem ? exit_violated : exit_ok;
 }
-
 
 }  // namespace otpsim::scenarios::cli

@@ -2,19 +2,40 @@
 // its token, sweep seeds across cores and machines, merge sweep results.
 //
 // Exit codes: 0 every property behaved as its scenario expects (held, or a
-// documented violation found) / the replay reproduced its run; 1 a property
-// did not (or a replay diverged); 2 bad input (a flag, a name, a file, a
-// token), with a one-line error and nothing run.
+// documented violation found) and no run was cut off at a limit / the
+// replayed run violated nothing; 1 a property did not, a run was cut off,
+// or a replay diverged or violated a property (--expect-violation: held);
+// 2 bad input (a flag, a name, a file, a token, a scenario changed since
+// its token) or an output that could not be written, with a one-line error.
 #include <CLI/CLI.hpp>
 
 #include <thread>
 
 #include "scenarios/cli_common.hpp"
 
+#ifndef OTPSIM_VERSION
+#define OTPSIM_VERSION "unknown"
+#endif
+
 using namespace otpsim::scenarios::cli;
+
+namespace {
+
+/// A count or a seed: decimal digits only (CLI11 alone takes 0x10, 0b11,
+/// 010 and, for unsigned types, wraps -1).
+CLI::Validator decimal() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return parse_decimal(text) ? std::string() : "must be a decimal integer from 0 to 2^64 - 1 (digits only), got '" + text + "'";
+      },
+      "UINT");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"otpsim: deterministic simulation of OTP supervision trees, with faults and property checks"};
+  app.set_version_flag("--version", std::string("otpsim ") + OTPSIM_VERSION);
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 every property as expected, 1 a property violated (or a replay diverged), 2 bad input.\n"
@@ -26,8 +47,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run scenarios (files or built-in names; none: the whole built-in library)");
   run->add_option("scenarios", run_flags.scenarios, "Scenario files (.toml) or built-in names");
   run->add_option("--seeds", run_flags.seeds, "Schedules per scenario (default: each scenario's [explore] seeds)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+      ->check(decimal())
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   run->add_option("--seed", run_flags.seed_base, "First seed (default: each scenario's seed_base)")
+      ->check(decimal())
       ->each([&](const std::string&) { run_flags.seed_base_given = true; });
   run->add_option("--jobs,-j", run_flags.jobs, "Threads (default: all cores; results do not depend on it)")
       ->check(CLI::Range(1u, 1024u));
@@ -35,7 +58,8 @@ int main(int argc, char** argv) {
                   "async (as on the BEAM: signals from different senders in any order) | instant (default: each "
                   "scenario's [explore] delivery, async unless it says)")
       ->check(CLI::IsMember({"async", "instant"}));
-  run->add_flag("--json", run_flags.json, "JSON Lines on stdout, one object per run (the table goes to stderr)");
+  run->add_flag("--json", run_flags.json, "JSON Lines on stdout, one object per run (the table goes to stderr)")
+      ->disable_flag_override();
   run->add_option("--junit", run_flags.junit_file, "Write JUnit XML (one testcase per scenario property)");
   run->add_option("--trace", run_flags.trace_dir,
                   "Write a Perfetto/Chrome trace and a text timeline per reported run into this directory");
@@ -46,12 +70,17 @@ int main(int argc, char** argv) {
       "  otpsim run my-scenario.toml --junit report.xml --trace traces/");
 
   std::string token, trace_file, format = "text", scenario_file;
+  bool expect_violation = false;
   auto* replay = app.add_subcommand("replay", "Re-run exactly the run a token names, printing its trace");
   replay->add_option("token", token, "The replay token printed by `otpsim run`")->required();
   replay->add_option("--trace", trace_file, "Write the trace to this file instead of stdout");
   replay->add_option("--format", format, "text | timeline | jsonl | chrome")
       ->check(CLI::IsMember({"text", "timeline", "jsonl", "chrome"}));
   replay->add_option("--scenario", scenario_file, "The scenario file, for a token of a scenario that is not built in");
+  replay->add_flag("--expect-violation", expect_violation,
+                   "Exit 0 if the replayed run violates a property, 1 if not (the default is the reverse: a regression "
+                   "check passes once the bug is fixed)")
+      ->disable_flag_override();
   replay->footer(
       "Examples:\n"
       "  otpsim replay otpsim2.scenario/stale-registry-entry.3.random.async...\n"
@@ -64,8 +93,9 @@ int main(int argc, char** argv) {
   auto* sweep = app.add_subcommand("sweep", "Run many seeds of one scenario in parallel; JSON Lines out");
   sweep->add_option("scenario", sweep_scenario, "A scenario file or built-in name")->required();
   sweep->add_option("--seeds", sweep_seeds, "Seeds in the whole sweep (before sharding)")
+      ->check(decimal())
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-  sweep->add_option("--seed", sweep_seed_base, "First seed");
+  sweep->add_option("--seed", sweep_seed_base, "First seed")->check(decimal());
   sweep->add_option("--jobs,-j", sweep_jobs, "Threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   sweep->add_option("--shard", shard, "K/N: this machine's share (seeds with seed % N == K-1)");
   sweep->add_option("--out,-o", out_file, "Write the JSON Lines here instead of stdout");
@@ -96,8 +126,10 @@ int main(int argc, char** argv) {
   std::uint64_t kernel_seeds = 100, kernel_seed = 0;
   auto* kernel = app.add_subcommand("kernel", "Run the built-in kernel programs (sim/ only) over seeds");
   kernel->add_option("names", kernel_names, "Programs (default: all)");
-  kernel->add_option("--seeds", kernel_seeds, "Seeds per program")->check(CLI::Range(1, 10'000'000));
-  kernel->add_option("--seed", kernel_seed, "First seed");
+  kernel->add_option("--seeds", kernel_seeds, "Seeds per program")
+      ->check(decimal())
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
+  kernel->add_option("--seed", kernel_seed, "First seed")->check(decimal());
   kernel->footer("Example:\n  otpsim kernel kernel/name-race --seeds 1000");
 
   try {
@@ -106,12 +138,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     bad_input(what.empty() ? "bad command line" : what);
   }
   if (run->parsed()) return cmd_run(run_flags);
-  if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file);
+  if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file, expect_violation);
   if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file, sweep_delivery);
   if (merge->parsed()) return cmd_merge(merge_files, merge_junit);
   if (check->parsed()) return cmd_check(check_files);

@@ -8,6 +8,10 @@
 
 namespace otpsim::scenarios {
 
+namespace {
+bool run_cut_off(const RunLine& run);
+}  // namespace
+
 std::string seconds_text(sim::Micros us) { return fmt::format("{}.{:03}s", us / 1'000'000, (us % 1'000'000) / 1000); }
 
 std::string PropertySummary::status() const {
@@ -16,6 +20,7 @@ std::string PropertySummary::status() const {
 }
 
 bool ScenarioSummary::ok() const {
+  if (cut_off > 0) return false;
   for (const PropertySummary& p : properties) {
     if (!p.as_expected()) return false;
   }
@@ -63,7 +68,9 @@ std::string to_json(const RunLine& line) {
     verdicts.push_back(std::move(o));
   }
   j["verdicts"] = std::move(verdicts);
-  return j.dump();
+  // A path that is not UTF-8 (a file name is any bytes) must not abort the
+  // dump: its invalid bytes become U+FFFD.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::optional<RunLine> parse_run_line(std::string_view text, std::string& error) {
@@ -97,42 +104,101 @@ std::optional<RunLine> parse_run_line(std::string_view text, std::string& error)
   }
 }
 
-ScenarioSummary summarize(const std::vector<RunLine>& runs) {
-  ScenarioSummary s;
-  std::map<std::uint64_t, const RunLine*> by_seed;
-  for (const RunLine& r : runs) by_seed.emplace(r.seed, &r);
-  std::map<std::string, std::size_t> index;  // property -> position, in first-seen order
-  for (const auto& [seed, r] : by_seed) {
-    if (s.scenario.empty()) {
-      s.scenario = r->scenario;
-      s.source = r->source;
+void Summarizer::add(const RunLine& run) {
+  ScenarioSummary& s = summary;
+  if (s.schedules == 0) {
+    s.scenario = run.scenario;
+    s.source = run.source;
+  }
+  ++s.schedules;
+  s.steps += run.steps;
+  s.sim_time_max_us = std::max(s.sim_time_max_us, run.sim_time_us);
+  s.wall_s += run.wall_s;
+  if (run_cut_off(run)) {
+    if (s.cut_off == 0 || run.seed < s.cut_off_seed) {
+      s.cut_off_seed = run.seed;
+      s.cut_off_steps = run.steps;
+      s.cut_off_outcome = run.outcome;
+      s.cut_off_token = run.token;
     }
-    ++s.schedules;
-    s.steps += r->steps;
-    s.sim_time_max_us = std::max(s.sim_time_max_us, r->sim_time_us);
-    s.wall_s += r->wall_s;
-    for (const RunLine::Verdict& v : r->verdicts) {
-      auto [it, inserted] = index.try_emplace(v.property, s.properties.size());
-      if (inserted) {
-        PropertySummary p;
-        p.name = v.property;
-        p.expected_to_hold = v.expected_to_hold;
-        s.properties.push_back(std::move(p));
+    ++s.cut_off;
+  }
+  for (const RunLine::Verdict& v : run.verdicts) {
+    auto [it, inserted] = index_.try_emplace(v.property, s.properties.size());
+    if (inserted) {
+      PropertySummary p;
+      p.name = v.property;
+      p.expected_to_hold = v.expected_to_hold;
+      s.properties.push_back(std::move(p));
+    }
+    PropertySummary& p = s.properties[it->second];
+    if (!v.held) {
+      // The shortest violating run, the lowest seed among equals.
+      if (p.violations == 0 || run.steps < p.first_steps || (run.steps == p.first_steps && run.seed < p.first_seed)) {
+        p.first_seed = run.seed;
+        p.first_steps = run.steps;
+        p.first_token = run.token;
+        p.first_message = v.message;
       }
-      PropertySummary& p = s.properties[it->second];
-      if (!v.held) {
-        // Seeds come in increasing order: a strictly shorter run replaces.
-        if (p.violations == 0 || r->steps < p.first_steps) {
-          p.first_seed = seed;
-          p.first_steps = r->steps;
-          p.first_token = r->token;
-          p.first_message = v.message;
-        }
-        ++p.violations;
-      }
+      ++p.violations;
     }
   }
-  return s;
+}
+
+ScenarioSummary summarize(const std::vector<RunLine>& runs) {
+  std::map<std::uint64_t, const RunLine*> by_seed;
+  for (const RunLine& r : runs) by_seed.emplace(r.seed, &r);
+  Summarizer s;
+  for (const auto& [seed, r] : by_seed) {
+    (void)seed;
+    s.add(*r);
+  }
+  return s.summary;
+}
+
+std::string to_json(const SweepTrailer& t) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json o;
+  o["scenario"] = t.scenario;
+  o["source"] = t.source;
+  o["strategy"] = t.strategy;
+  o["seed_base"] = t.seed_base;
+  o["seeds"] = t.seeds;
+  o["shard"] = fmt::format("{}/{}", t.shard_index, t.shard_count);
+  o["planned"] = t.planned;
+  o["ran"] = t.ran;
+  o["stopped"] = t.stopped;
+  j["otpsim_sweep"] = std::move(o);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<SweepTrailer> parse_trailer(std::string_view text, std::string& error) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("otpsim_sweep")) return std::nullopt;
+  try {
+    const auto& o = j.at("otpsim_sweep");
+    SweepTrailer t;
+    t.scenario = o.at("scenario").get<std::string>();
+    t.source = o.value("source", std::string());
+    t.strategy = o.value("strategy", std::string());
+    t.seed_base = o.at("seed_base").get<std::uint64_t>();
+    t.seeds = o.at("seeds").get<std::uint64_t>();
+    const std::string shard = o.at("shard").get<std::string>();
+    const auto slash = shard.find('/');
+    if (slash == std::string::npos) throw std::invalid_argument("shard is not K/N");
+    t.shard_index = std::stoull(shard.substr(0, slash));
+    t.shard_count = std::stoull(shard.substr(slash + 1));
+    if (t.shard_count == 0 || t.shard_index == 0 || t.shard_index > t.shard_count) {
+      throw std::invalid_argument("shard is not K/N with 1 <= K <= N");
+    }
+    t.planned = o.at("planned").get<std::uint64_t>();
+    t.ran = o.at("ran").get<std::uint64_t>();
+    t.stopped = o.at("stopped").get<std::string>();
+    return t;
+  } catch (const std::exception& e) {
+    error = fmt::format("not a sweep trailer: {}", e.what());
+    return SweepTrailer{};
+  }
 }
 
 void add_folded(ScenarioSummary& s, const FoldedRuns& f) {
@@ -163,6 +229,7 @@ void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries) 
       props += p.name + " " + p.status();
     }
     if (s.budget_hit) props += "  [budget reached]";
+    if (s.cut_off > 0) props += fmt::format("  [{} of {} runs CUT OFF at a limit]", s.cut_off, s.schedules);
     std::fprintf(out, "%-*s %9llu %10llu %10s %7.2fs  %s\n", width, s.scenario.c_str(),
                  static_cast<unsigned long long>(s.schedules), static_cast<unsigned long long>(s.steps),
                  seconds_text(s.sim_time_max_us).c_str(), s.wall_s, props.c_str());
@@ -170,6 +237,12 @@ void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries) 
 }
 
 namespace {
+
+bool run_cut_off(const RunLine& run) {
+  return run.outcome == sim::outcome_name(sim::Outcome::step_limit) ||
+         run.outcome == sim::outcome_name(sim::Outcome::time_limit) ||
+         run.outcome == sim::outcome_name(sim::Outcome::mailbox_limit);
+}
 
 std::string xml_escape(std::string_view text) {
   std::string out;
@@ -190,16 +263,26 @@ std::string xml_escape(std::string_view text) {
 std::string junit_xml(const std::vector<ScenarioSummary>& summaries) {
   std::size_t tests = 0, failures = 0;
   for (const ScenarioSummary& s : summaries) {
-    tests += s.properties.size();
+    tests += s.properties.size() + (s.cut_off > 0 ? 1 : 0);
     for (const PropertySummary& p : s.properties) failures += p.as_expected() ? 0 : 1;
+    failures += s.cut_off > 0 ? 1 : 0;
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"otpsim\" tests=\"{}\" failures=\"{}\">\n", tests, failures);
   for (const ScenarioSummary& s : summaries) {
-    std::size_t f = 0;
+    std::size_t f = s.cut_off > 0 ? 1 : 0;
     for (const PropertySummary& p : s.properties) f += p.as_expected() ? 0 : 1;
     out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", xml_escape(s.scenario),
-                       s.properties.size(), f, s.wall_s);
+                       s.properties.size() + (s.cut_off > 0 ? 1 : 0), f, s.wall_s);
+    if (s.cut_off > 0) {
+      // A run cut off by a limit is not a pass, whatever its verdicts.
+      out += fmt::format("    <testcase classname=\"{}\" name=\"runs_finish_within_the_limits\">\n", xml_escape(s.scenario));
+      out += fmt::format("      <failure message=\"{}\">{}</failure>\n",
+                         xml_escape(fmt::format("{} of {} runs cut off ({}); first: seed {} after {} steps", s.cut_off,
+                                                s.schedules, s.cut_off_outcome, s.cut_off_seed, s.cut_off_steps)),
+                         xml_escape("otpsim replay " + s.cut_off_token));
+      out += "    </testcase>\n";
+    }
     for (const PropertySummary& p : s.properties) {
       out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n", xml_escape(s.scenario), xml_escape(p.name));
       if (!p.as_expected()) {

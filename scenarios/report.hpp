@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ class ScenarioSummary {
   double wall_s = 0;
   bool budget_hit = false;
   std::vector<PropertySummary> properties;
+  /// Runs cut off by a limit (steps, simulated time, a mailbox) before
+  /// their workload finished, and the first of them (the lowest seed).
+  std::uint64_t cut_off = 0;
+  std::uint64_t cut_off_seed = 0, cut_off_steps = 0;
+  std::string cut_off_outcome, cut_off_token;
+  /// Every property as expected, and no run cut off: a cut-off run's
+  /// verdicts are those of a partial run, so it is never a pass.
   bool ok() const;
 };
 
@@ -63,9 +71,39 @@ std::string to_json(const RunLine& line);
 /// nullopt (and `error`) for a line that is not a run object.
 std::optional<RunLine> parse_run_line(std::string_view text, std::string& error);
 
+/// Folds runs of one scenario into its summary, one at a time (memory does
+/// not grow with the runs). The counterexample kept is the violating run
+/// with the fewest steps, the lowest seed among equals, whatever the order
+/// the runs come in; properties are listed in the order first seen.
+class Summarizer {
+ public:
+  void add(const RunLine& run);
+  ScenarioSummary summary;
+
+ private:
+  std::map<std::string, std::size_t> index_;  // property -> position in summary.properties
+};
+
 /// Folds runs of one scenario (any order, any shards) into its summary.
 /// Runs are keyed by seed: a seed seen twice counts once.
 ScenarioSummary summarize(const std::vector<RunLine>& runs);
+
+/// The last line of a sweep's JSON Lines file (`otpsim sweep -o`): what the
+/// sweep was to run and whether it finished, so that `otpsim merge` can
+/// tell a complete set of shards from a gap.
+class SweepTrailer {
+ public:
+  std::string scenario, source, strategy;
+  std::uint64_t seed_base = 0, seeds = 0;
+  std::uint64_t shard_index = 1, shard_count = 1;
+  std::uint64_t planned = 0, ran = 0;
+  std::string stopped;  // done | budget | interrupted
+  bool complete() const { return stopped == "done" && ran == planned; }
+};
+std::string to_json(const SweepTrailer& trailer);
+/// nullopt if the line is not a trailer (a run line, say); `error` set if
+/// it is one but malformed.
+std::optional<SweepTrailer> parse_trailer(std::string_view text, std::string& error);
 
 void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries);
 std::string junit_xml(const std::vector<ScenarioSummary>& summaries);

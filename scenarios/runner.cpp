@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/tokens/checked_time.hpp"
 #include "core/tokens/workload.hpp"
 #include "faults/injector.hpp"
 #include "sim/ctx.hpp"
@@ -33,7 +34,21 @@ bool RunReport::any_violation() const {
   return std::any_of(verdicts.begin(), verdicts.end(), [](const PropertyVerdict& v) { return !v.held; });
 }
 
-std::string program_name(const ScenarioSpec& spec) { return "scenario/" + spec.name; }
+std::string program_name(const ScenarioSpec& spec) {
+  if (spec.content_hash.empty()) return "scenario/" + spec.name;
+  return "scenario/" + spec.name + ":" + spec.content_hash;
+}
+
+std::optional<ProgramId> parse_program_name(std::string_view program) {
+  constexpr std::string_view prefix = "scenario/";
+  if (program.substr(0, prefix.size()) != prefix) return std::nullopt;
+  program.remove_prefix(prefix.size());
+  ProgramId id;
+  const auto colon = program.find(':');
+  id.name = std::string(program.substr(0, colon));
+  if (colon != std::string_view::npos) id.content_hash = std::string(program.substr(colon + 1));
+  return id;
+}
 
 namespace {
 
@@ -117,7 +132,7 @@ void restart_node(RunState* st) {
 /// One client: its calls, `repeat` times. A call that exits the client ends it.
 Proc client_body(Ctx ctx, RunState* st, const ClientSpec* spec, std::string name) {
   for (std::uint64_t r = 0; r < spec->repeat; ++r) {
-    if (r > 0 && spec->every_us > 0) co_await ctx.sleep(spec->every_us);
+    if (r > 0 && spec->every_us > 0) co_await ctx.sleep(tk::kernel_delay(spec->every_us));
     for (const CallSpec& call : spec->calls) {
       (void)co_await tk::recorded_call(ctx, &st->trio, st->record.get(), name, call.op, call.app, call.token);
     }
@@ -133,7 +148,7 @@ Proc workload_body(Ctx ctx, RunState* st) {
   std::stable_sort(order.begin(), order.end(), [](const ClientSpec* a, const ClientSpec* b) { return a->start_us < b->start_us; });
   std::size_t running = 0;
   for (const ClientSpec* c : order) {
-    if (c->start_us > ctx.now_us()) co_await ctx.sleep(c->start_us - ctx.now_us());
+    if (c->start_us > ctx.now_us()) co_await ctx.sleep(tk::kernel_delay(c->start_us - ctx.now_us()));
     for (std::uint64_t i = 0; i < c->count; ++i) {
       std::string name = c->count == 1 ? c->name : fmt::format("{}#{}", c->name, i);
       sim::SpawnOptions options("client:" + name);
@@ -146,11 +161,12 @@ Proc workload_body(Ctx ctx, RunState* st) {
     (void)co_await ctx.receive([](const Term& m) { return m.is_tagged(sa::down_tag(), 5); });
     --running;
   }
-  if (spec.settle_us > 0) co_await ctx.sleep(spec.settle_us);
+  if (spec.settle_us > 0) co_await ctx.sleep(tk::kernel_delay(spec.settle_us));
   st->kernel->request_stop();
 }
 
-sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::shared_ptr<std::unique_ptr<RunState>> slot) {
+sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::shared_ptr<std::unique_ptr<RunState>> slot,
+                          std::string name) {
   auto setup = [&spec, seed, slot](Kernel& kernel) {
     *slot = std::make_unique<RunState>(spec);
     RunState* st = slot->get();
@@ -165,7 +181,7 @@ sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::sha
     spawn_node(kernel, st, {});
     st->injector->start();
   };
-  return sim::Program{program_name(spec), spec.description, setup};
+  return sim::Program{std::move(name), spec.description, setup};
 }
 
 void judge(const ScenarioSpec& spec, RunState& st, RunReport& report) {
@@ -229,7 +245,7 @@ std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::ui
 RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
                    std::uint64_t seed, sim::TraceLevel trace) {
   auto slot = std::make_shared<std::unique_ptr<RunState>>();
-  sim::Program program = make_program(spec, seed, slot);
+  sim::Program program = make_program(spec, seed, slot, program_name(spec));
   sim::RunOptions options;
   options.strategy = std::move(name);
   options.seed = seed;
@@ -248,7 +264,9 @@ RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel
 
 RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace) {
   auto slot = std::make_shared<std::unique_ptr<RunState>>();
-  sim::Program program = make_program(spec, token.seed, slot);
+  // The token's own program name: an older token (no content hash) names
+  // the scenario without one, and the caller has checked that it is this one.
+  sim::Program program = make_program(spec, token.seed, slot, token.program);
   sim::Simulation sim(program, token, trace);
   return finish(spec, sim, slot, token.seed, trace);
 }

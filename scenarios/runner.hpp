@@ -53,8 +53,19 @@ class RunReport {
   bool any_violation() const;
 };
 
-/// The replay token's program name for a scenario: "scenario/NAME".
+/// The replay token's program name for a scenario: "scenario/NAME:HASH"
+/// (its content hash), or "scenario/NAME" for a spec with no hash.
 std::string program_name(const ScenarioSpec& spec);
+
+/// What a token's program name says: the scenario's name and, for a token
+/// made since scenarios carry one, its content hash (else empty).
+class ProgramId {
+ public:
+  std::string name;
+  std::string content_hash;
+};
+/// nullopt if `program` is not "scenario/...".
+std::optional<ProgramId> parse_program_name(std::string_view program);
 
 /// Runs `spec` once under its seeded strategy (explore.strategy: random or
 /// pct) with `seed`.
@@ -70,8 +81,9 @@ RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> stra
 /// which is an explorer over many runs (sweep.hpp).
 std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed);
 
-/// Re-runs the run `token` recorded. The token must name `spec`
-/// (program_name); replay_error says if the run diverged.
+/// Re-runs the run `token` recorded. The token must name `spec` (its name;
+/// the caller compares the content hash); replay_error says if the run
+/// diverged.
 RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace);
 
 /// A readable timeline of a run for a report: faults, client calls and

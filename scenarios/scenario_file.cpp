@@ -16,15 +16,19 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <filesystem>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <span>
 #include <limits>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <tuple>
 
+#include "core/tokens/checked_time.hpp"
 #include "core/tokens/workload.hpp"
 #include "sim/dfs.hpp"
 
@@ -40,6 +44,11 @@ constexpr std::string_view op_list = "get, refresh, invalidate, set_manual";
 // Guards against a typo that would allocate without bound.
 constexpr std::int64_t max_client_count = 100'000;
 constexpr std::int64_t max_periodic_fires = 10'000;
+// The faults of a scenario once every_ms is expanded (each firing of a
+// periodic fault is a fault of its own): every run copies them.
+constexpr std::size_t max_expanded_faults = 100'000;
+// The most schedules one scenario asks for (the same cap as --seeds).
+constexpr std::int64_t max_seeds = 1'000'000'000;
 
 using Keys = std::span<const std::string_view>;
 
@@ -214,9 +223,11 @@ class Checker {
 
   /// An integer count of `unit_us` microseconds (1000: _ms, 1'000'000: _s),
   /// >= `min` in the file's unit, converted to microseconds.
+  /// At most `max_us` microseconds (default: the most an int64 holds).
   std::optional<Micros> duration(const toml::table& table, std::string_view path, std::string_view key,
-                                 std::int64_t unit_us, std::int64_t min) {
-    const std::int64_t limit = std::numeric_limits<Micros>::max() / unit_us;
+                                 std::int64_t unit_us, std::int64_t min,
+                                 Micros max_us = std::numeric_limits<Micros>::max()) {
+    const std::int64_t limit = max_us / unit_us;
     std::optional<std::int64_t> v = integer(table, path, key, std::max(min, -limit), limit);
     if (!v) return std::nullopt;
     return *v * unit_us;
@@ -319,12 +330,26 @@ class Checker {
     bool missing = false;
   };
   void add(Pos pos, std::string message, bool missing) {
-    errors_.push_back(Problem{ParseError{file_, pos.line, pos.column, std::move(message)}, missing});
+    // A message quotes the file's strings (names, ops, keys): keep it one line.
+    errors_.push_back(Problem{ParseError{file_, pos.line, pos.column, escape_control(message)}, missing});
   }
 
   std::string file_;
   std::vector<Problem> errors_;
 };
+
+/// FNV-1a of the document as toml++ writes it back (keys sorted, comments
+/// and layout gone): the same for every file that means the same scenario.
+std::string content_hash(const toml::table& root) {
+  std::ostringstream canonical;
+  canonical << root;
+  std::uint64_t h = 14695981039346656037ull;
+  for (const char c : canonical.str()) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:08x}", static_cast<std::uint32_t>(h ^ (h >> 32)));
+}
 
 bool valid_scenario_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -457,7 +482,7 @@ class ScenarioParser {
 
     const auto rows = c_.tables(t, path, "rows", "an array of tables ({ app = ..., key = ..., token = ... })");
     const std::string rows_path = child(path, "rows");
-    std::vector<std::pair<std::string, core::tokens::StorageKey>> seen;
+    std::set<std::pair<std::string, core::tokens::StorageKey>> seen;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (rows[i] == nullptr) continue;
       const toml::table& r = *rows[i];
@@ -506,12 +531,11 @@ class ScenarioParser {
       }
       if (!good) continue;
       const auto id = std::pair(row.app, row.key);
-      if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+      if (!seen.insert(id).second) {
         c_.error(r, fmt::format("{}: a second row for app '{}', key '{}'", rp, row.app,
                                 core::tokens::storage_key_name(row.key)));
         continue;
       }
-      seen.push_back(id);
       env.storage_rows.push_back(std::move(row));
     }
   }
@@ -553,7 +577,7 @@ class ScenarioParser {
 
   void parse_clients(const toml::table& root) {
     const auto clients = c_.tables(root, "", "client", "an array of tables ([[client]])");
-    std::vector<std::pair<std::string, std::size_t>> names;  // name -> index
+    std::map<std::string, std::size_t> names;  // name -> index (a map: 100,000 clients check in n log n)
     for (std::size_t i = 0; i < clients.size(); ++i) {
       if (clients[i] == nullptr) continue;
       const toml::table& t = *clients[i];
@@ -562,12 +586,10 @@ class ScenarioParser {
       ClientSpec client;
       if (c_.require(t, path, "name")) {
         if (auto v = c_.name(t, path, "name")) {
-          auto same = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == *v; });
-          if (same != names.end()) {
+          auto [same, inserted] = names.try_emplace(*v, i);
+          if (!inserted) {
             c_.error(*Checker::find(t, "name"),
                      fmt::format("{}.name: duplicate client name '{}' (client[{}] has it)", path, *v, same->second));
-          } else {
-            names.emplace_back(*v, i);
           }
           client.name = *v;
         }
@@ -793,11 +815,19 @@ class ScenarioParser {
       c_.error(t, fmt::format("{}: {}", path, *why));
       return;
     }
+    const std::uint64_t fires = every_us == 0 ? 1 : trigger.max_fires;
+    if (spec_.faults.faults.size() + fires > max_expanded_faults) {
+      const toml::node* at = every_us == 0 ? nullptr : Checker::find(t, "max_fires");
+      if (at == nullptr) at = &t;
+      c_.error(*at, fmt::format("{}: a scenario has at most {} faults, counting each firing of a periodic fault "
+                                "(every_ms) as one; this one brings it to {}",
+                                path, max_expanded_faults, spec_.faults.faults.size() + fires));
+      return;
+    }
     if (every_us == 0) {
       spec_.faults.faults.push_back(std::move(fault));
       return;
     }
-    const std::uint64_t fires = trigger.max_fires;
     for (std::uint64_t k = 0; k < fires; ++k) {
       faults::Fault copy = fault;
       copy.trigger.at_us = trigger.at_us + static_cast<Micros>(k) * every_us;
@@ -886,7 +916,7 @@ class ScenarioParser {
                  fmt::format("explore.strategy: unknown strategy '{}' (expected one of: {})", *v, strategy_list()));
       }
     }
-    if (auto v = c_.integer(t, path, "seeds", 1)) e.seeds = static_cast<std::uint64_t>(*v);
+    if (auto v = c_.integer(t, path, "seeds", 1, max_seeds)) e.seeds = static_cast<std::uint64_t>(*v);
     if (auto v = c_.integer(t, path, "seed_base", 0)) e.seed_base = static_cast<std::uint64_t>(*v);
     if (auto v = c_.number(t, path, "budget_s")) {
       if (std::isfinite(*v) && *v >= 0) {
@@ -897,7 +927,9 @@ class ScenarioParser {
       }
     }
     if (auto v = c_.integer(t, path, "steps_max", 1)) e.steps_max = static_cast<std::uint64_t>(*v);
-    if (auto v = c_.duration(t, path, "time_max_s", 1'000'000, 1)) e.time_max_us = *v;
+    // Simulated time stays below the horizon (core/tokens/checked_time.hpp),
+    // so that now + any delay the kernel is handed cannot overflow.
+    if (auto v = c_.duration(t, path, "time_max_s", 1'000'000, 1, core::tokens::time_horizon_us - 1)) e.time_max_us = *v;
     if (auto v = c_.integer(t, path, "pct_depth", 1)) e.pct_depth = static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 64));
     if (auto v = c_.integer(t, path, "pct_steps", 1)) e.pct_steps = static_cast<std::uint64_t>(*v);
     if (auto v = c_.string(t, path, "reduction")) {
@@ -932,9 +964,29 @@ class ScenarioParser {
 
 }  // namespace
 
+std::string escape_control(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", c);
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out;
+}
+
 std::string ParseError::text() const {
-  if (line <= 0) return fmt::format("{}: {}", file, message);
-  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+  if (line <= 0) return escape_control(fmt::format("{}: {}", file, message));
+  return escape_control(fmt::format("{}:{}:{}: {}", file, line, column, message));
 }
 
 std::span<const std::string_view> known_strategies() { return strategy_names; }
@@ -965,6 +1017,7 @@ std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std
     spec.source = std::string(file_name);
     ScenarioParser(check, context, spec).parse(root);
     if (!check.ok()) return check.first();
+    spec.content_hash = content_hash(root);
     return spec;
   } catch (const std::exception& e) {
     // Only resource exhaustion gets here; the contract is: never throw.
@@ -973,12 +1026,28 @@ std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std
 }
 
 std::variant<ScenarioSpec, ParseError> load_scenario_file(const std::string& path, const ParseContext& context) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return ParseError{path, 0, 0, "cannot read the file: it is a directory, not a scenario file"};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  // Read at most one byte past the limit: /dev/zero or a huge file is an
+  // error, not a read that never ends.
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= max_scenario_file_bytes) {
+    in.read(chunk, sizeof chunk);
+    const std::streamsize got = in.gcount();
+    if (got <= 0) break;
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
   if (in.bad()) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
-  return parse_scenario(buffer.str(), path, context);
+  if (text.size() > max_scenario_file_bytes) {
+    return ParseError{path, 0, 0,
+                      fmt::format("the file is larger than {} MiB: not a scenario file", max_scenario_file_bytes >> 20)};
+  }
+  return parse_scenario(text, path, context);
 }
 
 }  // namespace otpsim::scenarios

@@ -19,12 +19,17 @@
 
 namespace otpsim::scenarios {
 
+/// `text` with every control character escaped (\n, \t, \xNN), so that a
+/// message that quotes user input stays on one line.
+std::string escape_control(std::string_view text);
+
 class ParseError {
  public:
   std::string file;
   int line = 0, column = 0;  // 1-based; 0: no position (the file could not be read)
   std::string message;
-  /// "file:line:column: message", or "file: message" without a position.
+  /// "file:line:column: message", or "file: message" without a position;
+  /// one line (control characters in the file name or message escaped).
   std::string text() const;
 };
 
@@ -43,8 +48,13 @@ std::span<const std::string_view> known_strategies();
 std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std::string_view file_name,
                                                       const ParseContext& context);
 
-/// Reads `path` and parses it. A file that cannot be read gives a
-/// ParseError with line 0.
+/// The largest scenario file read (bytes): a bigger one (or /dev/zero) is
+/// an error, not a read that never ends.
+inline constexpr std::size_t max_scenario_file_bytes = 64u << 20;
+
+/// Reads `path` and parses it. A file that cannot be read (missing, a
+/// directory, larger than max_scenario_file_bytes) gives a ParseError with
+/// line 0.
 std::variant<ScenarioSpec, ParseError> load_scenario_file(const std::string& path, const ParseContext& context);
 
 }  // namespace otpsim::scenarios

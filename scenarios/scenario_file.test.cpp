@@ -473,7 +473,7 @@ TEST(ScenarioFile, a_value_out_of_range_is_reported_at_the_value) {
   EXPECT_PARSE_ERROR(head + client + "count = -2\n", 7, 9, "client[0].count: must be between 1 and 100000, got -2");
   EXPECT_PARSE_ERROR(head + client + "count = 0\n", 7, 9, "client[0].count: must be between 1 and 100000, got 0");
   EXPECT_PARSE_ERROR(head + client + "start_ms = -1\n", 7, 12, "client[0].start_ms: must be at least 0, got -1");
-  EXPECT_PARSE_ERROR(head + "[explore]\nseeds = 0\n", 5, 9, "explore.seeds: must be at least 1, got 0");
+  EXPECT_PARSE_ERROR(head + "[explore]\nseeds = 0\n", 5, 9, "explore.seeds: must be between 1 and 1000000000, got 0");
   EXPECT_PARSE_ERROR(head + "[model]\nttl_s = 0\n", 5, 9, "model.ttl_s: must be at least 1, got 0");
   EXPECT_PARSE_ERROR(head + "[env.cli]\nexit_code = 256\n", 5, 13, "env.cli.exit_code: must be between 0 and 255, got 256");
   EXPECT_PARSE_ERROR(head + "[scenario.settle_ms]\n", 4, 1, "scenario.settle_ms: expected an integer, got a table");

@@ -1,5 +1,7 @@
 #include "scenarios/shrink.hpp"
 
+#include <chrono>
+
 #include "sim/causality.hpp"
 #include "sim/replay_strategy.hpp"
 #include "sim/sequence_strategy.hpp"
@@ -39,7 +41,17 @@ std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::
 }
 
 std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
-                                          const sim::ReplayToken& token, std::uint64_t max_attempts) {
+                                          const sim::ReplayToken& token, std::uint64_t max_attempts,
+                                          double budget_s) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  bool budget_hit = false;
+  std::uint64_t ran = 0;  // candidate runs made (the shrinker counts the refused ones too)
+  auto out_of_time = [&] {
+    if (budget_s <= 0) return false;
+    if (!budget_hit && std::chrono::duration<double>(Clock::now() - start).count() >= budget_s) budget_hit = true;
+    return budget_hit;
+  };
   // The recorded picks replay the run exactly under SequenceStrategy (each
   // pick is already below its number of options).
   RunReport original = run_sequence(spec, token.seed, token.picks);
@@ -47,6 +59,8 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
   if (v == nullptr) return std::nullopt;
   const std::uint64_t start_cost = violation_step(original, *v);
   sim::ShrinkTest test = [&](const std::vector<std::uint64_t>& candidate) -> std::optional<sim::ShrinkAttempt> {
+    if (out_of_time()) return std::nullopt;  // past the budget: no more runs, the best so far stands
+    ++ran;
     RunReport r = run_sequence(spec, token.seed, candidate);
     const PropertyVerdict* rv = violated(r, property);
     if (rv == nullptr) return std::nullopt;
@@ -64,8 +78,9 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
   out.steps = best.result.steps;
   out.violation_step = violation_step(best, *bv);
   out.original_violation_step = start_cost;
-  out.attempts = shrunk.attempts;
+  out.attempts = ran;
   out.message = bv->violation ? bv->violation->message : std::string();
+  out.budget_hit = budget_hit;
   return out;
 }
 

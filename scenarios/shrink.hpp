@@ -23,6 +23,7 @@ class ShrunkRun {
   std::uint64_t original_violation_step = 0;
   std::uint64_t attempts = 0;        // runs the shrinker tried
   std::string message;               // the shrunk run's counterexample
+  bool budget_hit = false;           // stopped at budget_s, not because nothing shrank further
 };
 
 /// The steps of the run `token` records that happen before step `step`
@@ -30,8 +31,14 @@ class ShrunkRun {
 std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& token, std::uint64_t step);
 
 /// Shrinks the run `token` records (a run of `spec` that violates
-/// `property`). nullopt if the token's run does not violate it.
+/// `property`). nullopt if the token's run does not violate it. Tries at
+/// most `max_attempts` candidate runs and, if `budget_s` > 0, starts none
+/// after budget_s seconds of wall time (the smallest run found by then is
+/// the result, and ShrunkRun::budget_hit says so): a candidate whose
+/// schedule no longer reaches the violation may run to steps_max, and
+/// thousands of those would otherwise take hours.
 std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
-                                          const sim::ReplayToken& token, std::uint64_t max_attempts = 4000);
+                                          const sim::ReplayToken& token, std::uint64_t max_attempts = 4000,
+                                          double budget_s = 0);
 
 }  // namespace otpsim::scenarios

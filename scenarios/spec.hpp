@@ -95,6 +95,10 @@ class ScenarioSpec {
   std::string name;         // [a-z0-9_-]+, unique in the library
   std::string description;  // one line
   std::string source;       // the file it came from, or "builtin:NAME"
+  /// A hash of the scenario's content (its TOML, comments and layout aside),
+  /// 8 hex digits; replay tokens carry it so that replaying a token against
+  /// an edited scenario is refused. Empty for a spec built in C++.
+  std::string content_hash;
   core::tokens::TrioConfig model;
   EnvSpec env;
   std::vector<ClientSpec> clients;
