@@ -148,11 +148,12 @@ StepInfo Kernel::die_step(const Process& p) const {
     info.object = {StepObject::Kind::global, 0};
   } else if (peer) {
     info.also = {StepObject::Kind::process, peer.id};
-    // A DOWN, a normal exit signal, or an exit signal to a trapping peer
-    // is a message; an abnormal exit signal to a non-trapping peer kills.
-    const Process* other = find(peer);
-    const bool kills = linked && !p.exit_reason.is(atoms::normal()) && other != nullptr && !other->trap_exit;
-    info.also_message = !kills;
+    // A DOWN is only a message. An exit signal through a link kills, is
+    // dropped or becomes a message as the peer's trap_exit says, and any
+    // step of the peer may change that (trap_exit is no step of its own):
+    // dependent with all of them. (Judging by the trap_exit of the moment,
+    // dfs missed a normal exit dropped by a peer that trapped exits later.)
+    info.also_message = !linked;
   }
   return info;
 }
