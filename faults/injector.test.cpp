@@ -921,5 +921,27 @@ TEST(FaultsHeal, a_heal_past_int64_is_due_at_the_end_of_time) {
   EXPECT_TRUE(failing_at_1s);
 }
 
+
+// -- cost (issue 12) --
+
+// A periodic fault of 10,000 fires is 10,000 pending at_ms faults. A step
+// looks only at the faults due in it (and the probability ones), never at
+// every pending one: the injector's cost does not grow with them.
+TEST(FaultsCost, a_step_looks_only_at_the_faults_due_in_it) {
+  std::vector<Fault> faults;
+  for (int k = 0; k < 10'000; ++k) faults.push_back(at_time(3600 * s + k * ms, AK::kill, Target(TK::app, "a")));
+  faults.push_back(at_time(1 * s, AK::kill, Target(TK::app, "a")));  // the one due in this run
+  World x(plan_of(std::move(faults)));
+  x.w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await x.w.get(ctx, "a");
+    co_await ctx.sleep(2 * s);
+    (void)co_await x.w.get(ctx, "a");
+  });
+  ASSERT_EQ(x.faults().size(), 1u);
+  EXPECT_EQ(x.faults()[0].at_us, 1 * s);
+  EXPECT_GT(x.w.kernel.steps(), 50u);
+  EXPECT_EQ(x.injector.trigger_checks(), 1u);  // the due fault, once; was 10,001 per step
+}
+
 }  // namespace
 }  // namespace otpsim::faults

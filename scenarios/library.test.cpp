@@ -37,6 +37,8 @@ TEST_P(Library, gives_the_expected_verdicts_over_300_schedules) {
   for (const SeedResult& r : result.runs) lines.push_back(run_line(*spec, r));
   ScenarioSummary summary = summarize(lines);
   ASSERT_EQ(summary.schedules, 300u);
+  EXPECT_EQ(summary.cut_off, 0u) << spec->name << ": runs cut off at a limit (" << summary.cut_off_outcome
+                                 << "; first seed " << summary.cut_off_seed << ")";
   for (const PropertySummary& p : summary.properties) {
     EXPECT_TRUE(p.as_expected()) << spec->name << ": " << p.name << " " << p.status() << " (" << p.violations
                                  << " violations; first seed " << p.first_seed << ": " << p.first_message

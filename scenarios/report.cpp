@@ -252,7 +252,17 @@ std::string xml_escape(std::string_view text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      default: out += c;
+      case '\t':
+      case '\n':
+      case '\r': out += fmt::format("&#{};", static_cast<int>(c)); break;
+      default:
+        // XML 1.0 allows no other control character, not even as a
+        // reference: written as text (\x01), so the file stays well formed.
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
     }
   }
   return out;
