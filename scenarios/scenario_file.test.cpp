@@ -400,7 +400,7 @@ TEST(ScenarioFile, explore_reads_delivery_and_the_delay_bound) {
   EXPECT_EQ(spec.explore.delivery, sim::Delivery::instant);
   ASSERT_TRUE(spec.explore.dfs_delay_bound.has_value());
   EXPECT_EQ(*spec.explore.dfs_delay_bound, 3u);
-  EXPECT_EQ(spec.explore.dfs_reduction, "sleep_sets") << "the default reduction: the one measured sound";
+  EXPECT_EQ(spec.explore.dfs_reduction, "optimal") << "the default reduction";
 }
 
 TEST(ScenarioFile, an_unknown_delivery_is_an_error_at_its_place) {

@@ -71,11 +71,10 @@ class ExploreSpec {
   sim::Delivery delivery = sim::Delivery::async;
   std::uint32_t pct_depth = 3;          // pct: the bug depth d
   std::uint64_t pct_steps = 500;        // pct: the step estimate k
-  /// dfs: sleep_sets (the default: the reduction measured sound on every
-  /// program) | optimal (Optimal-DPOR with receive-aware dependence: far
-  /// fewer runs, but it still misses outcomes on one benchmark program,
-  /// docs/bug-finding.md) | dpor (the same over the base relation) | none.
-  std::string dfs_reduction = "sleep_sets";
+  /// dfs: optimal (the default: Optimal-DPOR with receive-aware
+  /// dependence, measured sound: docs/bug-finding.md) | dpor (the same over
+  /// the base relation) | sleep_sets | none.
+  std::string dfs_reduction = "optimal";
   std::optional<std::uint32_t> dfs_preemption_bound;  // dfs: none = unbounded
   std::optional<std::uint32_t> dfs_delay_bound;       // dfs: none = unbounded
   /// Shrink the reported counterexample of each violated property.

@@ -61,7 +61,7 @@ bool SeedResult::any_violation() const {
 
 sim::DfsOptions dfs_options(const ScenarioSpec& spec) {
   sim::DfsOptions o;
-  o.reduction = sim::reduction_from_name(spec.explore.dfs_reduction).value_or(sim::DfsOptions::Reduction::sleep_sets);
+  o.reduction = sim::reduction_from_name(spec.explore.dfs_reduction).value_or(sim::DfsOptions{}.reduction);
   o.preemption_bound = spec.explore.dfs_preemption_bound;
   o.delay_bound = spec.explore.dfs_delay_bound;
   return o;

@@ -9,11 +9,10 @@
 //
 // Reductions (DfsOptions::reduction):
 // - none: every enabled step at every scheduling point;
-// - sleep_sets (Godefroid 1996; the default, the reduction measured sound
-//   everywhere): after exploring step t at a point, t
+// - sleep_sets (Godefroid 1996): after exploring step t at a point, t
 //   sleeps in the sibling branches until a step dependent with t runs; a
 //   run whose enabled steps all sleep is cut (it repeats an explored one);
-// - optimal: Optimal-DPOR with wakeup trees and sleep sets
+// - optimal (the default): Optimal-DPOR with wakeup trees and sleep sets
 //   (Abdulla, Aronis, Jonsson, Sagonas, "Source Sets", JACM 2017), with
 //   the observer refinement for mailboxes (Aronis, Jonsson, Lång, Sagonas,
 //   TACAS 2018). A new point takes the next step of the wakeup tree it
@@ -58,8 +57,10 @@
 // into that mailbox; the kernel now reports such a step as writing its own
 // mailbox, so sim/dependence.hpp (and sleep_sets) see it too
 // (sim/strategies.test.cpp, a_message_to_oneself_races_an_arrival).
-// optimal still misses outcomes of bench/dpor_bench's as_reg with 4 clients
-// under async delivery (24 of 32): see docs/bug-finding.md.
+// Sleep sets and wakeup trees outlive their run, so they name processes by
+// spawn lineage, not pid number (sim/lineage.hpp): two spawns that commute
+// number their children in the order they ran. (Named by pid, optimal
+// missed 8 of the 32 outcomes of bench/dpor_bench's as_reg, 4 clients.)
 // Actors are processes and, under async delivery, signal channels (an
 // arrival is a step of its channel: ids.hpp). Happens-before also has the
 // hard edges dependence does not show: a step after the step that enabled
@@ -112,13 +113,13 @@ class DfsOptions {
  public:
   enum class Reduction : std::uint8_t { none, sleep_sets, dpor, optimal };
   DfsOptions() = default;
-  /// sleep_sets (the default): sound on every program measured. optimal:
-  /// Optimal-DPOR with observers; dpor: the same without them. Both reach
-  /// exactly the brute-force outcomes on every random program measured
-  /// (sim/soundness.hpp), but optimal still misses outcomes of one
-  /// benchmark program (as_reg, 4 clients, async: docs/bug-finding.md), so
-  /// its "exhausted" is evidence, not proof, until that is found.
-  Reduction reduction = Reduction::sleep_sets;
+  /// optimal (the default): Optimal-DPOR with observers; dpor: the same
+  /// without them; sleep_sets: sleep sets alone. Each reaches exactly the
+  /// brute-force outcomes on every random program measured
+  /// (sim/soundness.hpp, docs/bug-finding.md) and the outcomes of the
+  /// others on the already_started benchmark; optimal explores the fewest
+  /// runs (Concuerror's counts on as_srv and as_gs).
+  Reduction reduction = Reduction::optimal;
   /// At most this many preemptions per run; nullopt: unbounded.
   std::optional<std::uint32_t> preemption_bound;
   /// At most this many delays per run; nullopt: unbounded.

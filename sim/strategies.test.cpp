@@ -1330,9 +1330,8 @@ TEST(DfsOptimal, observers_make_arrivals_of_messages_no_receive_confuses_indepen
   EXPECT_EQ(poll[0].pruned, 0u);
 }
 
-TEST(DfsOptimal, the_default_reduction_is_sleep_sets_and_names_round_trip) {
-  // sleep_sets until optimal reaches every outcome of bench/dpor_bench's as_reg.
-  EXPECT_EQ(DfsOptions{}.reduction, Reduction::sleep_sets);
+TEST(DfsOptimal, the_default_reduction_is_optimal_and_names_round_trip) {
+  EXPECT_EQ(DfsOptions{}.reduction, Reduction::optimal);
   for (Reduction r : {Reduction::none, Reduction::sleep_sets, Reduction::dpor, Reduction::optimal}) {
     EXPECT_EQ(reduction_from_name(reduction_name(r)), r);
   }
