@@ -929,14 +929,14 @@ TEST(Properties, liveness_is_vacuous_without_a_working_cli_or_a_manual_token) {
 
 // -- checked time (issue 12) --
 
-// clock_offset_s at the parser's limit: the system time one second in is
+// clock_offset_s at the parser's limit: the system time two seconds in is
 // past int64. It saturates, so a token that expired at 5 s is expired; a
-// wrapped clock read it as long before its expiry.
+// wrapped clock read it as long before its expiry (-9223372036854 s).
 TEST(Properties, no_expired_token_reads_a_clock_past_int64_as_the_end_of_time) {
   TrioWorld w;
   RunRecord r;
   r.events.emplace_back(Pid{5}, 0, 2, sim::tuple(Atom("cached"), Term::string("a"), Term::string("t"), 5));
-  r.calls.push_back(make_call(Pid{9}, "get", "a", 1 * s, 10, 1 * s, 11, ok("t")));
+  r.calls.push_back(make_call(Pid{9}, "get", "a", 2 * s, 10, 2 * s, 11, ok("t")));
   PropertyContext ctx(r, w.trio, w.kernel, sim::Outcome::stopped);
   ctx.clock_offsets = {{0, 9'223'372'036'854 * s}};
   EXPECT_TRUE(find_property("no_expired_token")->check(ctx));

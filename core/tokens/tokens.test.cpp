@@ -729,11 +729,13 @@ TEST(Tokens, a_huge_ttl_arms_no_soft_refresh_in_the_past) {
 }
 
 // The parser's largest cli_timeout_ms: the CLI task's timeout and the
-// client's call timeout (cli_timeout + 5 s) must not wrap when armed at t > 0.
+// client's call timeout (cli_timeout + 5 s) must not wrap when armed at t > 0
+// (wrapped, the call's timer lay in the past and fired before the CLI's 1 s).
 TEST(Tokens, the_largest_cli_timeout_does_not_wrap_the_timeouts) {
   TrioConfig c;
   c.knobs.cli_timeout_ms = std::numeric_limits<std::int64_t>::max() / 1000 - 5000;
   TrioWorld w(c);
+  w.env.sim_cli.behaviour.latency_us = 1 * s;
   Term result;
   w.run([&](Ctx ctx) -> Task<> {
     co_await ctx.sleep(1000);
