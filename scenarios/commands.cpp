@@ -242,10 +242,16 @@ void say(std::FILE* out, const std::string& text) {
   }
 }
 
-/// The run a token records, again, with its full trace.
-RunReport rerun(const ScenarioSpec& spec, const std::string& token_text) {
+/// The run a token records, again, with its full trace; with `until`, only
+/// its steps up to that one (enough for a causal slice: a cut-off run goes
+/// on for a million steps after its violation).
+RunReport rerun(const ScenarioSpec& spec, const std::string& token_text,
+                std::optional<std::uint64_t> until = std::nullopt) {
   sim::TokenParse parsed = sim::decode_token(token_text);
   OTPSIM_ASSERT(parsed.token.has_value(), "otpsim internal bug: a run's own token does not decode");
+  if (until && *until < std::numeric_limits<std::uint64_t>::max()) {
+    parsed.token->steps_max = std::min(parsed.token->steps_max, *until + 1);
+  }
   return replay(spec, *parsed.token, sim::TraceLevel::full);
 }
 
@@ -286,7 +292,15 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
       message = shrunk->message;
     }
   }
-  RunReport run = rerun(spec, token);
+  // The whole run for a timeline (an unexpected violation) or trace files;
+  // else its prefix up to the violation, for the causal slice, or nothing.
+  const bool whole = !p.as_expected() || !trace_dir.empty();
+  RunReport run;
+  if (whole) {
+    run = rerun(spec, token);
+  } else if (shrunk) {
+    run = rerun(spec, token, shrunk->violation_step);
+  }
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
   say(out, fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
                        p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,

@@ -1,6 +1,8 @@
 #include "scenarios/shrink.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "sim/causality.hpp"
 #include "sim/replay_strategy.hpp"
@@ -35,7 +37,11 @@ RunReport run_sequence(const ScenarioSpec& spec, std::uint64_t seed, const std::
 std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& token, std::uint64_t step) {
   auto log = std::make_shared<std::vector<sim::LoggedStep>>();
   auto strategy = std::make_unique<sim::LoggingStrategy>(std::make_unique<sim::ReplayStrategy>(token.picks), log);
-  RunReport r = run_with(spec, std::move(strategy), token.strategy, token.seed, sim::TraceLevel::off);
+  // What happened before `step` depends only on the steps up to it: the
+  // replay stops there (a cut-off run goes on for a million steps).
+  ScenarioSpec prefix = spec;
+  if (step < std::numeric_limits<std::uint64_t>::max()) prefix.explore.steps_max = std::min(spec.explore.steps_max, step + 1);
+  RunReport r = run_with(prefix, std::move(strategy), token.strategy, token.seed, sim::TraceLevel::off);
   if (log->empty()) return {};
   return sim::causal_slice(*log, std::min<std::uint64_t>(step, log->size() - 1));
 }
@@ -70,7 +76,8 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
     return a;
   };
   sim::ShrinkResult shrunk = sim::shrink_choices(token.picks, start_cost, test, max_attempts);
-  RunReport best = run_sequence(spec, token.seed, shrunk.choices);
+  // Nothing kept: the original run is the result (no need to run it again).
+  RunReport best = shrunk.accepted == 0 ? std::move(original) : run_sequence(spec, token.seed, shrunk.choices);
   const PropertyVerdict* bv = violated(best, property);
   if (bv == nullptr) return std::nullopt;  // cannot happen: the shrinker keeps failing runs only
   ShrunkRun out;
