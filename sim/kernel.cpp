@@ -143,7 +143,7 @@ StepInfo Kernel::die_step(const Process& p) const {
     one = one && note(l);
     linked = true;
   }
-  for (const auto& m : p.monitors_in) one = one && note(m.other);
+  p.monitors_in.each([&](const detail::MonitorEntry& m) { one = one && note(m.other); });
   if (!one) {
     info.object = {StepObject::Kind::global, 0};
   } else if (peer) {
@@ -214,10 +214,8 @@ StepInfo Kernel::process_step(const Process& p) const {
       case EffectKind::demonitor:
         // It also removes the target's half at once (signals.cpp), which
         // the target's death reads.
-        for (const detail::MonitorEntry& m : p.monitors_out) {
-          if (m.ref != e.ref) continue;
-          if (m.other != p.pid) info.also = {StepObject::Kind::process, m.other.id};
-          break;
+        if (const detail::MonitorEntry* m = p.monitors_out.find(e.ref); m != nullptr && m->other != p.pid) {
+          info.also = {StepObject::Kind::process, m->other.id};
         }
         return info;
       case EffectKind::die:
@@ -509,11 +507,12 @@ void Kernel::terminate(Process& p, Term reason) {
     // One signal per link and per monitor, each in its own channel, each
     // arriving on its own; the monitors this process held end with it.
     for (Pid peer : p.links) post(p.pid, peer, Signal{SignalKind::exit, true, reason, Ref{}});
-    for (const detail::MonitorEntry& m : p.monitors_in) post(p.pid, m.other, Signal{SignalKind::down, false, reason, m.ref});
-    for (const detail::MonitorEntry& m : p.monitors_out) {
+    p.monitors_in.each(
+        [&](const detail::MonitorEntry& m) { post(p.pid, m.other, Signal{SignalKind::down, false, reason, m.ref}); });
+    p.monitors_out.each([&](const detail::MonitorEntry& m) {
       aliases_.erase(m.ref);
       post(p.pid, m.other, Signal{SignalKind::demonitor, false, Term(), m.ref});
-    }
+    });
   } else {
   for (Pid peer_pid : p.links) {
     Process* peer = find(peer_pid);
@@ -521,20 +520,18 @@ void Kernel::terminate(Process& p, Term reason) {
     std::erase(peer->links, p.pid);
     deliver_exit(*peer, p.pid, reason, /*via_link=*/true);
   }
-  for (const detail::MonitorEntry& m : p.monitors_in) {
+  p.monitors_in.each([&](const detail::MonitorEntry& m) {
     Process* watcher = find(m.other);
-    if (watcher == nullptr) continue;
-    std::erase_if(watcher->monitors_out, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
+    if (watcher == nullptr) return;
+    watcher->monitors_out.remove(m.ref);
     aliases_.erase(m.ref);
     deliver_message(*watcher, Term::tuple({Term(atoms::down_tag()), Term(m.ref), Term(atoms::process()),
                                            Term(p.pid), reason}));
-  }
-  for (const detail::MonitorEntry& m : p.monitors_out) {
+  });
+  p.monitors_out.each([&](const detail::MonitorEntry& m) {
     aliases_.erase(m.ref);
-    if (Process* target = find(m.other)) {
-      std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& w) { return w.ref == m.ref; });
-    }
-  }
+    if (Process* target = find(m.other)) target->monitors_in.remove(m.ref);
+  });
   }
   processes_[p.pid.id - 1] = nullptr;
   --alive_count_;

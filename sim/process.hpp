@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/block_pool.hpp"
@@ -98,6 +100,37 @@ struct MonitorEntry {
   Pid other;  // the target (for the watcher) or the watcher (for the target)
 };
 
+/// One side of a process's monitors (those it holds, or those watching
+/// it), in the order they were set up: a death sends its DOWNs in that
+/// order. A server that thousands of callers monitor at once (each
+/// gen_server call does), or a driver monitoring thousands of clients,
+/// sees one lookup and one removal per monitor: both O(1) amortized. A
+/// removal leaves a hole until holes are half the entries; a ref ->
+/// position index exists once there are many.
+class MonitorSet {
+ public:
+  void add(Ref ref, Pid other);
+  /// False if no monitor has that ref.
+  bool remove(Ref ref);
+  /// The monitor with that ref, or nullptr.
+  const MonitorEntry* find(Ref ref) const;
+  std::size_t size() const { return entries_.size() - holes_; }
+  /// Calls f(const MonitorEntry&) for each monitor, in order.
+  template <typename F>
+  void each(F&& f) const {
+    for (const MonitorEntry& m : entries_) {
+      if (m.ref) f(m);
+    }
+  }
+
+ private:
+  std::size_t position(Ref ref) const;  // entries_.size() if absent
+  void compact();
+  std::vector<MonitorEntry, PoolAllocator<MonitorEntry>> entries_;
+  std::size_t holes_ = 0;
+  std::unique_ptr<std::unordered_map<std::uint64_t, std::size_t>> index_;  // lookup only: never iterated
+};
+
 struct TimerKey {
   Micros at_us = 0;
   std::uint64_t seq = 0;  // 0: no timer
@@ -132,8 +165,8 @@ struct Process : Pooled {  // one per spawn: recycled through the BlockPool
   template <typename T>
   using Vector = std::vector<T, PoolAllocator<T>>;
   Vector<Pid> links;
-  Vector<MonitorEntry> monitors_out;  // monitors this process holds
-  Vector<MonitorEntry> monitors_in;   // monitors watching this process
+  MonitorSet monitors_out;            // monitors this process holds
+  MonitorSet monitors_in;             // monitors watching this process
   std::vector<TableId> tables;        // tables this process owns
   Vector<Ref> inbound_timers;         // send_after timers aimed at this process
 };

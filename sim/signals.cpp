@@ -169,7 +169,7 @@ Ref Kernel::do_monitor(Process& p, Pid target_pid, bool alias, bool atomic) {
   Ref ref = make_ref();
   if (alias && async()) alias_owner_.emplace(ref, p.pid);
   if (async() && !atomic && find(target_pid) != nullptr) {  // the monitor is ours at once; the target learns of it when the request arrives
-    p.monitors_out.push_back({ref, target_pid});
+    p.monitors_out.add(ref, target_pid);
     if (alias) aliases_.emplace(ref, p.pid);
     post(p.pid, target_pid, Signal{SignalKind::monitor, false, Term(), ref});
     return ref;
@@ -180,30 +180,27 @@ Ref Kernel::do_monitor(Process& p, Pid target_pid, bool alias, bool atomic) {
                                     Term(atoms::noproc())}));
     return ref;
   }
-  p.monitors_out.push_back({ref, target_pid});
+  p.monitors_out.add(ref, target_pid);
   if (alias) aliases_.emplace(ref, p.pid);
-  target->monitors_in.push_back({ref, p.pid});
+  target->monitors_in.add(ref, p.pid);
   return ref;
 }
 
 bool Kernel::do_demonitor(Process& p, Ref ref, bool flush) {
   bool active = false;
-  for (auto it = p.monitors_out.begin(); it != p.monitors_out.end(); ++it) {
-    if (it->ref != ref) continue;
+  if (const detail::MonitorEntry* it = p.monitors_out.find(ref)) {
+    const Pid target_pid = it->other;
     // Both halves end here, under async delivery too: the target's half
     // only decides whether its death sends a DOWN, which the caller would
     // drop now anyway (demonitor/1 promises no DOWN after it returns), so
     // a demonitor signal in flight would be a step with nothing to show.
     // A DOWN already in flight is dropped with it; a monitor request still
     // in flight finds the monitor gone when it arrives (arrive()).
-    if (Process* target = find(it->other)) {
-      std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& m) { return m.ref == ref; });
-    }
-    if (async()) drop_in_flight(it->other, p.pid, SignalKind::down, ref);
-    p.monitors_out.erase(it);
+    if (Process* target = find(target_pid)) target->monitors_in.remove(ref);
+    if (async()) drop_in_flight(target_pid, p.pid, SignalKind::down, ref);
+    p.monitors_out.remove(ref);
     active = true;
     aliases_.erase(ref);
-    break;
   }
   if (flush) {
     // Remove a DOWN for this ref that is already queued.
@@ -274,7 +271,7 @@ void Kernel::post(Pid from, Pid to, Signal signal) {
 }
 
 bool Kernel::holds_monitor(const Process& p, Ref ref) {
-  return std::any_of(p.monitors_out.begin(), p.monitors_out.end(), [ref](const detail::MonitorEntry& m) { return m.ref == ref; });
+  return p.monitors_out.find(ref) != nullptr;
 }
 
 void Kernel::drop_in_flight(Pid from, Pid to, SignalKind kind, Ref ref) {
@@ -389,20 +386,17 @@ void Kernel::arrive(Pid from, Pid to, Signal& s) {
         post(to, from, Signal{SignalKind::down, false, Term(atoms::noproc()), s.ref, steps_});
         return;
       }
-      target->monitors_in.push_back({s.ref, from});
+      target->monitors_in.add(s.ref, from);
       return;
     case SignalKind::demonitor:
       if (target != nullptr) {
-        std::erase_if(target->monitors_in, [&](const detail::MonitorEntry& m) { return m.ref == s.ref; });
+        target->monitors_in.remove(s.ref);
       }
       return;
     case SignalKind::down: {
       if (target == nullptr) return;
       // Delivered only while the watcher still holds the monitor (demonitor drops it); it ends the monitor and its alias.
-      auto it = std::find_if(target->monitors_out.begin(), target->monitors_out.end(),
-                             [&](const detail::MonitorEntry& m) { return m.ref == s.ref; });
-      if (it == target->monitors_out.end()) return;
-      target->monitors_out.erase(it);
+      if (!target->monitors_out.remove(s.ref)) return;
       aliases_.erase(s.ref);
       if (target->state == ProcState::exiting) return;
       deliver_message(*target, Term::tuple({Term(atoms::down_tag()), Term(s.ref), Term(atoms::process()), Term(from), s.term}),

@@ -1,5 +1,7 @@
 #include "core/tokens/record.hpp"
 
+#include <algorithm>
+
 namespace otpsim::core::tokens {
 
 void RunRecord::on_spawn(Pid parent, Pid child, const std::string& label) {
@@ -17,14 +19,14 @@ void RunRecord::on_spawn(Pid parent, Pid child, const std::string& label) {
 }
 
 void RunRecord::on_exit(Pid pid, const Term& reason) {
-  for (auto it = processes.rbegin(); it != processes.rend(); ++it) {
-    if (it->pid == pid) {
-      it->exited_us = now_us();
-      it->exited_step = steps();
-      it->exit_reason = reason;
-      return;
-    }
-  }
+  // processes is in pid order (spawns append): a search, not a scan (one
+  // exit per process: a scan made 100,000 clients quadratic).
+  auto it = std::lower_bound(processes.begin(), processes.end(), pid,
+                             [](const ProcessLife& l, Pid p) { return l.pid < p; });
+  if (it == processes.end() || it->pid != pid) return;
+  it->exited_us = now_us();
+  it->exited_step = steps();
+  it->exit_reason = reason;
 }
 
 void RunRecord::on_event(Pid pid, const Term& event) {
