@@ -8,7 +8,8 @@
 //
 //   TEST(Tokens, two_cold_gets_agree_on_every_interleaving) {
 //     os::CheckOptions options;
-//     options.strategy = "dfs";                        // exhaustive, with sleep sets
+//     options.strategy = "dfs";                        // exhaustive: optimal DPOR
+//     options.schedules = 200000;                      // at most this many interleavings
 //     os::CheckResult r = os::check(os::builtin("already-started-race"), options);
 //     EXPECT_TRUE(r.ok()) << r;                        // every property as the scenario expects
 //     EXPECT_TRUE(r.exhausted());
