@@ -106,9 +106,11 @@ MUTANT = GOOD.replace('name = "herd-test"', 'name = "herd-mutant"').replace(
 
 # -- every repro file ------------------------------------------------------------
 # file -> (exit code, what stdout or stderr must say). slow-mailbox-100k.toml
-# is not here: 100,000 clients need the kernel's linear-cost work (sim/), out
-# of this suite's reach for now.
+# runs one schedule here (its 200 schedules of 100,000 clients are minutes
+# of work, not a hang); its million-step limit cuts it off.
+ONE_SEED = {"slow-mailbox-100k.toml"}
 EXPECTED = {
+    "slow-mailbox-100k.toml": (1, "CUT OFF"),
     "dfs-shard-ignored.toml": (0, "asr-dfs"),
     "file-seeds-bad-alloc.toml": (2, "explore.seeds: must be between 1 and 1000000000"),
     "junit-control-char.toml": (1, "no_client_crash VIOLATED"),
@@ -133,14 +135,14 @@ EXPECTED = {
     "ub-ttl-soft-refresh.toml": (0, "ub-ttl-soft-refresh"),
 }
 for f in sorted(os.listdir(REPROS)):
-    if not f.endswith(".toml") or f == "slow-mailbox-100k.toml":
+    if not f.endswith(".toml"):
         continue
     check(f"repro {f} has an expected outcome", f in EXPECTED)
     if f not in EXPECTED:
         continue
     code, what = EXPECTED[f]
     codes = code if isinstance(code, tuple) else (code,)
-    r = run("run", os.path.join(REPROS, f), "-j", "2")
+    r = run("run", os.path.join(REPROS, f), "-j", "2", *(["--seeds", "1"] if f in ONE_SEED else []))
     out, err = text(r.stdout), text(r.stderr)
     check(f"repro {f}: exit {code}", r.returncode in codes, f"rc={r.returncode}\n{err}\n{out[-2000:]}")
     check(f"repro {f}: says '{what}'", what in out + err, out[-2000:] + err)
