@@ -217,7 +217,7 @@ void Kernel::perform(Process& p) {
       Ref ref = make_ref();
       Process* target = find(e.target);
       if (target != nullptr && target->state != detail::ProcState::exiting) {
-        detail::TimerKey key = arm_timer(now_us_ + std::max<Micros>(0, e.duration_us),
+        detail::TimerKey key = arm_timer(deadline_after(e.duration_us),
                                          Timer{Timer::Kind::message, e.target, ref, std::move(e.term), steps_});
         timer_refs_.emplace(ref, key);
         target->inbound_timers.push_back(ref);

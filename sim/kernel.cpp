@@ -478,7 +478,7 @@ void Kernel::declare(Process& p, Effect&& effect) {
       } else {
         p.state = ProcState::waiting;
         set_runnable(p, false);
-        p.timer = arm_timer(now_us_ + p.pending.duration_us, Timer{Timer::Kind::wake, p.pid, {}, {}});
+        p.timer = arm_timer(deadline_after(p.pending.duration_us), Timer{Timer::Kind::wake, p.pid, {}, {}});
       }
       break;
     default: break;  // every other effect is enabled at once
@@ -563,6 +563,12 @@ detail::TimerKey Kernel::arm_timer(Micros at_us, Timer timer) {
   detail::TimerKey key{at_us, ++timer_seq_};
   timers_.emplace(key, std::move(timer));
   return key;
+}
+
+Micros Kernel::deadline_after(Micros delay_us) const {
+  if (delay_us <= 0) return now_us_;
+  const Micros room = std::numeric_limits<Micros>::max() - now_us_;
+  return delay_us > room ? std::numeric_limits<Micros>::max() : now_us_ + delay_us;
 }
 
 void Kernel::cancel_process_timer(Process& p) {

@@ -228,6 +228,9 @@ class Kernel {
     std::uint64_t armed_step = StepInfo::no_step;  // a message timer: the send_after step (its cause)
   };
   detail::TimerKey arm_timer(Micros at_us, Timer timer);
+  /// now + delay (a negative delay is 0), saturating at the largest time:
+  /// a delay no run can reach stays unreachable instead of overflowing.
+  Micros deadline_after(Micros delay_us) const;
   void cancel_process_timer(detail::Process& p);
   bool advance_clock();
 

@@ -162,8 +162,8 @@ TokenParse decode_token(std::string_view text) {
   token.strategy = std::string(fields[3]);
   if (!parse_number(fields[5], token.steps)) return fail("bad replay token: field 6 (steps) is not a number");
   if (!parse_number(fields[6], token.steps_max)) return fail("bad replay token: field 7 (steps_max) is not a number");
-  if (!parse_number(fields[7], token.time_max_us)) {
-    return fail("bad replay token: field 8 (time_max_us) is not a number");
+  if (!parse_number(fields[7], token.time_max_us) || token.time_max_us < 0 || token.time_max_us >= (Micros{1} << 62)) {
+    return fail("bad replay token: field 8 (time_max_us) is not a time limit (0 to 2^62 us)");
   }
   auto bytes = unbase64url(fields[8]);
   if (!bytes) return fail("bad replay token: field 9 (choices) is not base64url");

@@ -1,6 +1,8 @@
 #include "sim/replay_token.hpp"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <rapidcheck/gtest.h>
 
 #include <cstdio>
@@ -41,6 +43,18 @@ TEST(ReplayToken, malformed_tokens_get_a_one_line_error_naming_the_field) {
   EXPECT_NE(decode_token("x.a.1.random.async.1.1.1.AA.00000000").error.find("field 1"), std::string::npos);
   std::string text = encode_token(sample());
   EXPECT_NE(decode_token(text.substr(0, text.size() - 1)).error.find("checksum"), std::string::npos);
+}
+
+TEST(ReplayToken, a_time_limit_out_of_range_is_refused) {
+  for (std::int64_t bad : {std::int64_t{-1}, std::int64_t{1} << 62, std::numeric_limits<std::int64_t>::max()}) {
+    ReplayToken t = sample();
+    t.time_max_us = bad;
+    const TokenParse p = decode_token(encode_token(t));
+    EXPECT_NE(p.error.find("field 8 (time_max_us)"), std::string::npos) << bad << ": " << p.error;
+  }
+  ReplayToken ok = sample();
+  ok.time_max_us = (std::int64_t{1} << 62) - 1;
+  EXPECT_TRUE(decode_token(encode_token(ok)).error.empty());
 }
 
 TEST(ReplayToken, the_delivery_round_trips_and_a_bad_one_is_named) {

@@ -77,7 +77,7 @@ void Kernel::declare_receive(Process& p) {
   }
   p.state = ProcState::waiting;
   set_runnable(p, false);
-  if (timeout_us > 0) p.timer = arm_timer(now_us_ + timeout_us, Timer{Timer::Kind::wake, p.pid, {}, {}});
+  if (timeout_us > 0) p.timer = arm_timer(deadline_after(timeout_us), Timer{Timer::Kind::wake, p.pid, {}, {}});
 }
 
 void Kernel::take_received(Process& p) {

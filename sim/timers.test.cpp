@@ -2,6 +2,7 @@
 // the earliest timer. Receive timeouts, sleep, send_after and cancel_timer.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,28 @@ TEST(Timers, a_24_hour_sleep_completes_at_24_hours_of_simulated_time) {
   EXPECT_EQ(woke_at_us, one_day_us);
   EXPECT_EQ(w.kernel.now_us(), one_day_us);
   EXPECT_EQ(w.reason(p), "normal");
+}
+
+TEST(Timers, delays_no_run_can_reach_neither_overflow_nor_fire) {
+  // now + delay saturates (it was signed overflow: UBSan stopped the run).
+  World w;
+  constexpr Micros huge = std::numeric_limits<Micros>::max();
+  Pid sleeper = w.spawn([&](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1);
+    co_await ctx.sleep(huge);
+  });
+  w.spawn([&](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1);
+    (void)co_await ctx.receive(huge - 1);
+  });
+  w.spawn([&](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1);
+    (void)co_await ctx.send_after(huge, ctx.self(), Term(Atom("late")));
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::time_limit);
+  EXPECT_EQ(w.kernel.now_us(), 1);
+  EXPECT_TRUE(w.kernel.is_alive(sleeper));
 }
 
 // -- receive timeouts --
