@@ -60,21 +60,7 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text) {
   return v;
 }
 
-std::string shell_quote(std::string_view text) {
-  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
-  });
-  if (safe) return std::string(text);
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+std::string shell_quote(std::string_view text) { return scenarios::shell_quote(text); }
 
 OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   struct stat st {};
@@ -132,16 +118,38 @@ void OutputFile::commit() {
   }
 }
 
-void write_stdout(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::ferror(stdout)) {
-    bad_input(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+namespace {
+
+/// Standard output failed; `err` is the errno of the failing call, or 0 if
+/// the error was set earlier (errno is per thread: a sweep's worker may
+/// have hit it). Then the buffered bytes are written again to learn why.
+[[noreturn]] void stdout_failed(int err) {
+  if (err == 0) {
+    std::clearerr(stdout);
+    errno = 0;
+    if (std::fflush(stdout) != 0) err = errno;
   }
+  if (err == 0) {  // nothing was buffered: one byte straight to the descriptor tells
+    errno = 0;
+    if (::write(::fileno(stdout), "\n", 1) < 0) err = errno;
+  }
+  bad_input(fmt::format("cannot write to standard output: {}", err != 0 ? std::strerror(err) : "write error"));
+}
+
+}  // namespace
+
+void write_stdout(std::string_view text) {
+  errno = 0;
+  const bool wrote = std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
+  const int err = errno;
+  if (!wrote || std::ferror(stdout)) stdout_failed(err);
 }
 
 void finish_stdout() {
-  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-    bad_input(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
-  }
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int err = errno;
+  if (!flushed || std::ferror(stdout)) stdout_failed(err);
 }
 
 namespace {
@@ -215,8 +223,7 @@ void clear_progress() {
 /// How to replay a run of `spec` from the command line (a line that works
 /// when pasted: the file name quoted for the shell if it needs it).
 std::string replay_command(const std::string& source, const std::string& token) {
-  if (source.empty() || source.rfind("builtin:", 0) == 0) return "otpsim replay " + token;
-  return fmt::format("otpsim replay {} --scenario {}", token, shell_quote(source));
+  return scenarios::replay_command(source, token);
 }
 std::string replay_command(const ScenarioSpec& spec, const std::string& token) { return replay_command(spec.source, token); }
 
@@ -257,29 +264,46 @@ RunReport rerun(const ScenarioSpec& spec, const std::string& token_text,
 
 /// The steps of the shrunk run that the violation at step `last` depends
 /// on (its causal slice), after the trio's boot: the part of the
-/// counterexample to read. Returns how many.
-std::size_t print_slice(std::FILE* out, const ScenarioSpec& spec, const RunReport& run, const std::string& token,
-                        std::uint64_t last, bool with_steps) {
-  if (!run.trace) return 0;
+/// counterexample to read. Returns what to print.
+std::string slice_text(const ScenarioSpec& spec, const RunReport& run, const std::string& token, std::uint64_t last,
+                       bool with_steps) {
+  if (!run.trace) return {};
   const std::uint64_t boot = run.boot_end_step;
   std::vector<std::uint64_t> slice = causal_slice_of(spec, *sim::decode_token(token).token, last);
   std::erase_if(slice, [boot](std::uint64_t s) { return s <= boot; });
   std::ostringstream text;
   if (with_steps) run.trace->write_text(text, slice);
-  say(out, fmt::format("the violation's causal slice: {} steps after the boot (steps 0-{}), to the violation at step {}\n{}",
-                       slice.size(), boot, last, text.str()));
-  return slice.size();
+  return fmt::format("the violation's causal slice: {} steps after the boot (steps 0-{}), to the violation at step {}\n{}",
+                     slice.size(), boot, last, text.str());
 }
+
+/// Prints to `out` and keeps what it printed (a report's JUnit text).
+class Teller {
+ public:
+  explicit Teller(std::FILE* out) : out_(out) {}
+  void operator()(const std::string& text) {
+    say(out_, text);
+    told_ += text;
+  }
+  /// What was printed, without the blank line that opens a report.
+  std::string told() const { return told_.substr(std::min(told_.find_first_not_of('\n'), told_.size())); }
+
+ private:
+  std::FILE* out_;
+  std::string told_;
+};
 
 /// The report of one property that did not behave as expected (or a
 /// finding): the counterexample shrunk (unless the scenario says not to),
-/// its timeline, and the steps the schedule decided.
-void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
-                     const PropertySummary& p, const std::string& trace_dir) {
+/// its timeline, and the steps the schedule decided. Returns what it
+/// printed (the JUnit text of the property).
+std::string report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
+                            const PropertySummary& p, const std::string& trace_dir) {
+  Teller say(out);
   if (p.violations == 0) {
-    say(out, fmt::format("\n{}: {}: expected a violation (a documented finding or a mutant), held on all {} schedules\n",
-                         spec.name, p.name, summary.schedules));
-    return;
+    say(fmt::format("\n{}: {}: expected a violation (a documented finding or a mutant), held on all {} schedules\n",
+                    spec.name, p.name, summary.schedules));
+    return say.told();
   }
   std::string token = p.first_token;
   std::string message = p.first_message;
@@ -302,17 +326,17 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
     run = rerun(spec, token, shrunk->violation_step);
   }
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
-  say(out, fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
+  say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
                        p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
                        summary.schedules, p.first_steps, escape_control(message)));
   if (shrunk) {
-    say(out, fmt::format("shrunk in {} runs{}: violated at step {} (was {})\n", shrunk->attempts,
+    say(fmt::format("shrunk in {} runs{}: violated at step {} (was {})\n", shrunk->attempts,
                          shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
                          shrunk->violation_step, shrunk->original_violation_step));
   }
-  if (!p.as_expected()) say(out, "timeline:\n" + timeline(run));
-  if (shrunk) print_slice(out, spec, run, token, shrunk->violation_step, !p.as_expected());
-  say(out, fmt::format("  replay: {}\n", replay_command(spec, token)));
+  if (!p.as_expected()) say("timeline:\n" + timeline(run));
+  if (shrunk) say(slice_text(spec, run, token, shrunk->violation_step, !p.as_expected()));
+  say(fmt::format("  replay: {}\n", replay_command(spec, token)));
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
@@ -322,18 +346,22 @@ void report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSum
     run.trace->write_text(text);
     write_file(base + ".json", chrome.str());
     write_file(base + ".txt", text.str());
-    say(out, fmt::format("  trace: {}.json (ui.perfetto.dev), {}.txt\n", base, base));
+    say(fmt::format("  trace: {}.json (ui.perfetto.dev), {}.txt\n", base, base));
   }
+  return say.told();
 }
 
 /// The runs cut off by a limit: never a pass, whatever their verdicts.
-void report_cut_off(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& s) {
-  if (s.cut_off == 0) return;
-  say(out, fmt::format("\n{}: CUT OFF: {} of {} runs stopped at a limit before the workload finished (first: seed {}, "
+/// Returns what it printed (the JUnit text of the cut-off runs).
+std::string report_cut_off(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& s) {
+  if (s.cut_off == 0) return {};
+  Teller say(out);
+  say(fmt::format("\n{}: CUT OFF: {} of {} runs stopped at a limit before the workload finished (first: seed {}, "
                        "{} after {} steps); their verdicts are those of unfinished runs, so this is not a pass: raise "
                        "explore.steps_max or explore.time_max_s, or shorten the workload\n  replay: {}\n",
                        spec.name, s.cut_off, s.schedules, s.cut_off_seed, s.cut_off_outcome, s.cut_off_steps,
                        replay_command(spec, s.cut_off_token)));
+  return say.told();
 }
 
 /// One line on what dfs covered.
@@ -451,9 +479,9 @@ int cmd_run(const RunFlags& flags) {
       report_dfs(human, specs[i], *dfs_stats[i]);
       ok = ok && dfs_stats[i]->error.empty();
     }
-    report_cut_off(human, specs[i], summaries[i]);
-    for (const PropertySummary& p : summaries[i].properties) {
-      if (!p.as_expected() || p.violations > 0) report_property(human, specs[i], summaries[i], p, flags.trace_dir);
+    summaries[i].cut_off_report = report_cut_off(human, specs[i], summaries[i]);
+    for (PropertySummary& p : summaries[i].properties) {
+      if (!p.as_expected() || p.violations > 0) p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir);
     }
   }
   if (junit) {
@@ -694,16 +722,19 @@ int cmd_merge(const std::vector<std::string>& files, const std::string& junit_fi
     ok = ok && summaries.back().ok();
   }
   print_table(stdout, summaries);
-  for (const ScenarioSummary& s : summaries) {
+  for (ScenarioSummary& s : summaries) {
     if (s.cut_off > 0) {
-      write_stdout(fmt::format("{}: CUT OFF: {} of {} runs stopped at a limit (first: seed {}, {}): not a pass\n",
-                               s.scenario, s.cut_off, s.schedules, s.cut_off_seed, s.cut_off_outcome));
+      s.cut_off_report = fmt::format("{}: CUT OFF: {} of {} runs stopped at a limit (first: seed {}, {}): not a pass\n",
+                                     s.scenario, s.cut_off, s.schedules, s.cut_off_seed, s.cut_off_outcome);
+      write_stdout(s.cut_off_report);
+      s.cut_off_report += fmt::format("  replay: {}\n", replay_command(s.source, s.cut_off_token));
     }
-    for (const PropertySummary& p : s.properties) {
+    for (PropertySummary& p : s.properties) {
       if (p.violations > 0) {
-        write_stdout(fmt::format("{} {}: {} on {} of {} schedules; first seed {}: {}\n  replay: {}\n", s.scenario, p.name,
-                                 p.status(), p.violations, s.schedules, p.first_seed, escape_control(p.first_message),
-                                 replay_command(s.source, p.first_token)));
+        p.report = fmt::format("{} {}: {} on {} of {} schedules; first seed {}: {}\n  replay: {}\n", s.scenario, p.name,
+                               p.status(), p.violations, s.schedules, p.first_seed, escape_control(p.first_message),
+                               replay_command(s.source, p.first_token));
+        write_stdout(p.report);
       }
     }
   }

@@ -241,20 +241,50 @@ TEST(Reliability, a_run_cut_off_at_the_step_limit_is_not_a_pass) {
   EXPECT_EQ(s.cut_off, 4u);
   EXPECT_EQ(s.cut_off_outcome, "step limit reached");
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(junit_xml({s}).find("runs_finish_within_the_limits"), std::string::npos);
+  const std::string xml = junit_xml({s});
+  EXPECT_NE(xml.find("runs_finish_within_the_limits"), std::string::npos);
+  // An error (the check could not finish), not a failed property.
+  EXPECT_NE(xml.find("<error type=\"cut_off\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("errors=\"1\" skipped=\"0\""), std::string::npos) << xml;
 }
 
 TEST(Reliability, junit_escapes_every_control_character) {
+  // Every control character (0x00-0x1f, and DEL) in a message, a report
+  // and a file name: the XML stays well formed (XML 1.0 allows none but
+  // tab, newline and carriage return, not even as a reference), and a
+  // message attribute stays on one line.
+  std::string every;
+  for (int c = 0; c < 0x20; ++c) every += static_cast<char>(c);
+  every += '\x7f';
   ScenarioSummary s;
   s.scenario = "s";
+  s.source = "dir/" + every + ".toml";
+  s.schedules = 1;
   PropertySummary p;
   p.name = "p";
   p.violations = 1;
-  p.first_message = "rac\x01" "er\x1b[31m\nline";
+  p.first_token = "T";
+  p.first_message = "rac\x01" "er\x1b[31m\nline" + every;
+  p.report = "VIOLATED p\n" + every + "\n  replay: otpsim replay T\n";
   s.properties.push_back(p);
+  PropertySummary finding = p;
+  finding.name = "q";
+  finding.expected_to_hold = false;
+  s.properties.push_back(finding);
   const std::string xml = junit_xml({s});
-  for (const char c : xml) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << static_cast<int>(c);
-  EXPECT_NE(xml.find("rac\\x01er\\x1b[31m&#10;line"), std::string::npos) << xml;
+  for (const char c : xml) EXPECT_TRUE(c == '\n' || c == '\t' || static_cast<unsigned char>(c) >= 0x20) << static_cast<int>(c);
+  EXPECT_EQ(xml.find('\x7f'), std::string::npos);
+  // The message attribute: escapes, one line.
+  const std::size_t message = xml.find("message=\"p violated on 1 of 1 schedules; the shortest: seed 0: rac\\x01er\\x1b[31m\\nline");
+  ASSERT_NE(message, std::string::npos) << xml;
+  EXPECT_LT(xml.find("\\x00\\x01\\x02", message), xml.find('\n', message)) << xml;
+  EXPECT_NE(xml.find("\\x1e\\x1f\\x7f\"", message), std::string::npos) << xml;
+  // The text keeps its lines (tab and newline as they are, carriage return
+  // as a reference), the rest as escapes.
+  EXPECT_NE(xml.find("VIOLATED p\n\\x00\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\t\n\\x0b\\x0c&#13;\\x0e"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("value=\"dir/\\x00"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<system-out>expected finding: q violated"), std::string::npos) << xml;
 }
 
 // -- the shrinker's budget -----------------------------------------------------

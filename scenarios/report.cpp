@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+
+#include "scenarios/scenario_file.hpp"
 
 namespace otpsim::scenarios {
 
@@ -253,8 +257,8 @@ std::string xml_escape(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\t':
-      case '\n':
-      case '\r': out += fmt::format("&#{};", static_cast<int>(c)); break;
+      case '\n': out += c; break;  // text keeps its lines (attributes go through xml_line)
+      case '\r': out += "&#13;"; break;
       default:
         // XML 1.0 allows no other control character, not even as a
         // reference: written as text (\x01), so the file stays well formed.
@@ -270,46 +274,127 @@ std::string xml_escape(std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+/// An attribute's value on one line: control characters as escapes (\n).
+std::string xml_line(std::string_view text) { return xml_escape(escape_control(text)); }
+
+/// Seconds for a time attribute: digits, a point, three decimals (the
+/// Jenkins schema's time is a plain decimal: no sign, no exponent).
+std::string xml_seconds(double s) {
+  if (!std::isfinite(s) || s < 0) s = 0;
+  return fmt::format("{:.3f}", s);
+}
+
+bool is_finding(const PropertySummary& p) { return !p.expected_to_hold && p.violations > 0; }
+
+std::size_t failures_of(const ScenarioSummary& s) {
+  return static_cast<std::size_t>(std::count_if(s.properties.begin(), s.properties.end(),
+                                                [](const PropertySummary& p) { return !p.as_expected(); }));
+}
+
+/// The report of a property, or (no terminal report: merge, a library
+/// caller) its first message and replay line.
+std::string property_text(const ScenarioSummary& s, const PropertySummary& p) {
+  if (!p.report.empty()) return p.report;
+  if (p.violations == 0) return fmt::format("expected a violation; held on all {} schedules\n", s.schedules);
+  return fmt::format("{} {}: {} on {} of {} schedules; the shortest: seed {}, {} steps\n  {}\n  replay: {}\n", s.scenario,
+                     p.name, p.status(), p.violations, s.schedules, p.first_seed, p.first_steps,
+                     escape_control(p.first_message), replay_command(s.source, p.first_token));
+}
+
+}  // namespace
+
 std::string junit_xml(const std::vector<ScenarioSummary>& summaries) {
-  std::size_t tests = 0, failures = 0;
+  std::size_t tests = 0, failures = 0, errors = 0;
+  double time = 0;
   for (const ScenarioSummary& s : summaries) {
     tests += s.properties.size() + (s.cut_off > 0 ? 1 : 0);
-    for (const PropertySummary& p : s.properties) failures += p.as_expected() ? 0 : 1;
-    failures += s.cut_off > 0 ? 1 : 0;
+    failures += failures_of(s);
+    errors += s.cut_off > 0 ? 1 : 0;
+    time += std::isfinite(s.wall_s) && s.wall_s > 0 ? s.wall_s : 0;
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"otpsim\" tests=\"{}\" failures=\"{}\">\n", tests, failures);
+  out += fmt::format("<testsuites name=\"otpsim\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">\n", tests,
+                     failures, errors, xml_seconds(time));
   for (const ScenarioSummary& s : summaries) {
-    std::size_t f = s.cut_off > 0 ? 1 : 0;
-    for (const PropertySummary& p : s.properties) f += p.as_expected() ? 0 : 1;
-    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", xml_escape(s.scenario),
-                       s.properties.size() + (s.cut_off > 0 ? 1 : 0), f, s.wall_s);
+    const std::size_t cases = s.properties.size() + (s.cut_off > 0 ? 1 : 0);
+    // Every property is judged on every run: the suite's time is shared
+    // among its testcases, so that they add up to it.
+    const std::string case_time = xml_seconds(cases > 0 ? s.wall_s / static_cast<double>(cases) : 0);
+    const std::string classname = xml_line(s.scenario);
+    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{}\">\n",
+                       classname, cases, failures_of(s), s.cut_off > 0 ? 1 : 0, xml_seconds(s.wall_s));
+    const bool any_finding = std::any_of(s.properties.begin(), s.properties.end(), is_finding);
+    if (!s.source.empty() || any_finding) {
+      out += "    <properties>\n";
+      if (!s.source.empty()) out += fmt::format("      <property name=\"source\" value=\"{}\"/>\n", xml_line(s.source));
+      for (const PropertySummary& p : s.properties) {
+        if (is_finding(p)) out += fmt::format("      <property name=\"expected_finding\" value=\"{}\"/>\n", xml_line(p.name));
+      }
+      out += "    </properties>\n";
+    }
     if (s.cut_off > 0) {
-      // A run cut off by a limit is not a pass, whatever its verdicts.
-      out += fmt::format("    <testcase classname=\"{}\" name=\"runs_finish_within_the_limits\">\n", xml_escape(s.scenario));
-      out += fmt::format("      <failure message=\"{}\">{}</failure>\n",
-                         xml_escape(fmt::format("{} of {} runs cut off ({}); first: seed {} after {} steps", s.cut_off,
-                                                s.schedules, s.cut_off_outcome, s.cut_off_seed, s.cut_off_steps)),
-                         xml_escape("otpsim replay " + s.cut_off_token));
+      // A run cut off by a limit is not a pass, whatever its verdicts: an
+      // error (the check could not finish), not a failed property.
+      const std::string text = !s.cut_off_report.empty()
+                                   ? s.cut_off_report
+                                   : fmt::format("{} of {} runs cut off at a limit: not a pass\n  replay: {}\n", s.cut_off,
+                                                 s.schedules, replay_command(s.source, s.cut_off_token));
+      out += fmt::format("    <testcase classname=\"{}\" name=\"runs_finish_within_the_limits\" time=\"{}\">\n",
+                         classname, case_time);
+      out += fmt::format("      <error type=\"cut_off\" message=\"{}\">{}</error>\n",
+                         xml_line(fmt::format("{} of {} runs cut off ({}); first: seed {} after {} steps", s.cut_off,
+                                              s.schedules, s.cut_off_outcome, s.cut_off_seed, s.cut_off_steps)),
+                         xml_escape(text));
       out += "    </testcase>\n";
     }
     for (const PropertySummary& p : s.properties) {
-      out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n", xml_escape(s.scenario), xml_escape(p.name));
+      out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", classname, xml_line(p.name), case_time);
       if (!p.as_expected()) {
-        std::string what = p.expected_to_hold
-                               ? fmt::format("violated on {} of {} schedules; first: seed {}: {}", p.violations,
-                                             s.schedules, p.first_seed, p.first_message)
-                               : fmt::format("expected a violation; held on all {} schedules", s.schedules);
-        out += fmt::format("      <failure message=\"{}\">", xml_escape(what));
-        if (!p.first_token.empty()) out += xml_escape("otpsim replay " + p.first_token);
-        out += "</failure>\n";
+        const std::string what =
+            p.expected_to_hold
+                ? fmt::format("{} violated on {} of {} schedules; the shortest: seed {}: {}", p.name, p.violations,
+                              s.schedules, p.first_seed, p.first_message)
+                : fmt::format("{}: expected a violation (a documented finding or a mutant's planted bug); held on all "
+                              "{} schedules", p.name, s.schedules);
+        out += fmt::format(">\n      <failure type=\"PROPERTY\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                           xml_line(what), xml_escape(property_text(s, p)));
+      } else if (is_finding(p)) {
+        // Found as expected: a pass, but not an empty one.
+        out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                           xml_escape(fmt::format("expected finding: {} violated on {} of {} schedules, as the scenario "
+                                                  "expects (a documented finding or a mutant's planted bug)\n{}",
+                                                  p.name, p.violations, s.schedules, property_text(s, p))));
+      } else {
+        out += "/>\n";
       }
-      out += "    </testcase>\n";
     }
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";
   return out;
+}
+
+std::string shell_quote(std::string_view text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
+  });
+  if (safe) return std::string(text);
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string replay_command(const std::string& source, const std::string& token) {
+  if (source.empty() || source.rfind("builtin:", 0) == 0) return "otpsim replay " + token;
+  return fmt::format("otpsim replay {} --scenario {}", token, shell_quote(source));
 }
 
 }  // namespace otpsim::scenarios

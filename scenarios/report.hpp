@@ -23,6 +23,12 @@ class PropertySummary {
   std::uint64_t first_seed = 0;
   std::uint64_t first_steps = 0;
   std::string first_token, first_message;
+  /// What the terminal printed about this property, if anything (a
+  /// violation: the shrunk run's story and its replay line; a finding as
+  /// expected: the same, shorter; an expected violation that never came):
+  /// the text of its JUnit failure or system-out. Empty: JUnit writes the
+  /// first message and the replay line.
+  std::string report;
   /// Expected to hold: never violated. Expected violated: violated at least once.
   bool as_expected() const { return expected_to_hold ? violations == 0 : violations > 0; }
   /// held | violated (expected) | VIOLATED | HELD (expected a violation)
@@ -43,6 +49,8 @@ class ScenarioSummary {
   std::uint64_t cut_off = 0;
   std::uint64_t cut_off_seed = 0, cut_off_steps = 0;
   std::string cut_off_outcome, cut_off_token;
+  /// What the terminal printed about the cut-off runs (JUnit's error text).
+  std::string cut_off_report;
   /// Every property as expected, and no run cut off: a cut-off run's
   /// verdicts are those of a partial run, so it is never a pass.
   bool ok() const;
@@ -106,7 +114,26 @@ std::string to_json(const SweepTrailer& trailer);
 std::optional<SweepTrailer> parse_trailer(std::string_view text, std::string& error);
 
 void print_table(std::FILE* out, const std::vector<ScenarioSummary>& summaries);
+
+/// JUnit XML that validates against the Jenkins xunit JUnit schema and
+/// reads right in GitLab (tests/junit.xsd encodes the rules; docs/ci.md):
+/// a <testsuite> per scenario (name, tests, failures, errors, skipped,
+/// time) and a <testcase> per property (classname, name, time: the
+/// scenario's wall time shared among its testcases). A property that did
+/// not behave as expected is a <failure type="PROPERTY" message="one
+/// line">, whose text is its report (PropertySummary::report); a finding
+/// as expected passes, marked by <property name="expected_finding"
+/// value="PROPERTY"/> in its suite's <properties> and its report in the
+/// testcase's <system-out>; runs cut off at a limit are a testcase
+/// runs_finish_within_the_limits with an <error type="cut_off">. Control
+/// characters are written as escapes (\x01): the file is always well formed.
 std::string junit_xml(const std::vector<ScenarioSummary>& summaries);
+
+/// `text` quoted for a POSIX shell if it needs it ('my file.toml').
+std::string shell_quote(std::string_view text);
+/// The line that replays `token` when pasted: `otpsim replay TOKEN`, with
+/// `--scenario SOURCE` (quoted for the shell) for a scenario from a file.
+std::string replay_command(const std::string& source, const std::string& token);
 
 std::string seconds_text(sim::Micros us);
 
