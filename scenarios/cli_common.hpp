@@ -75,6 +75,7 @@ class RunFlags {
   std::string junit_file;
   std::string trace_dir;
   std::string delivery;  // async | instant; empty: each scenario's own
+  bool progress = false;  // the progress line on stderr even when it is not a terminal
 };
 int cmd_run(const RunFlags& flags);
 /// Exit 0 if the replayed run violates no property (or, with
@@ -83,7 +84,8 @@ int cmd_run(const RunFlags& flags);
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
                const std::string& scenario_file, bool expect_violation = false);
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
-              const std::string& shard, const std::string& out_file, const std::string& delivery = {});
+              const std::string& shard, const std::string& out_file, const std::string& delivery = {},
+              bool progress = false);
 int cmd_merge(const std::vector<std::string>& files, const std::string& junit_file);
 int cmd_check(const std::vector<std::string>& files);
 int cmd_list();

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -198,26 +200,88 @@ void check_seed_range(const std::string& scenario, std::uint64_t base, std::uint
   }
 }
 
+/// The progress line of a sweep, on stderr: on a terminal, one line
+/// redrawn in place (at most ten times a second); with --progress and
+/// stderr not a terminal (a CI log), a line every ten seconds and one at
+/// the end. Runs/s, ETA and the violations so far; nothing it shows reaches
+/// stdout, JSON, JUnit or a token.
+class Progress {
+ public:
+  Progress(std::string scenario, bool tty) : tty_(tty), start_(Clock::now()) { counts_.scenario = std::move(scenario); }
+  /// A run handed over (in order): its verdicts count.
+  void count(const SeedResult& r) {
+    counts_.violating += r.any_violation() ? 1 : 0;
+    counts_.unexpected += r.unexpected() ? 1 : 0;
+    counts_.cut_off += cut_off(r.result.outcome) ? 1 : 0;
+  }
+  void update(std::uint64_t done, std::uint64_t total) {
+    counts_.done = done;
+    counts_.total = total;
+    const auto now = Clock::now();
+    const double since = std::chrono::duration<double>(now - last_).count();
+    if (printed_ && done < total && since < (tty_ ? 0.1 : 10.0)) {
+      stale_ = true;
+      return;
+    }
+    last_ = now;
+    draw();
+  }
+  /// The end of the sweep: a terminal's line is cleared (the table
+  /// follows); a log gets the last state if it has not had it.
+  void finish() {
+    if (tty_) {
+      if (width_ > 0) std::fprintf(stderr, "\r%*s\r", static_cast<int>(width_), "");
+      width_ = 0;
+    } else if (stale_ || !printed_) {
+      draw();
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void draw() {
+    counts_.elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
+    const std::string line = progress_line(counts_);
+    if (tty_) {
+      // Pad over a longer line drawn before.
+      std::fprintf(stderr, "\r%s%*s", line.c_str(), static_cast<int>(width_ > line.size() ? width_ - line.size() : 0), "");
+      width_ = std::max(width_, line.size());
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+    printed_ = true;
+    stale_ = false;
+  }
+  bool tty_;
+  Clock::time_point start_, last_;
+  ProgressCounts counts_;
+  std::size_t width_ = 0;
+  bool printed_ = false, stale_ = false;
+};
+
+/// A progress line for a sweep of `spec`, or none: on a terminal, or
+/// anywhere when asked (--progress).
+std::unique_ptr<Progress> progress_for(const ScenarioSpec& spec, bool asked) {
+  const bool tty = stderr_is_tty();
+  if (!tty && !asked) return nullptr;
+  return std::make_unique<Progress>(spec.name, tty);
+}
+
+/// `progress` (may be null) is drawn as the runs finish; the caller counts
+/// each run into it (Progress::count) from its on_run.
 SweepOptions sweep_options(const ScenarioSpec& spec, std::uint64_t seeds, std::uint64_t seed_base, bool seed_base_given,
-                           unsigned jobs) {
+                           unsigned jobs, Progress* progress = nullptr) {
   SweepOptions o;
   o.seeds = seeds > 0 ? seeds : spec.explore.seeds;
   o.seed_base = seed_base_given ? seed_base : spec.explore.seed_base;
   o.jobs = jobs;
   o.budget_s = spec.explore.budget_s;
-  if (stderr_is_tty()) {
-    std::string name = spec.name;
-    o.progress = [name](std::uint64_t done, std::uint64_t total) {
-      if (done % 16 == 0 || done == total) std::fprintf(stderr, "\r%-24s %llu/%llu", name.c_str(),
-                                                        static_cast<unsigned long long>(done),
-                                                        static_cast<unsigned long long>(total));
-    };
+  if (progress != nullptr) {
+    o.progress = [progress](std::uint64_t done, std::uint64_t total) { progress->update(done, total); };
   }
   return o;
-}
-
-void clear_progress() {
-  if (stderr_is_tty()) std::fprintf(stderr, "\r%60s\r", "");
 }
 
 /// How to replay a run of `spec` from the command line (a line that works
@@ -447,12 +511,15 @@ int cmd_run(const RunFlags& flags) {
   std::vector<ScenarioSummary> summaries;
   std::vector<std::optional<DfsStats>> dfs_stats;
   for (const ScenarioSpec& spec : specs) {
-    SweepOptions options = sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs);
+    std::unique_ptr<Progress> progress = progress_for(spec, flags.progress);
+    SweepOptions options =
+        sweep_options(spec, flags.seeds, flags.seed_base, flags.seed_base_given, flags.jobs, progress.get());
     options.fold_held_runs = !flags.json;  // --json prints every run
     // Each run is summarised (and printed, with --json) as it finishes:
     // memory does not grow with the number of seeds.
     Summarizer summarizer;
     options.on_run = [&](SeedResult&& r) {
+      if (progress) progress->count(r);
       RunLine line = run_line(spec, r);
       if (flags.json) {
         write_stdout(to_json(line) + "\n");
@@ -461,7 +528,7 @@ int cmd_run(const RunFlags& flags) {
       summarizer.add(line);
     };
     SweepResult result = sweep(spec, options);
-    clear_progress();
+    if (progress) progress->finish();
     ScenarioSummary summary = std::move(summarizer.summary);
     add_folded(summary, result.folded);
     summary.scenario = spec.name;
@@ -569,10 +636,12 @@ int cmd_replay(const std::string& token_text, const std::string& trace_file, con
 }
 
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
-              const std::string& shard_text, const std::string& out_file, const std::string& delivery) {
+              const std::string& shard_text, const std::string& out_file, const std::string& delivery,
+              bool progress_asked) {
   ScenarioSpec spec = resolve(scenario);
   if (!delivery.empty()) spec.explore.delivery = *sim::delivery_from_name(delivery);
-  SweepOptions options = sweep_options(spec, seeds, seed_base, true, jobs);
+  std::unique_ptr<Progress> progress = progress_for(spec, progress_asked);
+  SweepOptions options = sweep_options(spec, seeds, seed_base, true, jobs, progress.get());
   if (!shard_text.empty()) {
     std::string error;
     auto shard = Shard::parse(shard_text, error);
@@ -603,13 +672,14 @@ int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t se
   Summarizer summarizer;
   std::uint64_t written = 0;
   options.on_run = [&](SeedResult&& r) {
+    if (progress) progress->count(r);
     RunLine line = run_line(spec, r);
     emit(to_json(line) + "\n");
     summarizer.add(line);
     if (++written == interrupt_after) std::raise(SIGINT);
   };
   SweepResult result = sweep(spec, options);
-  clear_progress();
+  if (progress) progress->finish();
   if (file) {
     SweepTrailer trailer;
     trailer.scenario = spec.name;

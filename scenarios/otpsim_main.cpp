@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   run->add_flag("--json", run_flags.json, "JSON Lines on stdout, one object per run (the table goes to stderr)")
       ->disable_flag_override();
   run->add_option("--junit", run_flags.junit_file, "Write JUnit XML (one testcase per scenario property)");
+  run->add_flag("--progress", run_flags.progress,
+                "Draw the progress line (runs/s, ETA, violations so far) on stderr even when it is not a terminal "
+                "(a CI log: a line every 10 s and one at the end)")
+      ->disable_flag_override();
   run->add_option("--trace", run_flags.trace_dir,
                   "Write a Perfetto/Chrome trace and a text timeline per reported run into this directory");
   run->footer(
@@ -99,6 +103,11 @@ int main(int argc, char** argv) {
   sweep->add_option("--jobs,-j", sweep_jobs, "Threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   sweep->add_option("--shard", shard, "K/N: this machine's share (seeds with seed % N == K-1)");
   sweep->add_option("--out,-o", out_file, "Write the JSON Lines here instead of stdout");
+  bool sweep_progress = false;
+  sweep->add_flag("--progress", sweep_progress,
+                  "Draw the progress line (runs/s, ETA, violations so far) on stderr even when it is not a terminal "
+                  "(a CI log: a line every 10 s and one at the end)")
+      ->disable_flag_override();
   std::string sweep_delivery;
   sweep->add_option("--delivery", sweep_delivery, "async | instant (default: the scenario's own)")
       ->check(CLI::IsMember({"async", "instant"}));
@@ -146,7 +155,8 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return cmd_run(run_flags);
   if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file, expect_violation);
-  if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file, sweep_delivery);
+  if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file, sweep_delivery,
+                                          sweep_progress);
   if (merge->parsed()) return cmd_merge(merge_files, merge_junit);
   if (check->parsed()) return cmd_check(check_files);
   if (kernel->parsed()) return cmd_kernel(kernel_names, kernel_seeds, kernel_seed);

@@ -287,6 +287,31 @@ TEST(Reliability, junit_escapes_every_control_character) {
   EXPECT_NE(xml.find("<system-out>expected finding: q violated"), std::string::npos) << xml;
 }
 
+// -- the progress line ---------------------------------------------------------
+
+TEST(Reliability, the_progress_line_shows_rate_eta_and_violations) {
+  ProgressCounts c;
+  c.scenario = "herd";
+  c.done = 250;
+  c.total = 1000;
+  c.elapsed_s = 2.5;
+  c.violating = 3;
+  EXPECT_EQ(progress_line(c), "herd  250/1000 25%  100 runs/s  ETA 8s  violations 3");
+  c.unexpected = 1;
+  c.cut_off = 2;
+  c.elapsed_s = 25;
+  EXPECT_EQ(progress_line(c), "herd  250/1000 25%  10.0 runs/s  ETA 1m15s  violations 3 (1 unexpected)  cut off 2");
+  c.done = 1000;
+  c.elapsed_s = 4000;
+  EXPECT_EQ(progress_line(c), "herd  1000/1000 100%  0.25 runs/s  done in 1h06m  violations 3 (1 unexpected)  cut off 2");
+  c.done = 0;
+  c.elapsed_s = 0;
+  EXPECT_EQ(progress_line(c), "herd  0/1000 0%  -- runs/s  ETA --  violations 3 (1 unexpected)  cut off 2");
+  EXPECT_EQ(duration_text(59.4), "59s");
+  EXPECT_EQ(duration_text(3599), "59m59s");
+  EXPECT_EQ(duration_text(1e300), "--");
+}
+
 // -- the shrinker's budget -----------------------------------------------------
 
 TEST(Reliability, the_shrinker_starts_no_run_past_its_budget) {

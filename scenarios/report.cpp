@@ -18,6 +18,35 @@ bool run_cut_off(const RunLine& run);
 
 std::string seconds_text(sim::Micros us) { return fmt::format("{}.{:03}s", us / 1'000'000, (us % 1'000'000) / 1000); }
 
+std::string duration_text(double s) {
+  if (!std::isfinite(s) || s < 0 || s > 1e15) return "--";
+  const auto whole = static_cast<std::uint64_t>(s + 0.5);
+  if (whole < 60) return fmt::format("{}s", whole);
+  if (whole < 3600) return fmt::format("{}m{:02}s", whole / 60, whole % 60);
+  return fmt::format("{}h{:02}m", whole / 3600, whole % 3600 / 60);
+}
+
+std::string progress_line(const ProgressCounts& c) {
+  const double rate = c.elapsed_s > 0 ? static_cast<double>(c.done) / c.elapsed_s : 0;
+  const std::string rate_text = rate <= 0   ? std::string("--")
+                                : rate >= 100 ? fmt::format("{:.0f}", rate)
+                                : rate >= 10  ? fmt::format("{:.1f}", rate)
+                                              : fmt::format("{:.2f}", rate);
+  const unsigned percent =
+      c.total > 0 ? static_cast<unsigned>(std::min<double>(100, 100.0 * static_cast<double>(c.done) / static_cast<double>(c.total)))
+                  : 100;
+  std::string line = fmt::format("{}  {}/{} {}%  {} runs/s  ", c.scenario, c.done, c.total, percent, rate_text);
+  if (c.done >= c.total) {
+    line += "done in " + duration_text(c.elapsed_s);
+  } else {
+    line += "ETA " + (rate > 0 ? duration_text(static_cast<double>(c.total - c.done) / rate) : std::string("--"));
+  }
+  line += fmt::format("  violations {}", c.violating);
+  if (c.unexpected > 0) line += fmt::format(" ({} unexpected)", c.unexpected);
+  if (c.cut_off > 0) line += fmt::format("  cut off {}", c.cut_off);
+  return line;
+}
+
 std::string PropertySummary::status() const {
   if (expected_to_hold) return violations == 0 ? "held" : "VIOLATED";
   return violations > 0 ? "violated (expected)" : "HELD (expected a violation)";

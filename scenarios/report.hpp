@@ -137,4 +137,22 @@ std::string replay_command(const std::string& source, const std::string& token);
 
 std::string seconds_text(sim::Micros us);
 
+/// What the progress line of `otpsim run` and `otpsim sweep` shows (on
+/// stderr only: a terminal, or --progress).
+class ProgressCounts {
+ public:
+  std::string scenario;
+  std::uint64_t done = 0, total = 0;  // runs finished, of this many
+  double elapsed_s = 0;               // wall time since the sweep started
+  std::uint64_t violating = 0;        // runs that violated a property (expected or not)
+  std::uint64_t unexpected = 0;       // ...of them, runs with a verdict the scenario does not expect
+  std::uint64_t cut_off = 0;          // runs cut off at a limit
+};
+/// "NAME  DONE/TOTAL PCT%  RATE runs/s  ETA 1m05s  violations V (U unexpected)  cut off C"
+/// (the rate and ETA from elapsed_s; once done, "done in 12s" instead of
+/// the ETA; the unexpected and cut-off counts only when not zero).
+std::string progress_line(const ProgressCounts& counts);
+/// A duration for people: 42s, 3m05s, 2h07m (-- for no estimate).
+std::string duration_text(double seconds);
+
 }  // namespace otpsim::scenarios

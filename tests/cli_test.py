@@ -198,6 +198,34 @@ for token in ktokens:
     b = run("replay", token)
     check(f"kernel replay is byte-identical ({token.split('.')[1]})", a.returncode == 0 and a.stdout == b.stdout and a.stdout != "", a.stderr)
 
+# -- the progress line (issue 12): stderr only, deterministic output unchanged -------------
+# stderr is a pipe here, so no line without --progress; with it, lines that
+# end with the final state. No time is asserted, only the fields.
+plain = run("sweep", "mutant-no-already-started-branch", "--seeds", "40", "-j", "2")
+shown = run("sweep", "mutant-no-already-started-branch", "--seeds", "40", "-j", "2", "--progress")
+def without_wall(jsonl):  # each run's wall time is the one field that differs between two sweeps
+    return [{k: v for k, v in json.loads(line).items() if k != "wall_s"} for line in jsonl.splitlines()]
+
+
+check("sweep --progress: stdout (JSON Lines) unchanged but for wall times", shown.returncode == plain.returncode
+      and plain.stdout != "" and without_wall(shown.stdout) == without_wall(plain.stdout), shown.stderr)
+check("sweep without --progress and without a terminal: no progress line", "runs/s" not in plain.stderr, plain.stderr)
+last = [line for line in shown.stderr.splitlines() if "runs/s" in line]
+violating = sum(1 for line in plain.stdout.splitlines() if any(not v["held"] for v in json.loads(line)["verdicts"]))
+check("sweep --progress: the last line shows runs/s, done and the violations so far",
+      violating > 0 and last and re.fullmatch(r"mutant-no-already-started-branch  40/40 100%  [0-9.]+ runs/s  done in \S+  "
+                                              rf"violations {violating}", last[-1]), (violating, shown.stderr))
+plain = run("run", good, "--seeds", "10", "--junit", os.path.join(tmp, "p1.xml"))
+shown = run("run", good, "--seeds", "10", "--junit", os.path.join(tmp, "p2.xml"), "--progress")
+check("run --progress: stdout unchanged", shown.returncode == plain.returncode and shown.stdout.splitlines()[1:] and
+      [re.sub(r"\d+\.\d+s  ", "", x) for x in shown.stdout.splitlines()] ==
+      [re.sub(r"\d+\.\d+s  ", "", x) for x in plain.stdout.splitlines()], (plain.stdout, shown.stdout))
+check("run --progress: the JUnit is unchanged but for times",
+      re.sub(r'time="[0-9.]+"', "", open(os.path.join(tmp, "p1.xml")).read()) ==
+      re.sub(r'time="[0-9.]+"', "", open(os.path.join(tmp, "p2.xml")).read()))
+check("run --progress: a progress line on stderr", re.search(r"herd-test  10/10 100%  .* runs/s  done in .*violations 0", shown.stderr),
+      shown.stderr)
+
 if failures:
     print(f"\n{len(failures)} failure(s)")
     sys.exit(1)
