@@ -211,7 +211,12 @@ class Progress {
   /// A run handed over (in order): its verdicts count.
   void count(const SeedResult& r) {
     counts_.violating += r.any_violation() ? 1 : 0;
-    counts_.unexpected += r.unexpected() ? 1 : 0;
+    // Unexpected: a property expected to hold was violated (a run on which
+    // an expected finding did not show is no news: one run is enough).
+    counts_.unexpected += std::any_of(r.verdicts.begin(), r.verdicts.end(),
+                                      [](const PropertyVerdict& v) { return !v.held && v.expected_to_hold; })
+                              ? 1
+                              : 0;
     counts_.cut_off += cut_off(r.result.outcome) ? 1 : 0;
   }
   void update(std::uint64_t done, std::uint64_t total) {

@@ -145,7 +145,7 @@ class ProgressCounts {
   std::uint64_t done = 0, total = 0;  // runs finished, of this many
   double elapsed_s = 0;               // wall time since the sweep started
   std::uint64_t violating = 0;        // runs that violated a property (expected or not)
-  std::uint64_t unexpected = 0;       // ...of them, runs with a verdict the scenario does not expect
+  std::uint64_t unexpected = 0;       // ...of them, runs that violated a property expected to hold
   std::uint64_t cut_off = 0;          // runs cut off at a limit
 };
 /// "NAME  DONE/TOTAL PCT%  RATE runs/s  ETA 1m05s  violations V (U unexpected)  cut off C"

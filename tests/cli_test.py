@@ -215,6 +215,16 @@ violating = sum(1 for line in plain.stdout.splitlines() if any(not v["held"] for
 check("sweep --progress: the last line shows runs/s, done and the violations so far",
       violating > 0 and last and re.fullmatch(r"mutant-no-already-started-branch  40/40 100%  [0-9.]+ runs/s  done in \S+  "
                                               rf"violations {violating}", last[-1]), (violating, shown.stderr))
+# A run on which an expected finding did not show is not unexpected; a
+# violation of a property expected to hold is.
+finding = run("sweep", "stale-registry-entry", "--seeds", "40", "--progress")
+last = [line for line in finding.stderr.splitlines() if "runs/s" in line]
+check("sweep --progress: an expected finding's runs are violations, none unexpected",
+      last and re.search(r"  violations [1-9][0-9]*$", last[-1]), finding.stderr)
+unexpected = run("sweep", mutant, "--seeds", "20", "--progress")
+last = [line for line in unexpected.stderr.splitlines() if "runs/s" in line]
+check("sweep --progress: violations of a property expected to hold are unexpected",
+      last and re.search(r"  violations ([1-9][0-9]*) \(\1 unexpected\)$", last[-1]), unexpected.stderr)
 plain = run("run", good, "--seeds", "10", "--junit", os.path.join(tmp, "p1.xml"))
 shown = run("run", good, "--seeds", "10", "--junit", os.path.join(tmp, "p2.xml"), "--progress")
 check("run --progress: stdout unchanged", shown.returncode == plain.returncode and shown.stdout.splitlines()[1:] and

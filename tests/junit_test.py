@@ -255,6 +255,46 @@ r = run("run", "--seeds", "3", "-j", "2", "--junit", out)
 check("the library runs", r.returncode in (0, 1), r.stderr[-2000:])
 check_file("library", out)
 
+# -- docs/ci.md: the recipe's otpsim commands run as written ------------------------------------
+# Each CI's sweep and merge lines, with its shard variables filled in and
+# fewer seeds (100000 -> 400, for time), run by sh from a checkout-like
+# directory with `otpsim` on the PATH.
+doc = open(os.path.join(ROOT, "docs", "ci.md")).read()
+lines = [line.strip() for line in doc.splitlines() if re.search(r"(- |run: )otpsim (sweep|merge) ", line)]
+commands = [re.sub(r"^- (run: )?", "", line) for line in lines]
+check("docs/ci.md: a sweep and a merge for each CI", len(commands) == 4 and sum("otpsim sweep" in c for c in commands) == 2,
+      commands)
+bindir = os.path.join(tmp, "bin")
+os.makedirs(bindir)
+os.symlink(os.path.abspath(OTPSIM), os.path.join(bindir, "otpsim"))
+env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+for ci, shard_vars in (("github", {"${{ matrix.shard }}": "{k}"}),
+                       ("gitlab", {"${CI_NODE_INDEX}": "{k}", "${CI_NODE_TOTAL}": "4"})):
+    sweep_cmd = next((c for c in commands if "otpsim sweep" in c and all(v in c for v in shard_vars)), None)
+    merge_cmd = next((c for c in commands[commands.index(sweep_cmd) + 1:] if "otpsim merge" in c), None) if sweep_cmd else None
+    check(f"docs/ci.md: {ci}: its sweep and merge lines", sweep_cmd and merge_cmd, commands)
+    if not (sweep_cmd and merge_cmd):
+        continue
+    work = os.path.join(tmp, "ci-" + ci)
+    scenario = sweep_cmd.split()[2]
+    os.makedirs(os.path.join(work, os.path.dirname(scenario)))
+    shutil.copy(os.path.join(ROOT, scenario), os.path.join(work, scenario))
+    for k in range(1, 5):
+        cmd = sweep_cmd.replace("--seeds 100000", "--seeds 400")
+        for var, value in shard_vars.items():
+            cmd = cmd.replace(var, value.format(k=k))
+        r = subprocess.run(["sh", "-ec", cmd], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        check(f"docs/ci.md: {ci}: shard {k}/4 runs as written", r.returncode == 0 and "runs/s" in r.stderr, (cmd, r.stderr[-1500:]))
+    r = subprocess.run(["sh", "-ec", merge_cmd], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    check(f"docs/ci.md: {ci}: the merge runs as written", r.returncode == 0 and "400" in r.stdout, (merge_cmd, r.stdout, r.stderr))
+    report = os.path.join(work, "otpsim-junit.xml")
+    if os.path.exists(report):
+        root = check_file(f"docs/ci.md {ci}", report)
+        marks = [p.get("value") for p in root.iter("property") if p.get("name") == "expected_finding"]
+        check(f"docs/ci.md: {ci}: the report marks the expected finding", marks == ["no_client_crash"], marks)
+    else:
+        check(f"docs/ci.md: {ci}: the merge writes otpsim-junit.xml", False, os.listdir(work))
+
 if failures:
     print(f"\n{len(failures)} failure(s)")
     sys.exit(1)
