@@ -48,7 +48,11 @@ void bad_input(const std::string& message) {
   for (const std::string& temp : pending_temps()) (void)std::remove(temp.c_str());
   pending_temps().clear();
   std::fprintf(stderr, "otpsim: error: %s\n", escape_control(message).c_str());
-  std::exit(exit_bad_input);
+  // _Exit, not exit: a sweep's worker thread may be the one that found the
+  // bad output, and exit() would run static destructors while the other
+  // workers still run (under ASan: use-after-free reports and hangs).
+  // stdout was flushed above, stderr is unbuffered, temp files are gone.
+  std::_Exit(exit_bad_input);
 }
 
 std::optional<std::uint64_t> parse_decimal(std::string_view text) {
