@@ -56,7 +56,7 @@ TEST(Check, a_mutant_is_found_and_its_counterexample_shrunk_and_replayable) {
   std::ostringstream text;
   text << r;
   // The token names the scenario and its content hash (8 hex digits).
-  EXPECT_NE(text.str().find("otpsim replay otpsim2.scenario/mutant-no-already-started-branch:"), std::string::npos)
+  EXPECT_NE(text.str().find("otpsim replay otpsim3.scenario/mutant-no-already-started-branch:"), std::string::npos)
       << text.str();
 }
 

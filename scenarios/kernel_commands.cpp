@@ -68,7 +68,9 @@ int cmd_kernel(const std::vector<std::string>& names, std::uint64_t seeds, std::
     ProgramSummary s;
     const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t i = 0; i < seeds; ++i) {
-      Simulation sim(kp->program, RunOptions{"random", seed_base + i, {}, TraceLevel::full});
+      RunOptions options{"random", seed_base + i, {}, TraceLevel::full};
+      options.seeded = true;  // the token regenerates the choices from the seed
+      Simulation sim(kp->program, options);
       RunResult r = sim.run();
       ++s.seeds;
       s.steps += r.steps;

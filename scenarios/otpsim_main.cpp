@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
       ->disable_flag_override();
   replay->footer(
       "Examples:\n"
-      "  otpsim replay otpsim2.scenario/stale-registry-entry.3.random.async...\n"
+      "  otpsim replay otpsim3.scenario/stale-registry-entry:HASH.3.random.async...\n"
       "  otpsim replay TOKEN --format chrome --trace run.json      # open in ui.perfetto.dev\n"
       "  otpsim replay TOKEN --scenario my-scenario.toml --format timeline");
 

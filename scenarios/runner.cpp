@@ -231,19 +231,25 @@ sim::RunLimits limits_of(const ScenarioSpec& spec) {
 
 }  // namespace
 
-std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed) {
-  if (spec.explore.strategy == "pct") {
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed) {
+  if (name == "pct") {
     sim::PctOptions pct;
     pct.depth = spec.explore.pct_depth;
     pct.steps_estimate = spec.explore.pct_steps;
     return std::make_unique<sim::PctStrategy>(seed, pct);
   }
-  if (spec.explore.strategy == "random") return std::make_unique<sim::RandomStrategy>(seed);
+  if (name == "random") return std::make_unique<sim::RandomStrategy>(seed);
   return nullptr;
 }
 
-RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
-                   std::uint64_t seed, sim::TraceLevel trace) {
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed) {
+  return seeded_strategy(spec, spec.explore.strategy, seed);
+}
+
+namespace {
+
+RunReport run_under(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
+                    std::uint64_t seed, sim::TraceLevel trace, bool seeded) {
   auto slot = std::make_shared<std::unique_ptr<RunState>>();
   sim::Program program = make_program(spec, seed, slot, program_name(spec));
   sim::RunOptions options;
@@ -252,14 +258,22 @@ RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> stra
   options.limits = limits_of(spec);
   options.trace = trace;
   options.delivery = spec.explore.delivery;
+  options.seeded = seeded;
   sim::Simulation sim(program, std::move(strategy), options);
   return finish(spec, sim, slot, seed, trace);
+}
+
+}  // namespace
+
+RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
+                   std::uint64_t seed, sim::TraceLevel trace) {
+  return run_under(spec, std::move(strategy), std::move(name), seed, trace, false);
 }
 
 RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace) {
   std::unique_ptr<sim::Strategy> strategy = seeded_strategy(spec, seed);
   OTPSIM_ASSERT(strategy != nullptr, "run_once: the spec's strategy is not a seeded one (dfs runs through sweep)");
-  return run_with(spec, std::move(strategy), spec.explore.strategy, seed, trace);
+  return run_under(spec, std::move(strategy), spec.explore.strategy, seed, trace, true);
 }
 
 RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace) {
@@ -267,8 +281,20 @@ RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::T
   // The token's own program name: an older token (no content hash) names
   // the scenario without one, and the caller has checked that it is this one.
   sim::Program program = make_program(spec, token.seed, slot, token.program);
-  sim::Simulation sim(program, token, trace);
+  sim::Simulation sim(program, token, trace, token.from_seed ? seeded_strategy(spec, token.strategy, token.seed) : nullptr);
   return finish(spec, sim, slot, token.seed, trace);
+}
+
+sim::ReplayToken with_choices(const ScenarioSpec& spec, sim::ReplayToken token) {
+  if (!token.from_seed) return token;
+  auto slot = std::make_shared<std::unique_ptr<RunState>>();
+  sim::Program program = make_program(spec, token.seed, slot, token.program);
+  sim::Simulation sim(program, token, sim::TraceLevel::off, seeded_strategy(spec, token.strategy, token.seed));
+  sim.run();
+  sim::ReplayToken listed = sim.token();
+  listed.from_seed = false;
+  listed.choices_hash = 0;
+  return listed;
 }
 
 std::string timeline(const RunReport& report) {

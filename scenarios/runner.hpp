@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/tokens/properties.hpp"
@@ -68,7 +69,8 @@ class ProgramId {
 std::optional<ProgramId> parse_program_name(std::string_view program);
 
 /// Runs `spec` once under its seeded strategy (explore.strategy: random or
-/// pct) with `seed`.
+/// pct) with `seed`. Its token regenerates the choices from the seed
+/// (ReplayToken::from_seed), so it stays short however long the run.
 RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace);
 
 /// Runs `spec` once under `strategy` (dfs, sequence, ...). `name` and
@@ -81,10 +83,19 @@ RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> stra
 /// which is an explorer over many runs (sweep.hpp).
 std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed);
 
+/// The seeded strategy `name` (random, pct) of `spec` for `seed`; nullptr
+/// for any other name.
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed);
+
 /// Re-runs the run `token` recorded. The token must name `spec` (its name;
 /// the caller compares the content hash); replay_error says if the run
 /// diverged.
 RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace);
+
+/// `token` with its choices listed: a from_seed token's run is replayed
+/// once to regenerate them (for the shrinker and the causal slice, which
+/// edit or log choices). A listed token is returned as it is.
+sim::ReplayToken with_choices(const ScenarioSpec& spec, sim::ReplayToken token);
 
 /// A readable timeline of a run for a report: faults, client calls and
 /// their results, exits of the trio's processes, warnings and errors the

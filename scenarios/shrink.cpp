@@ -34,7 +34,8 @@ RunReport run_sequence(const ScenarioSpec& spec, std::uint64_t seed, const std::
 
 }  // namespace
 
-std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& token, std::uint64_t step) {
+std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& given, std::uint64_t step) {
+  const sim::ReplayToken token = with_choices(spec, given);
   auto log = std::make_shared<std::vector<sim::LoggedStep>>();
   auto strategy = std::make_unique<sim::LoggingStrategy>(std::make_unique<sim::ReplayStrategy>(token.picks), log);
   // What happened before `step` depends only on the steps up to it: the
@@ -47,8 +48,9 @@ std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::
 }
 
 std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
-                                          const sim::ReplayToken& token, std::uint64_t max_attempts,
+                                          const sim::ReplayToken& given, std::uint64_t max_attempts,
                                           double budget_s) {
+  const sim::ReplayToken token = with_choices(spec, given);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   bool budget_hit = false;
@@ -64,10 +66,20 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
   const PropertyVerdict* v = violated(original, property);
   if (v == nullptr) return std::nullopt;
   const std::uint64_t start_cost = violation_step(original, *v);
+  // A candidate runs at most twice the original's steps (and 1000 more): a
+  // candidate that goes on far longer is no simpler, and without a cap one
+  // whose fault misses can run to steps_max, past any time budget. Such a
+  // cut-off candidate is refused unless the original was cut off too.
+  ScenarioSpec capped = spec;
+  const bool original_cut_off = original.result.outcome == sim::Outcome::step_limit;
+  if (!original_cut_off) {
+    capped.explore.steps_max = std::min(spec.explore.steps_max, original.result.steps * 2 + 1000);
+  }
   sim::ShrinkTest test = [&](const std::vector<std::uint64_t>& candidate) -> std::optional<sim::ShrinkAttempt> {
     if (out_of_time()) return std::nullopt;  // past the budget: no more runs, the best so far stands
     ++ran;
-    RunReport r = run_sequence(spec, token.seed, candidate);
+    RunReport r = run_sequence(capped, token.seed, candidate);
+    if (!original_cut_off && r.result.outcome == sim::Outcome::step_limit) return std::nullopt;
     const PropertyVerdict* rv = violated(r, property);
     if (rv == nullptr) return std::nullopt;
     sim::ShrinkAttempt a;
@@ -77,11 +89,12 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
   };
   sim::ShrinkResult shrunk = sim::shrink_choices(token.picks, start_cost, test, max_attempts);
   // Nothing kept: the original run is the result (no need to run it again).
-  RunReport best = shrunk.accepted == 0 ? std::move(original) : run_sequence(spec, token.seed, shrunk.choices);
+  RunReport best = shrunk.accepted == 0 ? std::move(original) : run_sequence(capped, token.seed, shrunk.choices);
   const PropertyVerdict* bv = violated(best, property);
   if (bv == nullptr) return std::nullopt;  // cannot happen: the shrinker keeps failing runs only
   ShrunkRun out;
-  out.token = best.token;
+  // Nothing shrunk: the given token (short, if it came from a seed) stands.
+  out.token = shrunk.accepted == 0 ? sim::encode_token(given) : best.token;
   out.steps = best.result.steps;
   out.violation_step = violation_step(best, *bv);
   out.original_violation_step = start_cost;

@@ -93,7 +93,8 @@ class Ctx {
                   "(GCC PR 101367). This lambda captures something with a destructor (a std::string, a Term): "
                   "name it first - `auto body = [..](Ctx c) -> Proc {..}; co_await ctx.spawn(body);` - or "
                   "capture only trivially copyable values (Pid, Ref, Atom, TableId, integers, pointers).");
-    auto request = std::make_unique<detail::SpawnRequest>(ProcessFn(std::forward<F>(body)), options);
+    // Braces, not make_unique: clang 14 has no parenthesized aggregate init.
+    auto request = std::unique_ptr<detail::SpawnRequest>(new detail::SpawnRequest{ProcessFn(std::forward<F>(body)), options});
     request->options.link = link;
     request->options.monitor = monitor;
     return request;

@@ -484,7 +484,9 @@ void DfsExplorer::note_disabled(const std::vector<Pid>& now, const std::vector<E
 void DfsExplorer::reverse_races() {
   Optimal& o = *dpor_;
   // A step that disabled another actor's step: that one first, there too.
-  for (const auto& [at, q] : o.disabled) {
+  for (const auto& entry : o.disabled) {
+    const auto at = entry.first;
+    const auto q = entry.second;  // a plain variable: lambdas capture it (clang 14 cannot capture bindings)
     Node& node = path_[static_cast<std::size_t>(at)];
     std::optional<std::size_t> option;
     for (std::size_t i = 0; i < node.enabled.size() && !option; ++i) {

@@ -29,7 +29,8 @@ Simulation::Simulation(const Program& program, std::unique_ptr<Strategy> strateg
   program_.setup(*kernel_);
 }
 
-Simulation::Simulation(const Program& program, const ReplayToken& token, TraceLevel trace)
+Simulation::Simulation(const Program& program, const ReplayToken& token, TraceLevel trace,
+                       std::unique_ptr<Strategy> regenerate)
     : program_(program), replaying_(token) {
   OTPSIM_ASSERT(token.program == program.name, "replay token names another program");
   options_.strategy = token.strategy;
@@ -37,7 +38,19 @@ Simulation::Simulation(const Program& program, const ReplayToken& token, TraceLe
   options_.limits = RunLimits{token.steps_max, token.time_max_us};
   options_.trace = trace;
   options_.delivery = token.delivery;
-  strategy_ = std::make_unique<ReplayStrategy>(token.picks);
+  if (!token.from_seed) {
+    strategy_ = std::make_unique<ReplayStrategy>(token.picks);
+  } else if (regenerate != nullptr) {
+    strategy_ = std::move(regenerate);
+  } else if (token.strategy == "random") {
+    strategy_ = std::make_unique<RandomStrategy>(token.seed);
+  } else {
+    // Nothing to regenerate the choices with: the replay stops at its first
+    // choice and replay_error() says why.
+    strategy_ = std::make_unique<ReplayStrategy>(std::vector<std::uint64_t>{});
+    cannot_regenerate_ = true;
+  }
+  options_.seeded = token.from_seed;
   kernel_ = std::make_unique<Kernel>(KernelConfig{options_.limits, options_.trace, options_.delivery}, *strategy_);
   program_.setup(*kernel_);
 }
@@ -57,14 +70,29 @@ ReplayToken Simulation::token() const {
   t.time_max_us = options_.limits.time_max_us;
   t.delivery = options_.delivery;
   for (const Choice& c : kernel_->choices()) t.picks.push_back(c.pick);
+  if (options_.seeded) {
+    t.from_seed = true;
+    t.choices_hash = choices_hash(t.picks);
+  }
   return t;
 }
 
 std::string Simulation::replay_error() const {
   if (!replaying_) return {};
+  if (cannot_regenerate_) {
+    return fmt::format("the token's choices come from its seed, and strategy '{}' cannot be rebuilt here",
+                       replaying_->strategy);
+  }
   if (result_.outcome == Outcome::strategy_stopped) return result_.message;
-  const auto& replay = static_cast<const ReplayStrategy&>(*strategy_);
-  if (!replay.exhausted()) {
+  if (replaying_->from_seed) {
+    std::vector<std::uint64_t> picks;
+    picks.reserve(kernel_->choices().size());
+    for (const Choice& c : kernel_->choices()) picks.push_back(c.pick);
+    if (choices_hash(picks) != replaying_->choices_hash) {
+      return "replay diverged: the seed made other choices than the token's run "
+             "(model nondeterministic, or token from another build?)";
+    }
+  } else if (const auto& replay = static_cast<const ReplayStrategy&>(*strategy_); !replay.exhausted()) {
     return fmt::format("replay diverged: the run ended with {} of {} recorded choices unused "
                        "(model nondeterministic, or token from another build?)",
                        replaying_->picks.size() - kernel_->choices().size(), replaying_->picks.size());

@@ -32,6 +32,10 @@ struct RunOptions {
   RunLimits limits;
   TraceLevel trace = TraceLevel::full;
   Delivery delivery = Delivery::async;
+  /// The strategy is a pure function of (program, seed): the token lists no
+  /// choices, only their hash (ReplayToken::from_seed), and stays short; a
+  /// replay rebuilds the strategy from the seed.
+  bool seeded = false;
 };
 
 class Simulation {
@@ -43,14 +47,20 @@ class Simulation {
   /// A run under `strategy` (pct, dfs, sequence, ...); its choices are
   /// logged, so the token replays it like any other run.
   Simulation(const Program& program, std::unique_ptr<Strategy> strategy, RunOptions options);
-  /// A replay of `token` (which must name `program`).
-  Simulation(const Program& program, const ReplayToken& token, TraceLevel trace);
+  /// A replay of `token` (which must name `program`). A token whose choices
+  /// come from its seed (from_seed) replays under `regenerate`, the
+  /// strategy its run used rebuilt from the seed; with none given, "random"
+  /// is rebuilt here and any other strategy fails the replay at once.
+  Simulation(const Program& program, const ReplayToken& token, TraceLevel trace,
+             std::unique_ptr<Strategy> regenerate = nullptr);
 
   RunResult run();
 
   Kernel& kernel() { return *kernel_; }
   const Trace& trace() const { return kernel_->trace(); }
-  /// The token that replays this run (valid after run()).
+  /// The token that replays this run (valid after run()). Its picks are
+  /// always filled in; with RunOptions::seeded it is also from_seed (so its
+  /// text lists none of them).
   ReplayToken token() const;
   std::string token_text() const { return encode_token(token()); }
   /// For a replay: empty if it reproduced the recorded run, else why not.
@@ -62,6 +72,7 @@ class Simulation {
   std::unique_ptr<Strategy> strategy_;
   std::unique_ptr<Kernel> kernel_;
   std::optional<ReplayToken> replaying_;
+  bool cannot_regenerate_ = false;  // a from_seed token with no strategy to rebuild
   RunResult result_;
 };
 

@@ -150,6 +150,19 @@ for f in sorted(os.listdir(REPROS)):
     if code == 2:
         check(f"repro {f}: one-line error", len(err.splitlines()) == 1 and out == "", err)
 
+# A 199,048-step violation: its replay line is short (the token regenerates
+# the choices from the seed) and, pasted, replays the violation (exit 1).
+r = run("run", os.path.join(REPROS, "long-token-e2big.toml"))
+lines = [l.strip() for l in text(r.stdout).splitlines() if "otpsim replay " in l]
+check("long run: a replay line is printed", len(lines) > 0, text(r.stdout)[-2000:])
+for line in lines:
+    line = line[line.index("otpsim replay "):]
+    check("long run: the replay line is under 300 characters", len(line) < 300, len(line))
+    args = shlex.split(line)[1:]
+    again = run(*args)
+    check("long run: the pasted replay line replays the violation (exit 1)", again.returncode == 1,
+          f"{again.returncode} {text(again.stderr)[-500:]}")
+
 # A client name with control characters: the JUnit file stays well formed.
 junit = os.path.join(tmp, "ctl.xml")
 r = run("run", os.path.join(REPROS, "junit-control-char.toml"), "--seeds", "20", "--junit", junit)
