@@ -105,12 +105,32 @@ bool settled_after(const PropertyContext& ctx, Micros t) {
 bool applied(const FaultEvent& f, std::string_view action) { return f.applied && f.action == action; }
 
 /// The client call of `client` running at `step`, or nullptr.
-const ClientCall* call_at(const RunRecord& r, Pid client, std::uint64_t step) {
-  for (const ClientCall& c : r.calls) {
-    if (c.client == client && c.start_step <= step && step <= end_step(c)) return &c;
+// The calls of each client, by start step, so that finding the call a
+// client was in at a step is a search in its own calls, not a scan of all.
+class CallsByClient {
+ public:
+  explicit CallsByClient(const RunRecord& r) {
+    for (const ClientCall& c : r.calls) calls_[c.client].push_back(&c);
+    for (auto& [client, calls] : calls_) {
+      std::stable_sort(calls.begin(), calls.end(),
+                       [](const ClientCall* a, const ClientCall* b) { return a->start_step < b->start_step; });
+    }
   }
-  return nullptr;
-}
+  /// The call `client` was in at `step` (a client makes one call at a time).
+  const ClientCall* at(Pid client, std::uint64_t step) const {
+    auto it = calls_.find(client);
+    if (it == calls_.end()) return nullptr;
+    const auto& calls = it->second;
+    auto after = std::upper_bound(calls.begin(), calls.end(), step,
+                                  [](std::uint64_t s, const ClientCall* c) { return s < c->start_step; });
+    if (after == calls.begin()) return nullptr;
+    const ClientCall* c = *std::prev(after);
+    return step <= end_step(*c) ? c : nullptr;
+  }
+
+ private:
+  std::map<Pid, std::vector<const ClientCall*>> calls_;
+};
 
 
 // ---------------------------------------------------------------------------
@@ -397,9 +417,10 @@ std::optional<Violation> resolve_agrees(const PropertyContext& ctx) {
     std::uint64_t from, to;  // the resolver's call, in steps
   };
   std::map<std::string, std::vector<Resolve>> by_app;
+  const CallsByClient calls(r);
   for (const RecordedEvent& e : r.events) {
     if (!tagged(e.term, "resolved", 3) || !e.term[2].is_pid()) continue;
-    const ClientCall* c = call_at(r, e.pid, e.step);
+    const ClientCall* c = calls.at(e.pid, e.step);
     const std::uint64_t from = c ? c->start_step : e.step;
     const std::uint64_t to = c ? end_step(*c) : e.step;
     by_app[app_at(e.term, 1)].push_back(Resolve{&e, e.term[2].pid(), from, to});
@@ -408,22 +429,48 @@ std::optional<Violation> resolve_agrees(const PropertyContext& ctx) {
     const ProcessLife* l = r.life(pid);
     return l == nullptr || (!l->alive() && l->exited_step <= step);
   };
+  // For each resolve b, the first earlier resolve a of another live server
+  // whose call overlaps b's. Events come in step order and a resolve lies
+  // inside its call, so a.from <= a's step <= b's step <= b.to: overlap is
+  // a.to >= b.from alone. Per server, the prefix maximum of `to` is sorted,
+  // so the first such a is a binary search: linear in the resolves times
+  // the servers of the app (a handful), not quadratic in the resolves.
+  class Server {
+   public:
+    std::vector<std::size_t> index;    // its resolves, in order
+    std::vector<std::uint64_t> max_to;  // max_to[k]: the largest `to` of index[0..k]
+  };
   for (const auto& [app, resolves] : by_app) {
+    std::map<Pid, Server> servers;
     for (std::size_t j = 0; j < resolves.size(); ++j) {
       const Resolve& b = resolves[j];
-      for (std::size_t i = 0; i < j; ++i) {
-        const Resolve& a = resolves[i];
-        if (a.server == b.server || a.to < b.from || b.to < a.from) continue;
-        // A server that died by then excuses a new one (or a stale registry entry).
-        if (dead_by(a.server, b.event->step) || dead_by(b.server, b.event->step)) continue;
+      std::optional<std::size_t> found;
+      if (!dead_by(b.server, b.event->step)) {
+        for (const auto& [pid, server] : servers) {
+          if (pid == b.server || dead_by(pid, b.event->step)) continue;
+          auto k = static_cast<std::size_t>(
+              std::lower_bound(server.max_to.begin(), server.max_to.end(), b.from) - server.max_to.begin());
+          // The first index from k on whose own `to` reaches b.from (the
+          // prefix maximum first reaches it there) and that overlaps b.
+          for (; k < server.index.size(); ++k) {
+            const Resolve& a = resolves[server.index[k]];
+            if (a.to >= b.from && a.from <= b.to) break;
+          }
+          if (k < server.index.size() && (!found || server.index[k] < *found)) found = server.index[k];
+        }
+      }
+      if (found) {
+        const Resolve& a = resolves[*found];
         first.offer(Violation(fmt::format("concurrent resolves of {} disagree: {} got {} at {}, {} got {} at {}, "
                                           "both servers alive",
                                           quoted(app), pid_str(a.event->pid), pid_str(a.server),
                                           when(a.event->at_us, a.event->step), pid_str(b.event->pid),
                                           pid_str(b.server), when(b.event->at_us, b.event->step)),
                               b.event->at_us, b.event->step));
-        break;
       }
+      Server& mine = servers[b.server];
+      mine.max_to.push_back(mine.max_to.empty() ? b.to : std::max(mine.max_to.back(), b.to));
+      mine.index.push_back(j);
     }
   }
   return first.best;
