@@ -211,7 +211,9 @@ RunReport finish(const ScenarioSpec& spec, sim::Simulation& sim, std::shared_ptr
   report.seed = seed;
   report.result = sim.run();
   RunState& st = **slot;
-  report.token = sim.token_text();
+  sim::ReplayToken token = sim.token();
+  report.token = sim::encode_token(token);
+  report.picks = std::move(token.picks);
   report.boot_end_step = st.boot_end_step;
   report.replay_error = sim.replay_error();
   // A run cut off by a limit is judged all the same: properties see the
@@ -287,11 +289,8 @@ RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::T
 
 sim::ReplayToken with_choices(const ScenarioSpec& spec, sim::ReplayToken token) {
   if (!token.from_seed) return token;
-  auto slot = std::make_shared<std::unique_ptr<RunState>>();
-  sim::Program program = make_program(spec, token.seed, slot, token.program);
-  sim::Simulation sim(program, token, sim::TraceLevel::off, seeded_strategy(spec, token.strategy, token.seed));
-  sim.run();
-  sim::ReplayToken listed = sim.token();
+  sim::ReplayToken listed = token;
+  listed.picks = replay(spec, token, sim::TraceLevel::off).picks;
   listed.from_seed = false;
   listed.choices_hash = 0;
   return listed;

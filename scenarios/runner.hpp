@@ -42,6 +42,8 @@ class RunReport {
   sim::RunResult result;
   std::vector<PropertyVerdict> verdicts;
   std::string token;
+  /// The run's choices (a seeded run's token lists none of them).
+  std::vector<std::uint64_t> picks;
   std::unique_ptr<core::tokens::RunRecord> record;
   std::optional<sim::Trace> trace;
   std::string replay_error;  // a replay that diverged: why

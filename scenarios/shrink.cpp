@@ -35,14 +35,17 @@ RunReport run_sequence(const ScenarioSpec& spec, std::uint64_t seed, const std::
 }  // namespace
 
 std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::ReplayToken& given, std::uint64_t step) {
-  const sim::ReplayToken token = with_choices(spec, given);
+  // A seeded token's choices are made again by its strategy, up to `step`.
+  std::unique_ptr<sim::Strategy> inner = given.from_seed ? seeded_strategy(spec, given.strategy, given.seed)
+                                                         : std::make_unique<sim::ReplayStrategy>(given.picks);
+  if (inner == nullptr) return {};
   auto log = std::make_shared<std::vector<sim::LoggedStep>>();
-  auto strategy = std::make_unique<sim::LoggingStrategy>(std::make_unique<sim::ReplayStrategy>(token.picks), log);
+  auto strategy = std::make_unique<sim::LoggingStrategy>(std::move(inner), log);
   // What happened before `step` depends only on the steps up to it: the
   // replay stops there (a cut-off run goes on for a million steps).
   ScenarioSpec prefix = spec;
   if (step < std::numeric_limits<std::uint64_t>::max()) prefix.explore.steps_max = std::min(spec.explore.steps_max, step + 1);
-  RunReport r = run_with(prefix, std::move(strategy), token.strategy, token.seed, sim::TraceLevel::off);
+  RunReport r = run_with(prefix, std::move(strategy), given.strategy, given.seed, sim::TraceLevel::off);
   if (log->empty()) return {};
   return sim::causal_slice(*log, std::min<std::uint64_t>(step, log->size() - 1));
 }
@@ -50,7 +53,6 @@ std::vector<std::uint64_t> causal_slice_of(const ScenarioSpec& spec, const sim::
 std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::string& property,
                                           const sim::ReplayToken& given, std::uint64_t max_attempts,
                                           double budget_s) {
-  const sim::ReplayToken token = with_choices(spec, given);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   bool budget_hit = false;
@@ -61,8 +63,12 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
     return budget_hit;
   };
   // The recorded picks replay the run exactly under SequenceStrategy (each
-  // pick is already below its number of options).
-  RunReport original = run_sequence(spec, token.seed, token.picks);
+  // pick is already below its number of options). A seeded token's run is
+  // replayed from its seed, which gives its picks.
+  RunReport original = given.from_seed ? replay(spec, given, sim::TraceLevel::off)
+                                       : run_sequence(spec, given.seed, given.picks);
+  sim::ReplayToken token = given;
+  token.picks = original.picks;
   const PropertyVerdict* v = violated(original, property);
   if (v == nullptr) return std::nullopt;
   const std::uint64_t start_cost = violation_step(original, *v);
@@ -84,7 +90,7 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
     if (rv == nullptr) return std::nullopt;
     sim::ShrinkAttempt a;
     a.cost = violation_step(r, *rv);
-    a.used = sim::decode_token(r.token).token->picks;
+    a.used = std::move(r.picks);
     return a;
   };
   sim::ShrinkResult shrunk = sim::shrink_choices(token.picks, start_cost, test, max_attempts);
