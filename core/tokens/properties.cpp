@@ -1111,23 +1111,26 @@ std::optional<Violation> liveness(const PropertyContext& ctx) {
   Earliest first;
   for (const ClientCall& c : r.calls) {
     if (c.op != "get" || c.start_us < from || !can_get_a_token(ctx, c.app)) continue;
-    const std::string since =
-        healed ? fmt::format("{} after the faults ended at {}", time_str(sat_sub(c.start_us, *healed)), time_str(*healed))
-               : std::string("with no faults");
+    // Formatted only for a call that fails (most calls pass).
+    auto since = [&] {
+      return healed ? fmt::format("{} after the faults ended at {}", time_str(sat_sub(c.start_us, *healed)),
+                                  time_str(*healed))
+                    : std::string("with no faults");
+    };
     if (c.returned()) {
       if (c.result.is_tagged(sa::ok(), 2) && c.end_us - c.start_us <= bound) continue;
       first.offer(Violation(fmt::format("{} started at {} ({}) returned {} after {} (bound {})", describe(c),
-                                        when(c.start_us, c.start_step), since, c.result.to_string(),
+                                        when(c.start_us, c.start_step), since(), c.result.to_string(),
                                         time_str(c.end_us - c.start_us), time_str(bound)),
                             c.end_us, c.end_step));
     } else if (c.exited) {
       first.offer(Violation(fmt::format("{} started at {} ({}) exited the client with {} at {}", describe(c),
-                                        when(c.start_us, c.start_step), since, c.exit_reason.to_string(),
+                                        when(c.start_us, c.start_step), since(), c.exit_reason.to_string(),
                                         time_str(c.end_us)),
                             c.end_us, c.end_step));
     } else if (ctx.outcome == sim::Outcome::quiescent || ctx.kernel.now_us() > sat_add(c.start_us, bound)) {
       first.offer(Violation(fmt::format("{} started at {} ({}) had no answer within {} (the run ended at {})",
-                                        describe(c), when(c.start_us, c.start_step), since, time_str(bound),
+                                        describe(c), when(c.start_us, c.start_step), since(), time_str(bound),
                                         time_str(ctx.kernel.now_us())),
                             c.start_us, c.start_step));
     }
