@@ -234,7 +234,7 @@ class Shrinker {
     if (!parsed) return false;
     std::vector<std::uint64_t> order{seed_};
     for (std::uint64_t s : seeds) {
-      if (s != seed_) order.push_back(s);
+      if (s != seed_ && !first_stage_) order.push_back(s);
     }
     std::optional<std::uint64_t> found =
         violating_seed(*parsed, property_, order, steps_cap, allow_cut_off, &runs, [this] { return stopped(); });
@@ -245,7 +245,17 @@ class Shrinker {
     return true;
   }
 
+  /// First every pass on the current seed alone (one run a candidate),
+  /// then again on every seed: most edits keep the violation on the seed
+  /// that had it, and a refused edit costs a run per seed tried.
   void run() {
+    first_stage_ = true;
+    run_passes();
+    first_stage_ = false;
+    run_passes();
+  }
+
+  void run_passes() {
     bool changed = true;
     while (changed && !stopped()) {
       changed = false;
@@ -289,6 +299,7 @@ class Shrinker {
   const std::string& property_;
   ScenarioShrinkOptions options_;
   std::uint64_t seed_ = 0;
+  bool first_stage_ = false;
   bool hit_ = false;
   bool cap_hit_ = false;
 };

@@ -14,6 +14,10 @@
 // one of a fixed list of seeds (the given one and seed_base .. seed_base+k-1,
 // under the scenario's seeded strategy; random for dfs), in a run that is
 // not cut off at a step cap of twice the original run's steps plus 1000.
+// The passes run first on the last violating seed alone (cheap), then on
+// the whole list, so the result is minimal for the whole list: no single
+// edit of a pass (e.g. dropping one client) keeps the violation on any of
+// its seeds, unless the budget or the run cap stopped the shrink.
 // Deterministic: the same input gives the same result, unless the budget
 // (wall time, read in scenarios/ only) stops it first.
 //
