@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scenarios/check.hpp"
 #include "scenarios/library.hpp"
 #include "scenarios/scenario_toml.hpp"
 
@@ -187,6 +188,78 @@ TEST(ShrinkScenario, drops_the_clients_the_violation_does_not_need) {
   EXPECT_LT(shrunk->after.clients, shrunk->before.clients);
 }
 
+// The issue's case: five refresher clients (and getters, an admin, two
+// faults, rows of an app the violation does not touch) shrink to what a
+// non-atomic refresh needs.
+constexpr const char* five_refreshers = R"(
+[scenario]
+name = "five-refreshers"
+description = "five refresher clients, getters, a slow CLI and two faults around a non-atomic refresh"
+settle_ms = 2000
+
+[model]
+mutants = ["refresh_not_atomic"]
+soft_refresh_lead_s = 0
+
+[env.storage]
+rows = [ { app = "a", key = "cached", token = "stored-a", expires_at_s = 86400 },
+         { app = "b", key = "cached", token = "stored-b", expires_at_s = 86400 } ]
+
+[env.cli]
+latency_ms = 300
+
+[[client]]
+name = "refresher"
+count = 5
+repeat = 2
+every_ms = 50
+calls = [ { op = "refresh", app = "a" }, { op = "get", app = "b" } ]
+
+[[client]]
+name = "getter"
+count = 4
+start_ms = 10
+calls = [ { op = "get", app = "a" }, { op = "get", app = "b" } ]
+
+[[client]]
+name = "admin"
+start_ms = 500
+calls = [ { op = "invalidate", app = "b" } ]
+
+[[fault]]
+target = "cli:b"
+action = "cli_slow"
+duration_ms = 2000
+at_ms = 100
+heal_after_ms = 1000
+
+[[fault]]
+target = "app:b"
+action = "kill"
+at_ms = 700
+
+[properties]
+check = ["refresh_atomic", "no_client_crash"]
+expect_violated = ["refresh_atomic"]
+
+[explore]
+seeds = 200
+)";
+
+TEST(ShrinkScenario, five_refreshers_shrink_to_what_the_violation_needs) {
+  const ScenarioSpec spec = parse_or_fail(five_refreshers);
+  const std::optional<std::uint64_t> seed = first_violation(spec, "refresh_atomic");
+  ASSERT_TRUE(seed.has_value());
+  const std::optional<ShrunkScenario> shrunk = shrink_scenario(spec, "refresh_atomic", *seed);
+  ASSERT_TRUE(shrunk.has_value());
+  EXPECT_EQ(shrunk->before.clients, 10u);
+  EXPECT_LE(shrunk->after.clients, 2u);
+  EXPECT_EQ(shrunk->after.faults, 0u);
+  EXPECT_EQ(shrunk->after.rows, 0u);
+  EXPECT_LE(shrunk->after.calls, 2u);
+  EXPECT_EQ(shrunk->spec.settle_us, 0);
+}
+
 TEST(ShrinkScenario, stops_at_budget_s) {
   // A clock that moves one second each time it is read: the budget of 3 s
   // allows no more than 3 runs (no wall time involved).
@@ -218,6 +291,20 @@ TEST(ShrinkScenario, is_deterministic) {
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->toml, b->toml);
   EXPECT_EQ(a->token, b->token);
+}
+
+TEST(ShrinkScenario, check_gives_the_shrunk_scenario_and_a_token_that_replays_with_it) {
+  CheckOptions options;
+  options.schedules = 50;
+  const CheckResult r = check(spec_named("mutant-no-already-started-branch"), options);
+  const PropertyResult* p = r.find("resolve_agrees");
+  ASSERT_NE(p, nullptr);
+  ASSERT_FALSE(p->shrunk_scenario.empty());
+  const ScenarioSpec saved = parse_or_fail(p->shrunk_scenario);
+  RunReport replayed = replay(saved, *sim::decode_token(p->shrunk_scenario_token).token, sim::TraceLevel::off);
+  EXPECT_EQ(replayed.replay_error, "");
+  ASSERT_EQ(replayed.verdicts.size(), 1u);
+  EXPECT_FALSE(replayed.verdicts[0].held);
 }
 
 TEST(ShrinkScenario, refuses_a_seed_that_does_not_violate) {
