@@ -207,6 +207,13 @@ Candidates lower_fault_counts(const ScenarioSpec& s) {
       c.faults.faults[i].trigger.after = v;
       out.push_back(std::move(c));
     }
+    if (s.faults.faults[i].trigger.kind == faults::Trigger::Kind::at_step) {
+      for (std::uint64_t v : lower_counts(s.faults.faults[i].trigger.at_step, 0)) {
+        ScenarioSpec c = s;
+        c.faults.faults[i].trigger.at_step = v;
+        out.push_back(std::move(c));
+      }
+    }
   }
   return out;
 }

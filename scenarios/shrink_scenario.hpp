@@ -6,7 +6,8 @@
 // (all, then each), drop clients (each [[client]]), lower count and repeat,
 // drop calls, drop storage rows and per-app CLI overrides (first those of
 // apps no call uses), lower times toward 0 (settle, start and every, fault
-// times and heals, latencies, the CLI timeout), lower max_fires and after.
+// times and heals, latencies, the CLI timeout), lower max_fires, after and
+// at_step.
 // Properties are never edited, except that only `property` is checked.
 //
 // A candidate is kept if it is a valid scenario (written with to_toml and
