@@ -42,9 +42,12 @@ TEST(Preemption, all_zeros_in_the_relative_encoding_never_preempts) {
 }
 
 TEST(Preemption, alternating_is_a_preemption_at_each_switch) {
-  // Plain picks 1, 0, 1, 0, ...: the other process each time both can run.
-  const Counted c = run(std::make_unique<SequenceStrategy>(std::vector<std::uint64_t>(16, 1)));
-  EXPECT_GT(c.preemptions, 3u);
+  // Plain picks 1, 0, 1, 0, ...: the second process, then the first, and so
+  // on, each time both can run (all 1s would let the second one run on).
+  const Counted c = run(std::make_unique<SequenceStrategy>(std::vector<std::uint64_t>{1, 0, 1, 0, 1, 0, 1, 0}));
+  EXPECT_GE(c.preemptions, 4u);
+  const Counted same = run(std::make_unique<SequenceStrategy>(std::vector<std::uint64_t>(8, 1)));
+  EXPECT_EQ(same.preemptions, 0u);
 }
 
 TEST(Preemption, the_relative_encoding_replays_the_same_run) {
