@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "core/tokens/env.hpp"
@@ -13,13 +14,36 @@ namespace {
 constexpr std::int64_t ms = 1000;
 constexpr std::int64_t s = 1'000'000;
 
+std::string format(const toml::table& t) {
+  std::ostringstream out;
+  out << toml::toml_formatter(t, toml::toml_formatter::default_flags & ~toml::format_flags::indentation);
+  return out.str();
+}
+
 /// One top-level section as TOML text (toml++ quotes and escapes).
 std::string section(std::string_view key, toml::node&& value) {
   toml::table root;
   root.insert(key, std::move(value));
-  std::ostringstream out;
-  out << toml::toml_formatter(root, toml::toml_formatter::default_flags & ~toml::format_flags::indentation);
-  return out.str() + "\n\n";
+  return format(root) + "\n\n";
+}
+
+/// `header`, then the plain keys of `t` in the order given (toml++ would
+/// sort them: a reader wants name and description first), then any others.
+std::string ordered(std::string_view header, const toml::table& t, std::initializer_list<std::string_view> order) {
+  std::vector<std::string> keys(order.begin(), order.end());
+  for (auto&& [key, value] : t) {
+    (void)value;
+    if (std::find(keys.begin(), keys.end(), key.str()) == keys.end()) keys.emplace_back(key.str());
+  }
+  std::string out = std::string(header) + "\n";
+  for (const std::string& key : keys) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr || node->is_table()) continue;
+    toml::table one = t;
+    for (auto it = one.begin(); it != one.end();) it = it->first.str() == key ? std::next(it) : one.erase(it);
+    out += format(one) + "\n";
+  }
+  return out + "\n";
 }
 
 toml::array strings(const std::vector<std::string>& items) {
@@ -164,17 +188,22 @@ toml::table explore_table(const ExploreSpec& e) {
 
 std::string to_toml(const ScenarioSpec& spec) {
   std::string out;
-  out += section("scenario", scenario_table(spec));
-  out += section("model", model_table(spec.model));
-  out += section("env", env_table(spec.env));
-  if (!spec.clients.empty()) out += section("client", clients_array(spec.clients));
-  if (!spec.faults.faults.empty()) {
-    toml::array faults;
-    for (const faults::Fault& f : spec.faults.faults) faults.push_back(fault_table(f));
-    out += section("fault", std::move(faults));
+  out += ordered("[scenario]", scenario_table(spec), {"name", "description"});
+  out += ordered("[model]", model_table(spec.model), {"mutants"});
+  const toml::table env = env_table(spec.env);
+  out += ordered("[env]", env, {});
+  // The sub-tables with their full headers ([env.storage], [env.cli], ...).
+  toml::table nested = env;
+  for (auto it = nested.begin(); it != nested.end();) it = it->second.is_table() ? std::next(it) : nested.erase(it);
+  out += section("env", std::move(nested));
+  for (const toml::node& c : clients_array(spec.clients)) {
+    out += ordered("[[client]]", *c.as_table(), {"name", "count", "start_ms", "repeat", "every_ms", "calls"});
   }
-  out += section("properties", properties_table(spec));
-  out += section("explore", explore_table(spec.explore));
+  for (const faults::Fault& f : spec.faults.faults) {
+    out += ordered("[[fault]]", fault_table(f), {"name", "target", "action", "reason"});
+  }
+  out += ordered("[properties]", properties_table(spec), {"check", "expect_violated"});
+  out += ordered("[explore]", explore_table(spec.explore), {"strategy", "seeds", "seed_base", "budget_s"});
   out.pop_back();  // one newline at the end
   return out;
 }

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "scenarios/library.hpp"
+#include "scenarios/scenario_file.hpp"
 #include "scenarios/scenario_toml.hpp"
 
 namespace otpsim::scenarios {
@@ -394,6 +395,12 @@ std::optional<ShrunkScenario> shrink_scenario(const ScenarioSpec& spec, const st
   final_spec.explore.seeds = std::min<std::uint64_t>(spec.explore.seeds, 20);
   std::optional<ScenarioSpec> saved = reparse(final_spec, &out.toml);
   if (!saved) return std::nullopt;
+  // Comments do not count in the content hash: the header is free.
+  out.toml = fmt::format(
+      "# Shrunk by otpsim from scenario {} ({}): the smallest scenario found in\n"
+      "# which {} is still violated. It expects the violation (expect_violated):\n"
+      "# `otpsim run` on this file exits 0 while the bug is there, 1 once it is gone.\n\n{}",
+      spec.name, escape_control(spec.source), property, out.toml);
   out.spec = std::move(*saved);
   RunReport run = run_seed(out.spec, out.seed);
   if (!violates(run, property)) return std::nullopt;  // cannot happen: the run is the accepted one's
