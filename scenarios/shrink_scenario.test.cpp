@@ -125,6 +125,14 @@ TEST_P(Finding, shrinks_to_what_the_violation_needs) {
     EXPECT_FALSE(violating_seed(fewer, property, shrunk->seeds, shrunk->steps_cap).has_value())
         << "client " << small.clients[i].name << " is not needed";
   }
+  // Nor one copy of a client started `count` times.
+  for (std::size_t i = 0; i < small.clients.size(); ++i) {
+    if (small.clients[i].count < 2) continue;
+    ScenarioSpec fewer = small;
+    --fewer.clients[i].count;
+    EXPECT_FALSE(violating_seed(fewer, property, shrunk->seeds, shrunk->steps_cap).has_value())
+        << "client " << small.clients[i].name << " needs fewer copies";
+  }
   for (std::size_t i = 0; i < small.faults.faults.size(); ++i) {
     ScenarioSpec fewer = small;
     fewer.faults.faults.erase(fewer.faults.faults.begin() + static_cast<std::ptrdiff_t>(i));
