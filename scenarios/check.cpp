@@ -10,6 +10,7 @@
 #include "scenarios/report.hpp"
 #include "scenarios/scenario_file.hpp"
 #include "scenarios/shrink.hpp"
+#include "scenarios/shrink_scenario.hpp"
 
 namespace otpsim::scenarios {
 
@@ -135,10 +136,17 @@ CheckResult check(ScenarioSpec spec, const CheckOptions& options) {
     p.token = s.first_token;
     if (s.violations > 0) {
       if (options.shrink) {
-        if (auto shrunk = shrink_violation(spec, s.name, *sim::decode_token(s.first_token).token, 4000,
-                                           spec.explore.budget_s)) {
-          p.message = shrunk->message;
-          p.token = shrunk->token;
+        // The scenario, then the schedule (of the original, so that the
+        // token replays with `spec`); budget_s bounds both.
+        ShrunkCounterexample shrunk = shrink_counterexample(
+            spec, s.name, s.first_seed, *sim::decode_token(s.first_token).token, spec.explore.budget_s);
+        if (shrunk.run) {
+          p.message = shrunk.run->message;
+          p.token = shrunk.run->token;
+        }
+        if (shrunk.scenario) {
+          p.shrunk_scenario = shrunk.scenario->toml;
+          p.shrunk_scenario_token = shrunk.scenario->token;
         }
       }
       p.slice_steps = slice_steps(spec, p.token, s.name);

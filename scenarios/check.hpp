@@ -67,6 +67,10 @@ class PropertyResult {
   /// trio's boot (steps).
   std::string message, token;
   std::uint64_t slice_steps = 0;
+  /// With shrink: the shrunk scenario as a file (shrink_scenario.hpp; save
+  /// it as a regression test), and the token of its violating run, which
+  /// replays against that file alone. Empty if it could not be shrunk.
+  std::string shrunk_scenario, shrunk_scenario_token;
   bool held() const { return violations == 0; }
   bool as_expected() const { return expected_to_hold == held(); }
 };

@@ -76,6 +76,7 @@ class RunFlags {
   std::string trace_dir;
   std::string delivery;  // async | instant; empty: each scenario's own
   bool progress = false;  // the progress line on stderr even when it is not a terminal
+  std::string save_shrunk_dir;  // where shrunk scenarios go (created); empty: not saved
 };
 int cmd_run(const RunFlags& flags);
 /// Exit 0 if the replayed run violates no property (or, with

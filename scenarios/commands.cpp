@@ -28,6 +28,7 @@
 #include "scenarios/report.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/shrink.hpp"
+#include "scenarios/shrink_scenario.hpp"
 #include "scenarios/sweep.hpp"
 #include "sim/assert.hpp"
 
@@ -366,12 +367,26 @@ class Teller {
   std::string told_;
 };
 
+/// Why `dir` cannot take shrunk scenarios (it is created if missing), or nullopt.
+std::optional<std::string> shrunk_dir_error(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fmt::format("'{}': {}", dir, ec.message());
+  if (!std::filesystem::is_directory(dir, ec)) return fmt::format("'{}': not a directory", dir);
+  const std::string probe = (std::filesystem::path(dir) / ".otpsim-write-test").string();
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (f == nullptr) return fmt::format("'{}': {}", dir, std::strerror(errno));
+  std::fclose(f);
+  std::filesystem::remove(probe, ec);
+  return std::nullopt;
+}
+
 /// The report of one property that did not behave as expected (or a
 /// finding): the counterexample shrunk (unless the scenario says not to),
 /// its timeline, and the steps the schedule decided. Returns what it
 /// printed (the JUnit text of the property).
 std::string report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
-                            const PropertySummary& p, const std::string& trace_dir) {
+                            const PropertySummary& p, const std::string& trace_dir, const std::string& save_dir) {
   Teller say(out);
   if (p.violations == 0) {
     say(fmt::format("\n{}: {}: expected a violation (a documented finding or a mutant), held on all {} schedules\n",
@@ -381,9 +396,20 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
   std::string token = p.first_token;
   std::string message = p.first_message;
   std::optional<ShrunkRun> shrunk;
+  std::optional<ShrunkCounterexample> small;
+  const ScenarioSpec* run_spec = &spec;  // the scenario the reported run is of
   if (spec.explore.shrink) {
-    // budget_s bounds the shrinking of each counterexample too.
-    shrunk = shrink_violation(spec, p.name, *sim::decode_token(p.first_token).token, 4000, spec.explore.budget_s);
+    // The scenario, then the schedule; budget_s bounds both together.
+    auto save = [&save_dir](const ShrunkScenario& shrunk_scenario) -> std::string {
+      if (save_dir.empty()) return {};
+      const std::string path = (std::filesystem::path(save_dir) / (shrunk_scenario.spec.name + ".toml")).string();
+      write_file(path, shrunk_scenario.toml);
+      return path;
+    };
+    small = shrink_counterexample(spec, p.name, p.first_seed, *sim::decode_token(p.first_token).token,
+                                  spec.explore.budget_s, save);
+    shrunk = small->run;
+    if (small->saved) run_spec = &small->scenario->spec;
     if (shrunk) {
       token = shrunk->token;
       message = shrunk->message;
@@ -394,22 +420,18 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
   const bool whole = !p.as_expected() || !trace_dir.empty();
   RunReport run;
   if (whole) {
-    run = rerun(spec, token);
+    run = rerun(*run_spec, token);
   } else if (shrunk) {
-    run = rerun(spec, token, shrunk->violation_step);
+    run = rerun(*run_spec, token, shrunk->violation_step);
   }
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
   say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
                        p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
                        summary.schedules, p.first_steps, escape_control(message)));
-  if (shrunk) {
-    say(fmt::format("shrunk in {} runs{}: violated at step {} (was {})\n", shrunk->attempts,
-                         shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
-                         shrunk->violation_step, shrunk->original_violation_step));
-  }
+  if (small) say(small->summary(spec.explore.budget_s));
   if (!p.as_expected()) say("timeline:\n" + timeline(run));
-  if (shrunk) say(slice_text(spec, run, token, shrunk->violation_step, !p.as_expected()));
-  say(fmt::format("  replay: {}\n", replay_command(spec, token)));
+  if (shrunk) say(slice_text(*run_spec, run, token, shrunk->violation_step, !p.as_expected()));
+  say(fmt::format("  replay: {}\n", replay_command(*run_spec, token)));
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
@@ -514,6 +536,9 @@ int cmd_run(const RunFlags& flags) {
     std::filesystem::create_directories(flags.trace_dir, ec);
     if (ec) bad_input(fmt::format("--trace '{}': {}", flags.trace_dir, ec.message()));
   }
+  if (!flags.save_shrunk_dir.empty()) {
+    if (std::optional<std::string> why = shrunk_dir_error(flags.save_shrunk_dir)) bad_input("--save-shrunk " + *why);
+  }
   std::optional<OutputFile> junit;
   if (!flags.junit_file.empty()) junit.emplace(flags.junit_file);
   std::FILE* human = flags.json ? stderr : stdout;
@@ -557,7 +582,9 @@ int cmd_run(const RunFlags& flags) {
     }
     summaries[i].cut_off_report = report_cut_off(human, specs[i], summaries[i]);
     for (PropertySummary& p : summaries[i].properties) {
-      if (!p.as_expected() || p.violations > 0) p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir);
+      if (!p.as_expected() || p.violations > 0) {
+        p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir, flags.save_shrunk_dir);
+      }
     }
   }
   if (junit) {

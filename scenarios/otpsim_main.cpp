@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
       ->disable_flag_override();
   run->add_option("--trace", run_flags.trace_dir,
                   "Write a Perfetto/Chrome trace and a text timeline per reported run into this directory");
+  run->add_option("--save-shrunk", run_flags.save_shrunk_dir,
+                  "Write each violation's shrunk scenario into this directory as NAME.toml (a regression test; "
+                  "the replay line then names it)");
   run->footer(
       "Examples:\n"
       "  otpsim run                                   # the built-in library\n"

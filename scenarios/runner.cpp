@@ -287,15 +287,6 @@ RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::T
   return finish(spec, sim, slot, token.seed, trace);
 }
 
-sim::ReplayToken with_choices(const ScenarioSpec& spec, sim::ReplayToken token) {
-  if (!token.from_seed) return token;
-  sim::ReplayToken listed = token;
-  listed.picks = replay(spec, token, sim::TraceLevel::off).picks;
-  listed.from_seed = false;
-  listed.choices_hash = 0;
-  return listed;
-}
-
 std::string timeline(const RunReport& report) {
   if (!report.record) return {};
   const tk::RunRecord& r = *report.record;

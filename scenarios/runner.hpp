@@ -94,11 +94,6 @@ std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::st
 /// diverged.
 RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::TraceLevel trace);
 
-/// `token` with its choices listed: a from_seed token's run is replayed
-/// once to regenerate them (for the shrinker and the causal slice, which
-/// edit or log choices). A listed token is returned as it is.
-sim::ReplayToken with_choices(const ScenarioSpec& spec, sim::ReplayToken token);
-
 /// A readable timeline of a run for a report: faults, client calls and
 /// their results, exits of the trio's processes, warnings and errors the
 /// trio logged, CLI runs; one line each, in order. Needs the record only.

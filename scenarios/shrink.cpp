@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sim/causality.hpp"
+#include "sim/preemption.hpp"
 #include "sim/replay_strategy.hpp"
 #include "sim/sequence_strategy.hpp"
 #include "sim/shrink.hpp"
@@ -28,8 +29,17 @@ std::uint64_t violation_step(const RunReport& report, const PropertyVerdict& v) 
   return report.result.steps;
 }
 
-RunReport run_sequence(const ScenarioSpec& spec, std::uint64_t seed, const std::vector<std::uint64_t>& choices) {
-  return run_with(spec, std::make_unique<sim::SequenceStrategy>(choices), "shrink", seed, sim::TraceLevel::off);
+/// Runs `inner` under a PreemptionCounter, which fills `log`.
+RunReport run_counted(const ScenarioSpec& spec, std::uint64_t seed, std::unique_ptr<sim::Strategy> inner,
+                      const std::shared_ptr<sim::PreemptionLog>& log) {
+  return run_with(spec, std::make_unique<sim::PreemptionCounter>(std::move(inner), log), "shrink", seed,
+                  sim::TraceLevel::off);
+}
+
+/// A run from choices in the relative encoding (sim/preemption.hpp).
+RunReport run_relative(const ScenarioSpec& spec, std::uint64_t seed, const std::vector<std::uint64_t>& relative,
+                       const std::shared_ptr<sim::PreemptionLog>& log) {
+  return run_counted(spec, seed, std::make_unique<sim::RelativeSequenceStrategy>(relative), log);
 }
 
 }  // namespace
@@ -63,15 +73,19 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
     return budget_hit;
   };
   // The recorded picks replay the run exactly under SequenceStrategy (each
-  // pick is already below its number of options). A seeded token's run is
-  // replayed from its seed, which gives its picks.
-  RunReport original = given.from_seed ? replay(spec, given, sim::TraceLevel::off)
-                                       : run_sequence(spec, given.seed, given.picks);
-  sim::ReplayToken token = given;
-  token.picks = original.picks;
+  // pick is already below its number of options); a seeded token's choices
+  // are made again by its strategy. The counter writes them in the relative
+  // encoding the shrinker edits.
+  auto original_log = std::make_shared<sim::PreemptionLog>();
+  std::unique_ptr<sim::Strategy> replaying = given.from_seed ? seeded_strategy(spec, given.strategy, given.seed)
+                                                             : std::make_unique<sim::SequenceStrategy>(given.picks);
+  if (replaying == nullptr) return std::nullopt;
+  RunReport original = run_counted(spec, given.seed, std::move(replaying), original_log);
+  const sim::ReplayToken& token = given;
   const PropertyVerdict* v = violated(original, property);
   if (v == nullptr) return std::nullopt;
   const std::uint64_t start_cost = violation_step(original, *v);
+  const std::uint64_t start_rank = original_log->preemptions;
   // A candidate runs at most twice the original's steps (and 1000 more): a
   // candidate that goes on far longer is no simpler, and without a cap one
   // whose fault misses can run to steps_max, past any time budget. Such a
@@ -84,18 +98,23 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
   sim::ShrinkTest test = [&](const std::vector<std::uint64_t>& candidate) -> std::optional<sim::ShrinkAttempt> {
     if (out_of_time()) return std::nullopt;  // past the budget: no more runs, the best so far stands
     ++ran;
-    RunReport r = run_sequence(capped, token.seed, candidate);
+    auto log = std::make_shared<sim::PreemptionLog>();
+    RunReport r = run_relative(capped, token.seed, candidate, log);
     if (!original_cut_off && r.result.outcome == sim::Outcome::step_limit) return std::nullopt;
     const PropertyVerdict* rv = violated(r, property);
     if (rv == nullptr) return std::nullopt;
     sim::ShrinkAttempt a;
     a.cost = violation_step(r, *rv);
-    a.used = std::move(r.picks);
+    a.rank = log->preemptions;
+    a.used = std::move(log->relative);
     return a;
   };
-  sim::ShrinkResult shrunk = sim::shrink_choices(token.picks, start_cost, test, max_attempts);
+  sim::ShrinkResult shrunk =
+      sim::shrink_choices(original_log->relative, start_cost, test, max_attempts, start_rank);
   // Nothing kept: the original run is the result (no need to run it again).
-  RunReport best = shrunk.accepted == 0 ? std::move(original) : run_sequence(capped, token.seed, shrunk.choices);
+  auto best_log = std::make_shared<sim::PreemptionLog>();
+  RunReport best = shrunk.accepted == 0 ? std::move(original) : run_relative(capped, token.seed, shrunk.choices, best_log);
+  if (shrunk.accepted == 0) best_log = original_log;
   const PropertyVerdict* bv = violated(best, property);
   if (bv == nullptr) return std::nullopt;  // cannot happen: the shrinker keeps failing runs only
   ShrunkRun out;
@@ -104,6 +123,8 @@ std::optional<ShrunkRun> shrink_violation(const ScenarioSpec& spec, const std::s
   out.steps = best.result.steps;
   out.violation_step = violation_step(best, *bv);
   out.original_violation_step = start_cost;
+  out.preemptions = best_log->preemptions;
+  out.original_preemptions = start_rank;
   out.attempts = ran;
   out.message = bv->violation ? bv->violation->message : std::string();
   out.budget_hit = budget_hit;

@@ -1,8 +1,12 @@
 // Shrinking a scenario's counterexample: from a run that violates a
 // property, the smallest run found that violates the same property, by
 // shrinking its choice sequence (sim/shrink.hpp): the schedule and the
-// faults chosen by probability together. The shrunk run has its own replay
-// token (strategy "shrink"), which `otpsim replay` runs like any other.
+// faults chosen by probability together. Smallest means the fewest
+// preemptions (sim/preemption.hpp), then the earliest violation step: the
+// choices are edited in the relative encoding, where 0 lets the running
+// process go on. The shrunk run has its own replay token (strategy
+// "shrink"), which `otpsim replay` runs like any other. Shrinking the
+// scenario itself (fewer clients, calls, faults) is shrink_scenario.hpp.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,8 @@ class ShrunkRun {
   std::uint64_t steps = 0;           // steps of the shrunk run
   std::uint64_t violation_step = 0;  // the step at which the property is violated in it
   std::uint64_t original_violation_step = 0;
+  std::uint64_t preemptions = 0;           // of the shrunk run
+  std::uint64_t original_preemptions = 0;  // of the given run
   std::uint64_t attempts = 0;        // runs the shrinker tried
   std::string message;               // the shrunk run's counterexample
   bool budget_hit = false;           // stopped at budget_s, not because nothing shrank further

@@ -10,8 +10,9 @@ void strip_zeros(std::vector<std::uint64_t>& v) {
   while (!v.empty() && v.back() == 0) v.pop_back();
 }
 
-bool better(std::uint64_t cost, const std::vector<std::uint64_t>& v, std::uint64_t best_cost,
-            const std::vector<std::uint64_t>& best) {
+bool better(std::uint64_t rank, std::uint64_t cost, const std::vector<std::uint64_t>& v, std::uint64_t best_rank,
+            std::uint64_t best_cost, const std::vector<std::uint64_t>& best) {
+  if (rank != best_rank) return rank < best_rank;
   if (cost != best_cost) return cost < best_cost;
   if (v.size() != best.size()) return v.size() < best.size();
   return v < best;
@@ -19,11 +20,13 @@ bool better(std::uint64_t cost, const std::vector<std::uint64_t>& v, std::uint64
 
 class Shrinker {
  public:
-  Shrinker(std::vector<std::uint64_t> start, std::uint64_t cost, const ShrinkTest& test, std::uint64_t max_attempts)
+  Shrinker(std::vector<std::uint64_t> start, std::uint64_t cost, std::uint64_t rank, const ShrinkTest& test,
+           std::uint64_t max_attempts)
       : test_(test), max_attempts_(max_attempts) {
     strip_zeros(start);
     result_.choices = std::move(start);
     result_.cost = cost;
+    result_.rank = rank;
   }
 
   ShrinkResult run() {
@@ -49,9 +52,10 @@ class Shrinker {
     if (!a) return false;
     std::vector<std::uint64_t> used = std::move(a->used);
     strip_zeros(used);
-    if (!better(a->cost, used, result_.cost, result_.choices)) return false;
+    if (!better(a->rank, a->cost, used, result_.rank, result_.cost, result_.choices)) return false;
     result_.choices = std::move(used);
     result_.cost = a->cost;
+    result_.rank = a->rank;
     ++result_.accepted;
     return true;
   }
@@ -105,8 +109,8 @@ class Shrinker {
 }  // namespace
 
 ShrinkResult shrink_choices(std::vector<std::uint64_t> start, std::uint64_t start_cost, const ShrinkTest& test,
-                            std::uint64_t max_attempts) {
-  return Shrinker(std::move(start), start_cost, test, max_attempts).run();
+                            std::uint64_t max_attempts, std::uint64_t start_rank) {
+  return Shrinker(std::move(start), start_cost, start_rank, test, max_attempts).run();
 }
 
 }  // namespace otpsim::sim
