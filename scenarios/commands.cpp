@@ -402,6 +402,9 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
   say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
                        p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
                        summary.schedules, p.first_steps, escape_control(message)));
+  if (spec.explore.strategy == "swarm") {
+    say(fmt::format("  schedule: swarm seed {}: {}\n", p.first_seed, swarm_description(spec, p.first_seed)));
+  }
   if (shrunk) {
     say(fmt::format("shrunk in {} runs{}: violated at step {} (was {})\n", shrunk->attempts,
                          shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
