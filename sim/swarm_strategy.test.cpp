@@ -116,13 +116,13 @@ TEST(SwarmStrategy, lingering_keeps_signals_in_flight_longer) {
   // Random-walk seeds only, so priorities do not mask the bias.
   std::uint64_t long_sum = 0, short_sum = 0;
   int long_runs = 0, short_runs = 0;
-  for (std::uint64_t seed = 0; seed < 400 && (long_runs < 5 || short_runs < 5); ++seed) {
+  for (std::uint64_t seed = 0; seed < 2000 && (long_runs < 5 || short_runs < 5); ++seed) {
     const SwarmConfig c = swarm_config(seed, 60);
     if (c.pct || !c.linger_on) continue;
-    if (c.linger_millionths >= 850'000 && long_runs < 5) {
+    if (c.linger_millionths >= 800'000 && long_runs < 5) {
       long_sum += run_swarm(seed).in_flight_sum;
       ++long_runs;
-    } else if (c.linger_millionths <= 150'000 && short_runs < 5) {
+    } else if (c.linger_millionths <= 200'000 && short_runs < 5) {
       short_sum += run_swarm(seed).in_flight_sum;
       ++short_runs;
     }
