@@ -1,6 +1,6 @@
 // The bug-finding benchmark (docs/bug-finding.md).
 //
-// 1. For every mutant's built-in scenario and every strategy (random, pct,
+// 1. For every mutant's built-in scenario and every strategy (swarm, random, pct,
 //    dfs): whether the mutant is found within the budget, the schedules
 //    and wall time to the first violation of the property that catches it
 //    (median over 20 seed ranges for random and pct; dfs is deterministic,
