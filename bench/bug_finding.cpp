@@ -1,6 +1,6 @@
 // The bug-finding benchmark (docs/bug-finding.md).
 //
-// 1. For every mutant's built-in scenario and every strategy (random, pct,
+// 1. For every mutant's built-in scenario and every strategy (swarm, random, pct,
 //    dfs): whether the mutant is found within the budget, the schedules
 //    and wall time to the first violation of the property that catches it
 //    (median over 20 seed ranges for random and pct; dfs is deterministic,
@@ -10,11 +10,16 @@
 //    to one core with taskset), all its properties judged.
 // 3. dfs on the two-racer already_started scenario: interleavings explored
 //    with no reduction, sleep sets and DPOR, and whether each exhausted.
+// --findings instead: every expected violation of the library (mutants and
+// documented findings) hunted by swarm, random and pct (docs/bug-finding.md,
+// "Swarm, the default").
 //
 //   ninja -C build && taskset -c 0 ./build/bench/otpsim_bug_finding [--quick]
+//   ./build/bench/otpsim_bug_finding --findings [--ranges 20] [--budget-s 5]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -125,7 +130,7 @@ void mutants_table(const std::vector<os::ScenarioSpec>& library, bool quick) {
   for (const os::ScenarioSpec& base : library) {
     if (base.name.rfind("mutant-", 0) != 0) continue;
     const std::string property = caught_by(base);
-    for (const char* strategy : {"random", "pct", "dfs"}) {
+    for (const char* strategy : {"swarm", "random", "pct", "dfs"}) {
       os::ScenarioSpec spec = base;
       spec.explore.strategy = strategy;
       std::vector<std::uint64_t> schedules;
@@ -149,6 +154,48 @@ void mutants_table(const std::vector<os::ScenarioSpec>& library, bool quick) {
                   slices.empty() ? "-" : std::to_string(median(slices)).c_str());
       std::fflush(stdout);
     }
+  }
+}
+
+/// Every expected violation of the library (mutants and documented
+/// findings) hunted by swarm, random and pct from seed bases 0, 1000, ...:
+/// how many bases find it within the budget, and the median schedules and
+/// wall time to the first violation (a miss counts as the whole budget).
+/// swarm's one calibration run per scenario is timed apart.
+void findings_table(const std::vector<os::ScenarioSpec>& library, int ranges, double budget_s) {
+  const std::uint64_t budget = 100'000;
+  std::printf("## Expected violations: swarm against random and pct\n\n");
+  std::printf("budget per hunt: %llu schedules or %.1f s; median over %d seed bases (0, 1000, 2000, ...); a miss "
+              "counts as the budget\n\n",
+              static_cast<unsigned long long>(budget), budget_s, ranges);
+  std::printf("| scenario | property | swarm found | swarm schedules | swarm wall | random found | random schedules | "
+              "random wall | pct found | pct schedules | pct wall | calibration |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const os::ScenarioSpec& base : library) {
+    const std::string property = caught_by(base);
+    if (property.empty()) continue;
+    std::printf("| %s | %s |", base.name.c_str(), property.c_str());
+    const auto t0 = Clock::now();
+    const std::uint64_t k = os::swarm_steps_estimate(base);
+    const double calibration_s = seconds_since(t0);
+    for (const char* strategy : {"swarm", "random", "pct"}) {
+      os::ScenarioSpec spec = base;
+      spec.explore.strategy = strategy;
+      std::vector<std::uint64_t> schedules;
+      std::vector<double> walls;
+      int found = 0;
+      for (int r = 0; r < ranges; ++r) {
+        Hunt h = hunt_seeded(spec, property, static_cast<std::uint64_t>(r) * 1000, budget, budget_s);
+        schedules.push_back(h.schedules);
+        walls.push_back(h.found ? h.wall_s : budget_s);
+        found += h.found ? 1 : 0;
+      }
+      std::printf(" %d/%d | %llu | %.4f s |", found, ranges, static_cast<unsigned long long>(median(schedules)),
+                  median(walls));
+      std::fflush(stdout);
+    }
+    std::printf(" %.4f s (k=%llu) |\n", calibration_s, static_cast<unsigned long long>(k));
+    std::fflush(stdout);
   }
 }
 
@@ -205,11 +252,20 @@ void dfs_table(const std::vector<os::ScenarioSpec>& library, bool quick) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool findings = false;
+  int ranges = 20;
+  double budget_s = 5.0;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
+    } else if (std::strcmp(argv[i], "--findings") == 0) {
+      findings = true;
+    } else if (std::strcmp(argv[i], "--ranges") == 0 && i + 1 < argc) {
+      ranges = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--budget-s") == 0 && i + 1 < argc) {
+      budget_s = std::atof(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: otpsim_bug_finding [--quick]\n");
+      std::fprintf(stderr, "usage: otpsim_bug_finding [--quick] | --findings [--ranges N] [--budget-s S]\n");
       return 2;
     }
   }
@@ -219,6 +275,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& library = std::get<std::vector<os::ScenarioSpec>>(parsed);
+  if (findings) {
+    findings_table(library, ranges, budget_s);
+    return 0;
+  }
   mutants_table(library, quick);
   throughput_table(library, quick);
   dfs_table(library, quick);

@@ -96,7 +96,7 @@ CheckResult check(ScenarioSpec spec, const CheckOptions& options) {
   if (!options.strategy.empty()) {
     const auto known = known_strategies();
     if (std::find(known.begin(), known.end(), options.strategy) == known.end()) {
-      throw std::invalid_argument(fmt::format("unknown strategy '{}' (expected random, pct or dfs)", options.strategy));
+      throw std::invalid_argument(fmt::format("unknown strategy '{}' (expected swarm, random, pct or dfs)", options.strategy));
     }
     spec.explore.strategy = options.strategy;
   }

@@ -31,7 +31,7 @@ TEST(Check, two_cold_gets_agree_on_every_interleaving_dfs_exhausts) {
 }
 
 TEST(Check, random_and_pct_run_the_number_of_schedules_asked) {
-  for (const char* strategy : {"random", "pct"}) {
+  for (const char* strategy : {"swarm", "random", "pct"}) {
     CheckOptions options;
     options.strategy = strategy;
     options.schedules = 200;

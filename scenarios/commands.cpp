@@ -428,6 +428,9 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
   say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
                        p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
                        summary.schedules, p.first_steps, escape_control(message)));
+  if (spec.explore.strategy == "swarm") {
+    say(fmt::format("  schedule: swarm seed {}: {}\n", p.first_seed, swarm_description(spec, p.first_seed)));
+  }
   if (small) say(small->summary(spec.explore.budget_s));
   if (!p.as_expected()) say("timeline:\n" + timeline(run));
   if (shrunk) say(slice_text(*run_spec, run, token, shrunk->violation_step, !p.as_expected()));

@@ -7,7 +7,9 @@
 
 #include "scenarios/library.hpp"
 #include "scenarios/report.hpp"
+#include "scenarios/runner.hpp"
 #include "scenarios/sweep.hpp"
+#include "sim/swarm_strategy.hpp"
 
 namespace otpsim::scenarios {
 namespace {
@@ -102,6 +104,57 @@ TEST(Library, a_seed_gives_the_same_run_in_any_sweep) {
     EXPECT_EQ(a.runs[i].seed, b.runs[i].seed);
     EXPECT_EQ(a.runs[i].token, b.runs[i].token);
   }
+}
+
+const ScenarioSpec& named(const std::string& name) {
+  for (const ScenarioSpec& s : specs()) {
+    if (s.name == name) return s;
+  }
+  ADD_FAILURE() << "no scenario " << name;
+  return specs().front();
+}
+
+TEST(Library, swarm_is_the_default_and_its_tokens_replay_from_the_seed) {
+  const ScenarioSpec& spec = named("stale-registry-entry");
+  ASSERT_EQ(spec.explore.strategy, "swarm");
+  for (std::uint64_t seed = 0; seed < 12; ++seed) {
+    RunReport run = run_once(spec, seed, sim::TraceLevel::off);
+    EXPECT_NE(run.token.find(".swarm."), std::string::npos) << run.token;
+    auto token = sim::decode_token(run.token).token;
+    ASSERT_TRUE(token.has_value());
+    EXPECT_TRUE(token->from_seed);
+    RunReport again = replay(spec, *token, sim::TraceLevel::off);
+    EXPECT_EQ(again.replay_error, "") << "seed " << seed;
+    EXPECT_EQ(again.result.steps, run.result.steps);
+    ASSERT_EQ(again.verdicts.size(), run.verdicts.size());
+    for (std::size_t i = 0; i < run.verdicts.size(); ++i) EXPECT_EQ(again.verdicts[i].held, run.verdicts[i].held);
+  }
+}
+
+TEST(Library, a_swarm_token_made_under_another_delivery_replays_against_the_file) {
+  // otpsim run --delivery instant: the token says instant, the file async;
+  // swarm's step estimate must follow the token's delivery.
+  ScenarioSpec instant = named("crash-during-cli");
+  instant.explore.delivery = sim::Delivery::instant;
+  for (std::uint64_t seed = 0; seed < 6; ++seed) {
+    RunReport run = run_once(instant, seed, sim::TraceLevel::off);
+    RunReport again = replay(named("crash-during-cli"), *sim::decode_token(run.token).token, sim::TraceLevel::off);
+    EXPECT_EQ(again.replay_error, "") << "seed " << seed;
+  }
+}
+
+TEST(Library, swarm_describes_the_configuration_a_seed_chose) {
+  const ScenarioSpec& spec = named("already-started-race");
+  const std::uint64_t k = swarm_steps_estimate(spec);
+  EXPECT_GT(k, 40u);  // the boot alone takes about 40 steps
+  EXPECT_EQ(swarm_steps_estimate(spec), k);
+  std::set<std::string> seen;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const std::string d = swarm_description(spec, seed);
+    EXPECT_EQ(d, sim::describe(sim::swarm_config(seed, k)));
+    seen.insert(d);
+  }
+  EXPECT_GE(seen.size(), 15u);
 }
 
 TEST(Library, shards_partition_the_seeds) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "core/tokens/checked_time.hpp"
 #include "core/tokens/workload.hpp"
@@ -12,6 +14,7 @@
 #include "sim/observer_set.hpp"
 #include "sim/pct_strategy.hpp"
 #include "sim/random_strategy.hpp"
+#include "sim/swarm_strategy.hpp"
 
 namespace otpsim::scenarios {
 
@@ -231,25 +234,6 @@ sim::RunLimits limits_of(const ScenarioSpec& spec) {
   return limits;
 }
 
-}  // namespace
-
-std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed) {
-  if (name == "pct") {
-    sim::PctOptions pct;
-    pct.depth = spec.explore.pct_depth;
-    pct.steps_estimate = spec.explore.pct_steps;
-    return std::make_unique<sim::PctStrategy>(seed, pct);
-  }
-  if (name == "random") return std::make_unique<sim::RandomStrategy>(seed);
-  return nullptr;
-}
-
-std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed) {
-  return seeded_strategy(spec, spec.explore.strategy, seed);
-}
-
-namespace {
-
 RunReport run_under(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
                     std::uint64_t seed, sim::TraceLevel trace, bool seeded) {
   auto slot = std::make_shared<std::unique_ptr<RunState>>();
@@ -265,7 +249,68 @@ RunReport run_under(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> str
   return finish(spec, sim, slot, seed, trace);
 }
 
+/// The most steps swarm's calibration run takes: pct's change points then
+/// fall in the first 50,000 steps of a longer run, and a scenario shrinker,
+/// which calibrates each candidate afresh, pays at most this per candidate.
+constexpr std::uint64_t calibration_steps_max = 50'000;
+
+/// One run of `spec` under RandomStrategy seed 0 with `delivery`, its
+/// steps (at most calibration_steps_max): swarm's step estimate. The limits
+/// are fixed, not the spec's, so a shrinker's or a replay's lowered limits
+/// do not change it.
+std::uint64_t calibrate(const ScenarioSpec& spec, sim::Delivery delivery) {
+  ScenarioSpec c = spec;
+  c.explore.delivery = delivery;
+  c.explore.steps_max = calibration_steps_max;
+  c.explore.time_max_us = ExploreSpec{}.time_max_us;
+  RunReport r = run_under(c, std::make_unique<sim::RandomStrategy>(0), "random", 0, sim::TraceLevel::off, true);
+  return std::max<std::uint64_t>(1, r.result.steps);
+}
+
+std::uint64_t steps_estimate(const ScenarioSpec& spec, sim::Delivery delivery) {
+  // A spec built in C++ has no content hash to key the cache by.
+  if (spec.content_hash.empty()) return calibrate(spec, delivery);
+  // Sweep workers share the cache, so it is locked; a spec is calibrated
+  // once per process and delivery.
+  static std::mutex mutex;
+  static std::map<std::string, std::uint64_t> cache;
+  const std::string key = fmt::format("{}|{}", program_name(spec), sim::delivery_name(delivery));
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, calibrate(spec, delivery)).first;
+  return it->second;
+}
+
+/// The seeded strategy `name` for a run under `delivery` (a token's may
+/// differ from the spec's: otpsim run --delivery).
+std::unique_ptr<sim::Strategy> make_seeded(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed,
+                                           sim::Delivery delivery) {
+  if (name == "pct") {
+    sim::PctOptions pct;
+    pct.depth = spec.explore.pct_depth;
+    pct.steps_estimate = spec.explore.pct_steps;
+    return std::make_unique<sim::PctStrategy>(seed, pct);
+  }
+  if (name == "random") return std::make_unique<sim::RandomStrategy>(seed);
+  if (name == "swarm") return std::make_unique<sim::SwarmStrategy>(seed, steps_estimate(spec, delivery));
+  return nullptr;
+}
+
 }  // namespace
+
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed) {
+  return make_seeded(spec, name, seed, spec.explore.delivery);
+}
+
+std::uint64_t swarm_steps_estimate(const ScenarioSpec& spec) { return steps_estimate(spec, spec.explore.delivery); }
+
+std::string swarm_description(const ScenarioSpec& spec, std::uint64_t seed) {
+  return sim::describe(sim::swarm_config(seed, swarm_steps_estimate(spec)));
+}
+
+std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed) {
+  return seeded_strategy(spec, spec.explore.strategy, seed);
+}
 
 RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
                    std::uint64_t seed, sim::TraceLevel trace) {
@@ -283,7 +328,7 @@ RunReport replay(const ScenarioSpec& spec, const sim::ReplayToken& token, sim::T
   // The token's own program name: an older token (no content hash) names
   // the scenario without one, and the caller has checked that it is this one.
   sim::Program program = make_program(spec, token.seed, slot, token.program);
-  sim::Simulation sim(program, token, trace, token.from_seed ? seeded_strategy(spec, token.strategy, token.seed) : nullptr);
+  sim::Simulation sim(program, token, trace, token.from_seed ? make_seeded(spec, token.strategy, token.seed, token.delivery) : nullptr);
   return finish(spec, sim, slot, token.seed, trace);
 }
 

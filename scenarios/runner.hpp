@@ -70,8 +70,8 @@ class ProgramId {
 /// nullopt if `program` is not "scenario/...".
 std::optional<ProgramId> parse_program_name(std::string_view program);
 
-/// Runs `spec` once under its seeded strategy (explore.strategy: random or
-/// pct) with `seed`. Its token regenerates the choices from the seed
+/// Runs `spec` once under its seeded strategy (explore.strategy: swarm,
+/// random or pct) with `seed`. Its token regenerates the choices from the seed
 /// (ReplayToken::from_seed), so it stays short however long the run.
 RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel trace);
 
@@ -81,13 +81,28 @@ RunReport run_once(const ScenarioSpec& spec, std::uint64_t seed, sim::TraceLevel
 RunReport run_with(const ScenarioSpec& spec, std::unique_ptr<sim::Strategy> strategy, std::string name,
                    std::uint64_t seed, sim::TraceLevel trace);
 
-/// The seeded per-run strategy of a spec (random or pct); nullptr for dfs,
-/// which is an explorer over many runs (sweep.hpp).
+/// The seeded per-run strategy of a spec (swarm, random or pct); nullptr
+/// for dfs, which is an explorer over many runs (sweep.hpp).
 std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::uint64_t seed);
 
-/// The seeded strategy `name` (random, pct) of `spec` for `seed`; nullptr
-/// for any other name.
+/// The seeded strategy `name` (swarm, random, pct) of `spec` for `seed`;
+/// nullptr for any other name.
 std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed);
+
+/// swarm's step estimate for `spec` (pct's k in its pct seeds): the steps
+/// of one run under `random` seed 0 with the spec's delivery and the
+/// at most 50,000 steps. A pure function of the spec; computed once per process
+/// for a spec with a content hash (thread-safe), on every call otherwise.
+/// The cache is keyed by name, content hash and delivery: a parsed spec
+/// whose clients, faults or environment are then edited in C++ must clear
+/// its content_hash (or be written out and parsed again), or it is run
+/// under the unedited spec's estimate.
+std::uint64_t swarm_steps_estimate(const ScenarioSpec& spec);
+
+/// The configuration swarm draws for `seed` on `spec`, in one line
+/// (sim/swarm_strategy.hpp), e.g. "pct depth 3 (k=180), signals linger 0.60,
+/// faults x4, 1 in 4 processes favoured x8".
+std::string swarm_description(const ScenarioSpec& spec, std::uint64_t seed);
 
 /// Re-runs the run `token` recorded. The token must name `spec` (its name;
 /// the caller compares the content hash); replay_error says if the run

@@ -36,7 +36,7 @@ namespace otpsim::scenarios {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> strategy_names{"random", "pct", "dfs"};
+constexpr std::array<std::string_view, 4> strategy_names{"swarm", "random", "pct", "dfs"};
 
 // The facade operations, as listed in errors (core::tokens::valid_op decides).
 constexpr std::string_view op_list = "get, refresh, invalidate, set_manual";

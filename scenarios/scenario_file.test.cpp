@@ -324,7 +324,7 @@ TEST(ScenarioFile, absent_keys_take_the_documented_defaults) {
   EXPECT_EQ(f.action.heal_after_us, -1);
   EXPECT_TRUE(s.properties.empty());
   EXPECT_TRUE(s.expect.empty());
-  EXPECT_EQ(s.explore.strategy, "random");
+  EXPECT_EQ(s.explore.strategy, "swarm");  // the default
   EXPECT_EQ(s.explore.seeds, 100u);
   EXPECT_EQ(s.explore.seed_base, 0u);
   EXPECT_EQ(s.explore.budget_s, 0.0);
@@ -370,11 +370,16 @@ TEST(ScenarioFile, a_float_key_accepts_an_integer) {
   EXPECT_EQ(s.faults.faults.at(0).trigger.probability, 1.0);
 }
 
-TEST(ScenarioFile, the_known_strategies_are_random_pct_and_dfs) {
-  ASSERT_EQ(known_strategies().size(), 3u);
-  EXPECT_EQ(known_strategies()[0], "random");
-  EXPECT_EQ(known_strategies()[1], "pct");
-  EXPECT_EQ(known_strategies()[2], "dfs");
+TEST(ScenarioFile, the_known_strategies_are_swarm_random_pct_and_dfs) {
+  ASSERT_EQ(known_strategies().size(), 4u);
+  EXPECT_EQ(known_strategies()[0], "swarm");
+  EXPECT_EQ(known_strategies()[1], "random");
+  EXPECT_EQ(known_strategies()[2], "pct");
+  EXPECT_EQ(known_strategies()[3], "dfs");
+}
+
+TEST(ScenarioFile, the_default_strategy_is_swarm) {
+  EXPECT_EQ(ExploreSpec{}.strategy, "swarm");
 }
 
 TEST(ScenarioFile, explore_reads_the_strategies_options) {
@@ -506,7 +511,7 @@ TEST(ScenarioFile, an_unknown_name_lists_the_valid_ones) {
                      "properties.check[1]: unknown property 'no_crash' (expected one of: cli_coalesced, liveness, "
                      "manual_token_durable, no_client_crash, restart_scope)");
   EXPECT_PARSE_ERROR(head + "[explore]\nstrategy = \"bfs\"\n", 5, 12,
-                     "explore.strategy: unknown strategy 'bfs' (expected one of: random, pct, dfs)");
+                     "explore.strategy: unknown strategy 'bfs' (expected one of: swarm, random, pct, dfs)");
   EXPECT_PARSE_ERROR(head + "[explore]\nreduction = \"magic\"\n", 5, 13,
                      "explore.reduction: unknown reduction 'magic' (expected one of: optimal, dpor, sleep_sets, none)");
   EXPECT_PARSE_ERROR(head + "[env.storage]\nrows = [ { app = \"a\", key = \"other\", token = \"t\" } ]\n", 5, 29,

@@ -121,6 +121,7 @@ TEST_P(Finding, shrinks_to_what_the_violation_needs) {
   // every seed the shrinker tries.
   for (std::size_t i = 0; i < small.clients.size(); ++i) {
     ScenarioSpec fewer = small;
+    fewer.content_hash.clear();  // edited here, not parsed: swarm calibrates it afresh
     fewer.clients.erase(fewer.clients.begin() + static_cast<std::ptrdiff_t>(i));
     EXPECT_FALSE(violating_seed(fewer, property, shrunk->seeds, shrunk->steps_cap).has_value())
         << "client " << small.clients[i].name << " is not needed";
@@ -129,12 +130,14 @@ TEST_P(Finding, shrinks_to_what_the_violation_needs) {
   for (std::size_t i = 0; i < small.clients.size(); ++i) {
     if (small.clients[i].count < 2) continue;
     ScenarioSpec fewer = small;
+    fewer.content_hash.clear();  // edited here, not parsed: swarm calibrates it afresh
     --fewer.clients[i].count;
     EXPECT_FALSE(violating_seed(fewer, property, shrunk->seeds, shrunk->steps_cap).has_value())
         << "client " << small.clients[i].name << " needs fewer copies";
   }
   for (std::size_t i = 0; i < small.faults.faults.size(); ++i) {
     ScenarioSpec fewer = small;
+    fewer.content_hash.clear();  // edited here, not parsed: swarm calibrates it afresh
     fewer.faults.faults.erase(fewer.faults.faults.begin() + static_cast<std::ptrdiff_t>(i));
     EXPECT_FALSE(violating_seed(fewer, property, shrunk->seeds, shrunk->steps_cap).has_value())
         << "fault " << i << " is not needed";

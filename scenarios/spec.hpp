@@ -66,7 +66,7 @@ class EnvSpec {
 class ExploreSpec {
  public:
   ExploreSpec() = default;
-  std::string strategy = "random";  // random | pct | dfs
+  std::string strategy = "swarm";  // swarm | random | pct | dfs
   /// How signals travel: async (Erlang's guarantee only) or instant.
   sim::Delivery delivery = sim::Delivery::async;
   std::uint32_t pct_depth = 3;          // pct: the bug depth d
