@@ -28,6 +28,7 @@
 #include "scenarios/report.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/shrink.hpp"
+#include "scenarios/story.hpp"
 #include "scenarios/sweep.hpp"
 #include "sim/assert.hpp"
 
@@ -366,12 +367,19 @@ class Teller {
   std::string told_;
 };
 
+/// A story's length: in full (a scenario named, or a violation nobody
+/// expected), and in brief (each expected finding of a whole-library run).
+constexpr std::size_t full_story_lines = 20;
+constexpr std::size_t brief_story_lines = 6;
+
 /// The report of one property that did not behave as expected (or a
-/// finding): the counterexample shrunk (unless the scenario says not to),
-/// its timeline, and the steps the schedule decided. Returns what it
-/// printed (the JUnit text of the property).
+/// finding): the counterexample shrunk (unless the scenario says not to)
+/// and told as a story of at most `story_lines` lines, ending with the
+/// replay line; `verbose` adds today's timeline and causal slice steps.
+/// Returns what it printed (the JUnit text of the property).
 std::string report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
-                            const PropertySummary& p, const std::string& trace_dir) {
+                            const PropertySummary& p, const std::string& trace_dir, bool verbose,
+                            std::size_t story_lines) {
   Teller say(out);
   if (p.violations == 0) {
     say(fmt::format("\n{}: {}: expected a violation (a documented finding or a mutant), held on all {} schedules\n",
@@ -389,27 +397,33 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
       message = shrunk->message;
     }
   }
-  // The whole run for a timeline (an unexpected violation) or trace files;
-  // else its prefix up to the violation, for the causal slice, or nothing.
-  const bool whole = !p.as_expected() || !trace_dir.empty();
+  // The whole run for a timeline (verbose) or trace files, or when unshrunk
+  // (its violation's step is in its verdict).
+  const bool whole = verbose || !trace_dir.empty() || !shrunk;
   RunReport run;
-  if (whole) {
-    run = rerun(spec, token);
-  } else if (shrunk) {
-    run = rerun(spec, token, shrunk->violation_step);
+  if (whole) run = rerun(spec, token);
+  std::uint64_t step = shrunk ? shrunk->violation_step : 0;
+  if (!shrunk) {
+    for (const PropertyVerdict& v : run.verdicts) {
+      if (v.property == p.name && !v.held) step = violation_step(run, v);
+    }
   }
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
-  say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
-                       p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
-                       summary.schedules, p.first_steps, escape_control(message)));
+  std::string shrink_note;
   if (shrunk) {
-    say(fmt::format("shrunk in {} runs{}: violated at step {} (was {})\n", shrunk->attempts,
-                         shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
-                         shrunk->violation_step, shrunk->original_violation_step));
+    shrink_note = fmt::format("; shrunk in {} runs{} to step {} (was {})", shrunk->attempts,
+                              shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
+                              shrunk->violation_step, shrunk->original_violation_step);
   }
-  if (!p.as_expected()) say("timeline:\n" + timeline(run));
-  if (shrunk) say(slice_text(spec, run, token, shrunk->violation_step, !p.as_expected()));
-  say(fmt::format("  replay: {}\n", replay_command(spec, token)));
+  say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps{})\n", what, p.name,
+                  spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations, summary.schedules,
+                  p.first_steps, shrink_note));
+  if (verbose) {
+    say("timeline:\n" + timeline(run));
+    if (shrunk) say(slice_text(spec, rerun(spec, token, step), token, step, true));
+  }
+  StoryViolation told{p.name, escape_control(message), replay_command(spec, token)};
+  say(story_text(story_of_token(spec, token, step, told, story_lines)));
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
@@ -557,7 +571,13 @@ int cmd_run(const RunFlags& flags) {
     }
     summaries[i].cut_off_report = report_cut_off(human, specs[i], summaries[i]);
     for (PropertySummary& p : summaries[i].properties) {
-      if (!p.as_expected() || p.violations > 0) p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir);
+      if (!p.as_expected() || p.violations > 0) {
+        // The whole library: an expected finding's story in brief (one
+        // screen for all of them); a named scenario's, or news, in full.
+        const bool brief = flags.scenarios.empty() && p.as_expected() && !flags.verbose;
+        p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir, flags.verbose,
+                                   brief ? brief_story_lines : full_story_lines);
+      }
     }
   }
   if (junit) {
@@ -569,7 +589,7 @@ int cmd_run(const RunFlags& flags) {
 }
 
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
-               const std::string& scenario_file, bool expect_violation) {
+               const std::string& scenario_file, bool expect_violation, bool verbose) {
   sim::TokenParse parsed = sim::decode_token(token_text);
   if (!parsed.token) bad_input(parsed.error);
   const sim::ReplayToken& token = *parsed.token;
@@ -602,23 +622,43 @@ int cmd_replay(const std::string& token_text, const std::string& trace_file, con
   std::optional<OutputFile> file;
   if (!trace_file.empty()) file.emplace(trace_file);
   RunReport run = replay(spec, token, sim::TraceLevel::full);
+  // The run in the form asked for: none by default (the stories say it).
+  const std::string form = !format.empty() ? format : (file || verbose) ? "text" : "";
   std::ostringstream out;
-  if (format == "jsonl") {
+  if (form == "jsonl") {
     run.trace->write_jsonl(out);
-  } else if (format == "chrome") {
+  } else if (form == "chrome") {
     run.trace->write_chrome(out);
-  } else if (format == "timeline") {
+  } else if (form == "timeline") {
     out << timeline(run);
-  } else {
+  } else if (form == "text") {
     run.trace->write_text(out);
   }
+  // Each violation's story, on stdout unless the run's text is there in a
+  // form a program reads.
+  std::string stories;
+  if (run.replay_error.empty()) {
+    for (const PropertyVerdict& v : run.verdicts) {
+      if (v.held || !v.violation) continue;
+      StoryViolation told{v.property, escape_control(v.violation->message), replay_command(spec, token_text)};
+      stories += fmt::format("\n{} {} in scenario {}{}:\n", v.as_expected() ? "finding" : "VIOLATED", v.property,
+                             spec.name, v.as_expected() ? ", as expected" : "");
+      stories += story_text(story_of_token(spec, token_text, violation_step(run, v), told));
+    }
+  }
+  const bool stories_to_stderr = !file && (form == "jsonl" || form == "chrome");
   if (file) {
     file->write(out.str());
     file->commit();
   } else {
     write_stdout(out.str());
-    finish_stdout();
   }
+  if (stories_to_stderr) {
+    std::fputs(stories.c_str(), stderr);
+  } else {
+    write_stdout(stories.substr(out.str().empty() && !file ? std::min<std::size_t>(1, stories.size()) : 0));
+  }
+  finish_stdout();
   if (!run.replay_error.empty()) {
     std::fprintf(stderr, "otpsim: %s\n", escape_control(run.replay_error).c_str());
     return exit_violated;
