@@ -370,7 +370,7 @@ class Teller {
 /// A story's length: in full (a scenario named, or a violation nobody
 /// expected), and in brief (each expected finding of a whole-library run).
 constexpr std::size_t full_story_lines = 20;
-constexpr std::size_t brief_story_lines = 6;
+constexpr std::size_t brief_story_lines = 5;
 
 /// The report of one property that did not behave as expected (or a
 /// finding): the counterexample shrunk (unless the scenario says not to)
@@ -415,7 +415,10 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
                               shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
                               shrunk->violation_step, shrunk->original_violation_step);
   }
-  say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps{})\n", what, p.name,
+  // A brief report follows the one before without a blank line: its
+  // unindented first line sets it apart.
+  say(fmt::format("{}{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps{})\n",
+                  story_lines < full_story_lines ? "" : "\n", what, p.name,
                   spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations, summary.schedules,
                   p.first_steps, shrink_note));
   if (verbose) {
@@ -563,6 +566,7 @@ int cmd_run(const RunFlags& flags) {
   }
   print_table(human, summaries);
   bool ok = true;
+  bool brief_intro_said = false;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     ok = ok && summaries[i].ok();
     if (dfs_stats[i]) {
@@ -575,6 +579,10 @@ int cmd_run(const RunFlags& flags) {
         // The whole library: an expected finding's story in brief (one
         // screen for all of them); a named scenario's, or news, in full.
         const bool brief = flags.scenarios.empty() && p.as_expected() && !flags.verbose;
+        if (brief && !brief_intro_said) {
+          say(human, "\nexpected findings, each in brief (otpsim run NAME tells its whole story; docs/findings.md):\n");
+          brief_intro_said = true;
+        }
         p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir, flags.verbose,
                                    brief ? brief_story_lines : full_story_lines);
       }

@@ -192,7 +192,13 @@ class Teller {
     const std::string d = abbreviate(e.detail);
     switch (e.kind) {
       case TraceKind::clock: return {};
-      case TraceKind::exited: return "exits: " + cut(d);
+      case TraceKind::exited: {
+        // A process the fault plan hit: say so where it dies.
+        for (const tk::FaultEvent& f : record_.faults) {
+          if (f.applied && f.victim == e.pid && f.step <= e.step) return fmt::format("exits: {} (the fault)", cut(d));
+        }
+        return "exits: " + cut(d);
+      }
       case TraceKind::event: return event_phrase(d);
       case TraceKind::step: break;
     }
@@ -209,7 +215,11 @@ class Teller {
         return send_phrase(d.substr(open + 2, bang - open - 2), d.substr(bang + 4), e.pid);
       }
       case EffectKind::arrive: return arrive_phrase(d);
-      case EffectKind::spawn: return "starts " + name_text(d.substr(0, d.find(' ')));
+      case EffectKind::spawn: {
+        const std::string child = d.substr(0, d.find(' '));
+        if (auto id = pid_id(child.substr(0, child.find('('))); id && is_harness(Pid{*id})) return {};
+        return "starts " + name_text(child);
+      }
       case EffectKind::exit_signal: {
         const std::size_t sp = d.find(' ');
         return fmt::format("exit({}, {})", name_text(d.substr(0, sp)), sp == std::string::npos ? "" : cut(d.substr(sp + 1)));
@@ -242,6 +252,7 @@ class Teller {
     if (e && e->size() == 2 && (*e)[0] == "'$gen_cast'") {
       return fmt::format("casts {}: {}", target == name(self) ? "itself" : target, cut((*e)[1]));
     }
+    if (target == name(self)) return fmt::format("sends itself: {}", cut(msg));
     return fmt::format("sends {} to {}", cut(msg), target);
   }
 
@@ -307,15 +318,40 @@ class Turn {
   std::uint64_t times = 1;  // folded repeats
 };
 
+/// A turn's phrases, "; " between them; a run of phrases repeated (pids
+/// and refs aside) is said once: "phrase (xN)", or "N x [a; b]" for a
+/// block (a supervisor's retries, taken one after another).
 std::string join_phrases(const std::vector<std::string>& phrases) {
+  std::vector<std::string> shapes;
+  for (const std::string& p : phrases) shapes.push_back(shape(p));
+  auto same = [&](std::size_t a, std::size_t b, std::size_t k) {
+    for (std::size_t x = 0; x < k; ++x) {
+      if (shapes[a + x] != shapes[b + x]) return false;
+    }
+    return true;
+  };
   std::string out;
   for (std::size_t i = 0; i < phrases.size();) {
-    std::size_t j = i + 1;
-    while (j < phrases.size() && phrases[j] == phrases[i]) ++j;
+    std::size_t best_k = 1, best_reps = 1;
+    for (std::size_t k = 1; k <= 4 && i + 2 * k <= phrases.size(); ++k) {
+      std::size_t reps = 1;
+      while (i + (reps + 1) * k <= phrases.size() && same(i, i + reps * k, k)) ++reps;
+      if (reps > 1 && reps * k > best_reps * best_k) {
+        best_k = k;
+        best_reps = reps;
+      }
+    }
     if (!out.empty()) out += "; ";
-    out += phrases[i];
-    if (j - i > 1) out += fmt::format(" (x{})", j - i);
-    i = j;
+    if (best_reps == 1) {
+      out += phrases[i];
+    } else if (best_k == 1) {
+      out += fmt::format("{} (x{})", phrases[i], best_reps);
+    } else {
+      std::string block;
+      for (std::size_t x = 0; x < best_k; ++x) block += (x > 0 ? "; " : "") + phrases[i + x];
+      out += fmt::format("{} x [{}]", best_reps, block);
+    }
+    i += best_k * best_reps;
   }
   return out;
 }
@@ -425,22 +461,26 @@ void drop_echoes(std::vector<Turn>& turns) {
       }
       return false;
     };
+    auto any = [&](const std::string& text) {
+      return std::any_of(stream.begin(), stream.end(), [&](const std::string* q) { return *q == text; });
+    };
     for (std::size_t i = 0; i < stream.size(); ++i) {
       std::string& p = *stream[i];
-      if (p.rfind("gets exit signal ", 0) != 0) continue;
-      const std::size_t from = p.rfind(" from ");
-      const std::string who = from == std::string::npos ? std::string() : p.substr(from + 6);
-      if (later(i, "exits: ") || later(i, "takes EXIT from " + who + ": ") || later(i, "takes DOWN of " + who + ": ")) p.clear();
+      if (p.rfind("gets exit signal ", 0) == 0) {
+        const std::size_t from = p.rfind(" from ");
+        const std::string who = from == std::string::npos ? std::string() : p.substr(from + 6);
+        if (later(i, "exits: ") || later(i, "takes EXIT from " + who + ": ") || later(i, "takes DOWN of " + who + ": ")) p.clear();
+      } else if (p.rfind("takes EXIT from ", 0) == 0) {
+        if (any("takes DOWN of " + p.substr(16))) p.clear();
+      } else if (p.rfind("casts itself: ", 0) == 0) {
+        // A message to itself it then takes: said once, by the taking.
+        if (later(i, "takes cast " + p.substr(14))) p.clear();
+      } else if (p.rfind("sends itself: ", 0) == 0) {
+        if (later(i, "takes " + p.substr(14))) p.clear();
+      }
     }
   }
-  for (Turn& t : turns) {
-    for (std::string& p : t.phrases) {
-      if (p.rfind("takes EXIT from ", 0) != 0) continue;
-      const std::string down = "takes DOWN of " + p.substr(16);
-      if (std::find(t.phrases.begin(), t.phrases.end(), down) != t.phrases.end()) p.clear();
-    }
-    std::erase(t.phrases, std::string());
-  }
+  for (Turn& t : turns) std::erase(t.phrases, std::string());
 }
 
 }  // namespace
@@ -543,6 +583,8 @@ std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, c
   if (!fault_steps.empty()) {
     while (after_fault < n && folded[after_fault].last_step < *fault_steps.begin()) ++after_fault;
   }
+  // A short story says what it cut on the next line, not on one of its own.
+  const bool inline_cuts = max_lines < 8;
   std::vector<bool> keep(n, true);
   for (std::size_t total = std::min(n, room); n > room; --total) {
     const std::size_t head = total / 3, tail = total - head;
@@ -551,12 +593,14 @@ std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, c
     for (std::size_t i = after_fault, left = head; i < n && left > 0; ++i, --left) keep[i] = true;
     std::size_t lines = 0;
     for (std::size_t i = 0; i < n; ++i) lines += keep[i] ? 1 : 0;
-    for (std::size_t i = 0; i < n; ++i) lines += !keep[i] && (i == 0 || keep[i - 1]) ? 1 : 0;
+    for (std::size_t i = 0; i < n && (!inline_cuts || total == 0); ++i) lines += !keep[i] && (i == 0 || keep[i - 1]) ? 1 : 0;
     if (lines <= room || total == 0) break;
   }
   std::uint64_t elided = 0;
+  std::string cut_note;
   auto flush = [&] {
-    if (elided > 0) out.push_back(fmt::format("({} more steps)", elided));
+    if (elided > 0 && !inline_cuts) out.push_back(fmt::format("({} more steps)", elided));
+    if (elided > 0 && inline_cuts) cut_note = fmt::format("({} more steps) ", elided);
     elided = 0;
   };
   for (std::size_t i = 0; i < folded.size(); ++i) {
@@ -566,12 +610,14 @@ std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, c
       continue;
     }
     flush();
-    std::string line = fmt::format("{} {}: {}", seconds(t.at_us), teller.name(t.pid), join_phrases(t.phrases));
+    std::string line = fmt::format("{}{} {}: {}", cut_note, seconds(t.at_us), teller.name(t.pid), join_phrases(t.phrases));
+    cut_note.clear();
     line = cut(line, line_max - (t.times > 1 ? 6 : 0));
     if (t.times > 1) line += fmt::format(" (x{})", t.times);
     out.push_back(std::move(line));
   }
   flush();
+  if (!cut_note.empty()) out.push_back(cut_note.substr(0, cut_note.size() - 1));
   out.push_back(last);
   out.push_back(replay);
   // Labels and terms come from the scenario (a client's name): no raw control bytes.
