@@ -371,6 +371,9 @@ class Teller {
 /// expected), and in brief (each expected finding of a whole-library run).
 constexpr std::size_t full_story_lines = 20;
 constexpr std::size_t brief_story_lines = 5;
+/// An unshrunk counterexample longer than this is not told (its full trace
+/// and causal slice would cost more than the run it reports).
+constexpr std::uint64_t unshrunk_story_steps_max = 200'000;
 
 /// The report of one property that did not behave as expected (or a
 /// finding): the counterexample shrunk (unless the scenario says not to)
@@ -397,15 +400,18 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
       message = shrunk->message;
     }
   }
-  // The whole run for a timeline (verbose) or trace files, or when unshrunk
-  // (its violation's step is in its verdict).
-  const bool whole = verbose || !trace_dir.empty() || !shrunk;
+  // The whole run for a timeline (verbose) or trace files.
+  const bool whole = verbose || !trace_dir.empty();
   RunReport run;
   if (whole) run = rerun(spec, token);
+  // An unshrunk run's violation step is in its verdict; a long one (a
+  // scenario that turns shrinking off for its size) is not told.
   std::uint64_t step = shrunk ? shrunk->violation_step : 0;
-  if (!shrunk) {
-    for (const PropertyVerdict& v : run.verdicts) {
-      if (v.property == p.name && !v.held) step = violation_step(run, v);
+  const bool tell = shrunk || p.first_steps <= unshrunk_story_steps_max;
+  if (!shrunk && tell) {
+    const RunReport again = whole ? RunReport() : replay(spec, *sim::decode_token(token).token, sim::TraceLevel::off);
+    for (const PropertyVerdict& v : (whole ? run : again).verdicts) {
+      if (v.property == p.name && !v.held) step = violation_step(whole ? run : again, v);
     }
   }
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
@@ -426,7 +432,13 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
     if (shrunk) say(slice_text(spec, rerun(spec, token, step), token, step, true));
   }
   StoryViolation told{p.name, escape_control(message), replay_command(spec, token)};
-  say(story_text(story_of_token(spec, token, step, told, story_lines)));
+  if (tell) {
+    say(story_text(story_of_token(spec, token, step, told, story_lines)));
+  } else {
+    say(story_text({fmt::format("(no story: the run was not shrunk (explore.shrink = false) and has {} steps; "
+                                "`otpsim replay TOKEN --verbose` prints it)", p.first_steps),
+                    fmt::format("violated {}: {}", p.name, told.message), "replay: " + told.replay}));
+  }
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
