@@ -126,6 +126,19 @@ class Teller {
       const std::string label = abbreviate(p.label);
       names_[p.pid.id] = uses[p.label] > 1 ? fmt::format("{}<0.{}.0>", label, p.pid.id) : label;
     }
+    // Tables by name, from their creation ("NAME -> ID ok"), boot included.
+    for (const TraceEvent& e : trace_.events) {
+      if (e.kind != TraceKind::step || e.effect != EffectKind::table_new) continue;
+      const std::size_t arrow = e.detail.find(" -> ");
+      if (arrow == std::string::npos) continue;
+      std::uint64_t id = 0;
+      for (std::size_t i = arrow + 4; i < e.detail.size() && e.detail[i] >= '0' && e.detail[i] <= '9'; ++i) {
+        id = id * 10 + static_cast<std::uint64_t>(e.detail[i] - '0');
+      }
+      // An unnamed table goes by its creator: "Registry.PIDPartition0/1".
+      const bool unnamed = e.detail.compare(0, arrow, "unnamed") == 0;
+      tables_[id] = unnamed ? fmt::format("{}/{}", name(e.pid), id) : e.detail.substr(0, arrow);
+    }
   }
 
   /// Elixir module names as Elixir writes them, less the shared prefix:
@@ -237,11 +250,24 @@ class Teller {
       case EffectKind::table_delete:
       case EffectKind::table_delete_object:
       case EffectKind::table_delete_table:
-        return fmt::format("ets {} {}", sim::effect_name(e.effect), cut(d.rfind("tab ", 0) == 0 ? d.substr(4) : d, 80));
+        return fmt::format("ets {} {}", sim::effect_name(e.effect), cut(table_named(d), 80));
       case EffectKind::table_new: return "creates table " + cut(d, 60);
       case EffectKind::external: return "external " + cut(d, 80);
       default: return {};
     }
+  }
+
+  /// A table operation's detail ("tab 3 KEY -> ok ...") with the table's
+  /// name ("ex_atlas_fly_tokens KEY -> ok ...").
+  std::string table_named(std::string_view d) const {
+    if (d.rfind("tab ", 0) != 0) return std::string(d);
+    d.remove_prefix(4);
+    const std::size_t sp = d.find(' ');
+    std::uint64_t id = 0;
+    for (const char c : d.substr(0, sp)) id = id * 10 + static_cast<std::uint64_t>(c >= '0' && c <= '9' ? c - '0' : 0);
+    auto it = tables_.find(id);
+    if (it == tables_.end() || sp == std::string_view::npos) return fmt::format("table {}", d);
+    return fmt::format("{}{}", it->second, d.substr(sp));
   }
 
   std::string send_phrase(std::string_view to, std::string_view msg, Pid self) const {
@@ -305,6 +331,7 @@ class Teller {
   const tk::RunRecord& record_;
   std::string prefix_;
   std::map<std::uint64_t, std::string> names_;
+  std::map<std::uint64_t, std::string> tables_;  // id -> name
 };
 
 /// One process turn: consecutive slice steps of one process.
@@ -487,7 +514,7 @@ void drop_echoes(std::vector<Turn>& turns) {
 
 std::uint64_t violation_step(const RunReport& run, const PropertyVerdict& verdict) {
   if (verdict.violation && verdict.violation->step > 0) return verdict.violation->step;
-  return run.result.steps > 0 ? run.result.steps - 1 : 0;
+  return run.result.steps;
 }
 
 std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, const std::vector<std::uint64_t>& slice,
@@ -531,8 +558,11 @@ std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, c
   for (; ev != trace.events.end(); ++ev) {
     const TraceEvent& e = *ev;
     if (!in_slice.contains(e.step) || e.kind == TraceKind::clock || !e.pid || teller.is_harness(e.pid)) continue;
-    // A client's calls are told from the record; its exit from the trace.
-    if (teller.is_client(e.pid) && e.kind != TraceKind::exited) {
+    // A client's calls are told from the record (not as the messages they
+    // are); what else it does (an ETS read of the Registry, its exit) from the trace.
+    if (teller.is_client(e.pid) && e.kind == TraceKind::step &&
+        (e.effect == EffectKind::send || e.effect == EffectKind::send_named || e.effect == EffectKind::send_alias ||
+         e.effect == EffectKind::receive || e.effect == EffectKind::arrive || e.effect == EffectKind::spawn)) {
       add(e.pid, e.step, e.time_us, {});
     } else {
       add(e.pid, e.step, e.time_us, teller.phrase(e));

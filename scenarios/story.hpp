@@ -36,7 +36,8 @@ std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, c
                                const StoryViolation& violation, std::size_t max_lines = 20);
 
 /// The step at which `verdict` (a violated one of `run`) is violated: its
-/// counterexample's step, or the run's last step when it names none.
+/// counterexample's step, or the run's length when it names none (as
+/// the shrinker counts it).
 std::uint64_t violation_step(const RunReport& run, const PropertyVerdict& verdict);
 
 /// The story of the run `token` records, which violates `violation.property`
