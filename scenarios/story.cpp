@@ -118,7 +118,8 @@ std::string common_module_prefix(const tk::RunRecord& record) {
 
 class Teller {
  public:
-  Teller(const RunReport& run) : run_(run), trace_(*run.trace), record_(*run.record), prefix_(common_module_prefix(*run.record)) {
+  explicit Teller(const RunReport& run)
+      : trace_(*run.trace), record_(*run.record), prefix_(common_module_prefix(*run.record)) {
     std::map<std::string, int> uses;
     for (const tk::ProcessLife& p : record_.processes) ++uses[p.label];
     for (const tk::ProcessLife& p : record_.processes) {
@@ -137,7 +138,7 @@ class Teller {
       }
       // An unnamed table goes by its creator: "Registry.PIDPartition0/1".
       const bool unnamed = e.detail.compare(0, arrow, "unnamed") == 0;
-      tables_[id] = unnamed ? fmt::format("{}/{}", name(e.pid), id) : e.detail.substr(0, arrow);
+      tables_[id] = unnamed ? fmt::format("{}/{}", name(e.pid), id) : abbreviate(e.detail.substr(0, arrow));
     }
   }
 
@@ -326,7 +327,6 @@ class Teller {
     }
   }
 
-  const RunReport& run_;
   const sim::Trace& trace_;
   const tk::RunRecord& record_;
   std::string prefix_;
@@ -517,9 +517,9 @@ std::uint64_t violation_step(const RunReport& run, const PropertyVerdict& verdic
   return run.result.steps;
 }
 
-std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, const std::vector<std::uint64_t>& slice,
+// The spec is not read yet: everything told comes from the run itself.
+std::vector<std::string> story(const ScenarioSpec& /*spec*/, const RunReport& run, const std::vector<std::uint64_t>& slice,
                                const StoryViolation& violation, std::size_t max_lines) {
-  (void)spec;
   max_lines = std::max<std::size_t>(max_lines, 4);
   std::vector<std::string> out;
   const std::string replay = "replay: " + violation.replay;
@@ -557,17 +557,20 @@ std::vector<std::string> story(const ScenarioSpec& spec, const RunReport& run, c
                              [](const TraceEvent& e, std::uint64_t s) { return e.step < s; });
   for (; ev != trace.events.end(); ++ev) {
     const TraceEvent& e = *ev;
-    if (!in_slice.contains(e.step) || e.kind == TraceKind::clock || !e.pid || teller.is_harness(e.pid)) continue;
-    // A client's calls are told from the record (not as the messages they
-    // are); what else it does (an ETS read of the Registry, its exit) from the trace.
-    if (teller.is_client(e.pid) && e.kind == TraceKind::step &&
-        (e.effect == EffectKind::send || e.effect == EffectKind::send_named || e.effect == EffectKind::send_alias ||
-         e.effect == EffectKind::receive || e.effect == EffectKind::arrive || e.effect == EffectKind::spawn)) {
+    if (!in_slice.contains(e.step)) continue;
+    if (e.kind == TraceKind::clock || !e.pid || teller.is_harness(e.pid)) {
+      // nothing to tell
+    } else if (teller.is_client(e.pid) && e.kind == TraceKind::step &&
+               (e.effect == EffectKind::send || e.effect == EffectKind::send_named ||
+                e.effect == EffectKind::send_alias || e.effect == EffectKind::receive ||
+                e.effect == EffectKind::arrive || e.effect == EffectKind::spawn)) {
+      // A client's calls are told from the record, not as the messages they
+      // are; what else it does (an ETS read of the Registry, its exit) is.
       add(e.pid, e.step, e.time_us, {});
     } else {
       add(e.pid, e.step, e.time_us, teller.phrase(e));
     }
-    // The record's call lines for this step, once, after its first event.
+    // The record's call lines for this step, after its events.
     if (std::next(ev) == trace.events.end() || std::next(ev)->step != e.step) {
       if (auto c = calls.find(e.step); c != calls.end()) {
         for (auto& [pid, text] : c->second) add(pid, e.step, e.time_us, text);
