@@ -77,13 +77,17 @@ class RunFlags {
   std::string delivery;  // async | instant; empty: each scenario's own
   bool progress = false;  // the progress line on stderr even when it is not a terminal
   std::string save_shrunk_dir;  // where shrunk scenarios go (created); empty: not saved
+  bool verbose = false;   // each report's timeline and causal slice too, not only its story
 };
 int cmd_run(const RunFlags& flags);
 /// Exit 0 if the replayed run violates no property (or, with
 /// `expect_violation`, if it violates one); 1 otherwise or if it diverged;
 /// 2 for a bad token or a scenario that changed since the token was made.
+/// With no `format` and no `trace_file`, stdout holds each violation's
+/// story (`verbose`: after the whole text trace); with either, that output
+/// as asked and the stories after it (on stderr when the output is stdout).
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
-               const std::string& scenario_file, bool expect_violation = false);
+               const std::string& scenario_file, bool expect_violation = false, bool verbose = false);
 int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t seed_base, unsigned jobs,
               const std::string& shard, const std::string& out_file, const std::string& delivery = {},
               bool progress = false);

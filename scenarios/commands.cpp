@@ -29,6 +29,7 @@
 #include "scenarios/runner.hpp"
 #include "scenarios/shrink.hpp"
 #include "scenarios/shrink_scenario.hpp"
+#include "scenarios/story.hpp"
 #include "scenarios/sweep.hpp"
 #include "sim/assert.hpp"
 
@@ -381,12 +382,22 @@ std::optional<std::string> shrunk_dir_error(const std::string& dir) {
   return std::nullopt;
 }
 
+/// A story's length: in full (a scenario named, or a violation nobody
+/// expected), and in brief (each expected finding of a whole-library run).
+constexpr std::size_t full_story_lines = 20;
+constexpr std::size_t brief_story_lines = 5;
+/// An unshrunk counterexample longer than this is not told (its full trace
+/// and causal slice would cost more than the run it reports).
+constexpr std::uint64_t unshrunk_story_steps_max = 200'000;
+
 /// The report of one property that did not behave as expected (or a
-/// finding): the counterexample shrunk (unless the scenario says not to),
-/// its timeline, and the steps the schedule decided. Returns what it
-/// printed (the JUnit text of the property).
+/// finding): the counterexample shrunk (unless the scenario says not to)
+/// and told as a story of at most `story_lines` lines, ending with the
+/// replay line; `verbose` adds today's timeline and causal slice steps.
+/// Returns what it printed (the JUnit text of the property).
 std::string report_property(std::FILE* out, const ScenarioSpec& spec, const ScenarioSummary& summary,
-                            const PropertySummary& p, const std::string& trace_dir, const std::string& save_dir) {
+                            const PropertySummary& p, const std::string& trace_dir, const std::string& save_dir,
+                            bool verbose, std::size_t story_lines) {
   Teller say(out);
   if (p.violations == 0) {
     say(fmt::format("\n{}: {}: expected a violation (a documented finding or a mutant), held on all {} schedules\n",
@@ -415,26 +426,52 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
       message = shrunk->message;
     }
   }
-  // The whole run for a timeline (an unexpected violation) or trace files;
-  // else its prefix up to the violation, for the causal slice, or nothing.
-  const bool whole = !p.as_expected() || !trace_dir.empty();
+  // The whole run for a timeline (verbose) or trace files.
+  const bool whole = verbose || !trace_dir.empty();
   RunReport run;
-  if (whole) {
-    run = rerun(*run_spec, token);
-  } else if (shrunk) {
-    run = rerun(*run_spec, token, shrunk->violation_step);
+  if (whole) run = rerun(*run_spec, token);
+  // An unshrunk run's violation step is in its verdict; a long one (a
+  // scenario that turns shrinking off for its size) is not told.
+  std::uint64_t step = shrunk ? shrunk->violation_step : 0;
+  const bool tell = shrunk || p.first_steps <= unshrunk_story_steps_max;
+  if (!shrunk && tell) {
+    const RunReport again = whole ? RunReport() : replay(*run_spec, *sim::decode_token(token).token, sim::TraceLevel::off);
+    for (const PropertyVerdict& v : (whole ? run : again).verdicts) {
+      if (v.property == p.name && !v.held) step = violation_step(whole ? run : again, v);
+    }
   }
   const char* what = p.as_expected() ? "finding" : "VIOLATED";
-  say(fmt::format("\n{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps)\n  {}\n", what,
-                       p.name, spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations,
-                       summary.schedules, p.first_steps, escape_control(message)));
-  if (spec.explore.strategy == "swarm") {
+  // In brief, the shrink is a note in the header; in full, the scenario's
+  // swarm configuration and both shrinks (scenario, schedule) have lines.
+  const bool brief = story_lines < full_story_lines;
+  std::string shrink_note;
+  if (shrunk && brief) {
+    shrink_note = fmt::format("; shrunk in {} runs{} to step {} (was {})", shrunk->attempts,
+                              shrunk->budget_hit ? fmt::format(" (stopped at budget_s = {})", spec.explore.budget_s) : "",
+                              shrunk->violation_step, shrunk->original_violation_step);
+  }
+  // A brief report follows the one before without a blank line: its
+  // unindented first line sets it apart.
+  say(fmt::format("{}{} {} in scenario {}{}: seed {} ({} of {} schedules; the shortest: {} steps{})\n",
+                  brief ? "" : "\n", what, p.name,
+                  spec.name, p.as_expected() ? ", as expected" : "", p.first_seed, p.violations, summary.schedules,
+                  p.first_steps, shrink_note));
+  if (!brief && spec.explore.strategy == "swarm") {
     say(fmt::format("  schedule: swarm seed {}: {}\n", p.first_seed, swarm_description(spec, p.first_seed)));
   }
-  if (small) say(small->summary(spec.explore.budget_s));
-  if (!p.as_expected()) say("timeline:\n" + timeline(run));
-  if (shrunk) say(slice_text(*run_spec, run, token, shrunk->violation_step, !p.as_expected()));
-  say(fmt::format("  replay: {}\n", replay_command(*run_spec, token)));
+  if (!brief && small) say(small->summary(spec.explore.budget_s));
+  if (verbose) {
+    say("timeline:\n" + timeline(run));
+    if (shrunk) say(slice_text(*run_spec, rerun(*run_spec, token, step), token, step, true));
+  }
+  StoryViolation told{p.name, escape_control(message), replay_command(*run_spec, token)};
+  if (tell) {
+    say(story_text(story_of_token(*run_spec, token, step, told, story_lines)));
+  } else {
+    say(story_text({fmt::format("(no story: the run was not shrunk (explore.shrink = false) and has {} steps; "
+                                "`otpsim replay TOKEN --verbose` prints it)", p.first_steps),
+                    fmt::format("violated {}: {}", p.name, told.message), "replay: " + told.replay}));
+  }
   if (!trace_dir.empty() && run.trace) {
     const std::string base =
         fmt::format("{}/{}-{}-seed{}", trace_dir, safe_file_name(spec.name), safe_file_name(p.name), p.first_seed);
@@ -577,6 +614,7 @@ int cmd_run(const RunFlags& flags) {
   }
   print_table(human, summaries);
   bool ok = true;
+  bool brief_intro_said = false;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     ok = ok && summaries[i].ok();
     if (dfs_stats[i]) {
@@ -586,7 +624,15 @@ int cmd_run(const RunFlags& flags) {
     summaries[i].cut_off_report = report_cut_off(human, specs[i], summaries[i]);
     for (PropertySummary& p : summaries[i].properties) {
       if (!p.as_expected() || p.violations > 0) {
-        p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir, flags.save_shrunk_dir);
+        // The whole library: an expected finding's story in brief (one
+        // screen for all of them); a named scenario's, or news, in full.
+        const bool brief = flags.scenarios.empty() && p.as_expected() && !flags.verbose;
+        if (brief && !brief_intro_said) {
+          say(human, "\nexpected findings, each in brief (otpsim run NAME tells its whole story; docs/findings.md):\n");
+          brief_intro_said = true;
+        }
+        p.report = report_property(human, specs[i], summaries[i], p, flags.trace_dir, flags.save_shrunk_dir, flags.verbose,
+                                   brief ? brief_story_lines : full_story_lines);
       }
     }
   }
@@ -599,7 +645,7 @@ int cmd_run(const RunFlags& flags) {
 }
 
 int cmd_replay(const std::string& token_text, const std::string& trace_file, const std::string& format,
-               const std::string& scenario_file, bool expect_violation) {
+               const std::string& scenario_file, bool expect_violation, bool verbose) {
   sim::TokenParse parsed = sim::decode_token(token_text);
   if (!parsed.token) bad_input(parsed.error);
   const sim::ReplayToken& token = *parsed.token;
@@ -632,23 +678,43 @@ int cmd_replay(const std::string& token_text, const std::string& trace_file, con
   std::optional<OutputFile> file;
   if (!trace_file.empty()) file.emplace(trace_file);
   RunReport run = replay(spec, token, sim::TraceLevel::full);
+  // The run in the form asked for: none by default (the stories say it).
+  const std::string form = !format.empty() ? format : (file || verbose) ? "text" : "";
   std::ostringstream out;
-  if (format == "jsonl") {
+  if (form == "jsonl") {
     run.trace->write_jsonl(out);
-  } else if (format == "chrome") {
+  } else if (form == "chrome") {
     run.trace->write_chrome(out);
-  } else if (format == "timeline") {
+  } else if (form == "timeline") {
     out << timeline(run);
-  } else {
+  } else if (form == "text") {
     run.trace->write_text(out);
   }
+  // Each violation's story, on stdout unless the run's text is there in a
+  // form a program reads.
+  std::string stories;
+  if (run.replay_error.empty()) {
+    for (const PropertyVerdict& v : run.verdicts) {
+      if (v.held || !v.violation) continue;
+      StoryViolation told{v.property, escape_control(v.violation->message), replay_command(spec, token_text)};
+      stories += fmt::format("\n{} {} in scenario {}{}:\n", v.as_expected() ? "finding" : "VIOLATED", v.property,
+                             spec.name, v.as_expected() ? ", as expected" : "");
+      stories += story_text(story_of_token(spec, token_text, violation_step(run, v), told));
+    }
+  }
+  const bool stories_to_stderr = !file && (form == "jsonl" || form == "chrome");
   if (file) {
     file->write(out.str());
     file->commit();
   } else {
     write_stdout(out.str());
-    finish_stdout();
   }
+  if (stories_to_stderr) {
+    std::fputs(stories.c_str(), stderr);
+  } else {
+    write_stdout(stories.substr(out.str().empty() && !file ? std::min<std::size_t>(1, stories.size()) : 0));
+  }
+  finish_stdout();
   if (!run.replay_error.empty()) {
     std::fprintf(stderr, "otpsim: %s\n", escape_control(run.replay_error).c_str());
     return exit_violated;

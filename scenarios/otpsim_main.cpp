@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
                 "Draw the progress line (runs/s, ETA, violations so far) on stderr even when it is not a terminal "
                 "(a CI log: a line every 10 s and one at the end)")
       ->disable_flag_override();
+  run->add_flag("--verbose,-v", run_flags.verbose,
+                "Print each violation's timeline and causal slice (trace steps) as well as its story")
+      ->disable_flag_override();
   run->add_option("--trace", run_flags.trace_dir,
                   "Write a Perfetto/Chrome trace and a text timeline per reported run into this directory");
   run->add_option("--save-shrunk", run_flags.save_shrunk_dir,
@@ -76,13 +79,17 @@ int main(int argc, char** argv) {
       "  otpsim run thundering-herd --seeds 1000 -j 2\n"
       "  otpsim run my-scenario.toml --junit report.xml --trace traces/");
 
-  std::string token, trace_file, format = "text", scenario_file;
-  bool expect_violation = false;
-  auto* replay = app.add_subcommand("replay", "Re-run exactly the run a token names, printing its trace");
+  std::string token, trace_file, format, scenario_file;
+  bool expect_violation = false, replay_verbose = false;
+  auto* replay = app.add_subcommand("replay", "Re-run exactly the run a token names, printing its violations' stories");
   replay->add_option("token", token, "The replay token printed by `otpsim run`")->required();
   replay->add_option("--trace", trace_file, "Write the trace to this file instead of stdout");
-  replay->add_option("--format", format, "text | timeline | jsonl | chrome")
+  replay->add_option("--format", format,
+                     "text | timeline | jsonl | chrome: print the run in this form, then the stories (default: the "
+                     "stories only; text with --trace or --verbose)")
       ->check(CLI::IsMember({"text", "timeline", "jsonl", "chrome"}));
+  replay->add_flag("--verbose,-v", replay_verbose, "Print the whole text trace before the stories")
+      ->disable_flag_override();
   replay->add_option("--scenario", scenario_file, "The scenario file, for a token of a scenario that is not built in");
   replay->add_flag("--expect-violation", expect_violation,
                    "Exit 0 if the replayed run violates a property, 1 if not (the default is the reverse: a regression "
@@ -157,7 +164,7 @@ int main(int argc, char** argv) {
     bad_input(what.empty() ? "bad command line" : what);
   }
   if (run->parsed()) return cmd_run(run_flags);
-  if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file, expect_violation);
+  if (replay->parsed()) return cmd_replay(token, trace_file, format, scenario_file, expect_violation, replay_verbose);
   if (sweep->parsed()) return cmd_sweep(sweep_scenario, sweep_seeds, sweep_seed_base, sweep_jobs, shard, out_file, sweep_delivery,
                                           sweep_progress);
   if (merge->parsed()) return cmd_merge(merge_files, merge_junit);

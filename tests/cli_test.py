@@ -72,9 +72,16 @@ mutant = write("mutant.toml", MUTANT)
 m = run("run", mutant, "--seeds", "20")
 check("a violated property exits 1", m.returncode == 1, m.stdout + m.stderr)
 check("the report names the property and seed", re.search(r"VIOLATED \w+ in scenario herd-mutant: seed \d+", m.stdout) is not None, m.stdout)
-check("the report shrinks the counterexample", re.search(r"shrunk in \d+ runs: violated at step \d+", m.stdout) is not None, m.stdout)
-check("the report prints the decided steps", "the violation's causal slice" in m.stdout, m.stdout)
-check("the report has a timeline", "timeline:" in m.stdout, m.stdout)
+check("the report shrinks the counterexample", re.search(r"shrunk in \d+ runs: violated at step \d+ \(was \d+\), \d+ preemptions", m.stdout) is not None, m.stdout)
+check("the report tells the story: the fault first, the violation, the replay line last",
+      re.search(r"^  faults?: .*\n(  .*\n){0,16}  violated resolve_agrees: .*\n  replay: otpsim replay ", m.stdout, re.M) is not None,
+      m.stdout)
+check("the story names processes by label", "client:herd#" in m.stdout, m.stdout)
+check("the story leaves out the timeline and the slice's steps", "timeline:" not in m.stdout and "causal slice" not in m.stdout, m.stdout)
+mv = run("run", mutant, "--seeds", "20", "--verbose")
+check("--verbose prints the decided steps", "the violation's causal slice" in mv.stdout, mv.stdout)
+check("--verbose has a timeline", "timeline:" in mv.stdout, mv.stdout)
+check("--verbose still tells the story", "  violated resolve_agrees: " in mv.stdout, mv.stdout)
 replay_lines = re.findall(r"replay: (otpsim replay \S+ --scenario \S+)", m.stdout)
 check("the report prints the replay command", len(replay_lines) >= 1, m.stdout)
 
@@ -90,6 +97,10 @@ if replay_lines:
     e = run("replay", token, "--scenario", scen, "--expect-violation")
     check("replay --expect-violation of a violating run exits 0", e.returncode == 0, e.stderr)
     check("replay is byte-identical", a.stdout == b.stdout and a.stdout != "")
+    check("replay tells the violation's story", "  violated resolve_agrees: " in a.stdout and "  replay: otpsim replay " in a.stdout, a.stdout)
+    v = run("replay", token, "--scenario", scen, "--verbose")
+    check("replay --verbose prints the whole trace, then the story",
+          " start" in v.stdout and v.stdout.index(" start") < v.stdout.index("  violated resolve_agrees: "), v.stdout)
     check("replay shows the violation again", "VIOLATED" in a.stderr, a.stderr)
     t = os.path.join(tmp, "trace.json")
     c = run("replay", token, "--scenario", scen, "--format", "chrome", "--trace", t, "--expect-violation")
@@ -102,8 +113,8 @@ r1 = run("run", "already-started-race", "--seeds", "3", "--json")
 lines = [json.loads(l) for l in r1.stdout.splitlines() if l.strip()]
 check("--json prints one object per run", len(lines) == 3 and all("token" in l for l in lines), r1.stdout)
 if lines:
-    a = run("replay", lines[0]["token"])
-    b = run("replay", lines[0]["token"])
+    a = run("replay", lines[0]["token"], "--verbose")
+    b = run("replay", lines[0]["token"], "--verbose")
     check("built-in replay is byte-identical", a.returncode == 0 and a.stdout == b.stdout and a.stdout != "", a.stderr)
 
 # the same seeds give the same table (apart from wall time)

@@ -160,8 +160,9 @@ if failure is not None:
     check("the terminal prints one replay line", len(printed) == 1, r.stdout[-3000:])
     check("the failure's text holds the replay line exactly as the terminal prints it (with --scenario, quoted)",
           printed and printed[0] in text.splitlines() and "--scenario '" in printed[0], (printed, text[-2000:]))
-    check("the failure's text is the shrunk run's report (shrunk, timeline, causal slice)",
-          "shrunk in" in text and "timeline:" in text and "causal slice" in text, text[:2000])
+    check("the failure's text is the shrunk run's report (shrunk, its story: the fault, the violation, the replay line)",
+          "shrunk in" in text and "\n  fault: kill app:a" in text and "\n  violated no_client_crash: " in text
+          and text.rstrip("\n").splitlines()[-1].startswith("  replay: "), text[:2000])
     check("the failure's replay token is the shrunk run's", ".shrink." in text, text[-1000:])
     check("the control characters of a client name are escapes", "rac\\x01er\\x1b[31m" in text, text[:3000])
     check("the failure's message names the property and the counts",
