@@ -409,7 +409,9 @@ std::string report_property(std::FILE* out, const ScenarioSpec& spec, const Scen
   std::optional<ShrunkRun> shrunk;
   std::optional<ShrunkCounterexample> small;
   const ScenarioSpec* run_spec = &spec;  // the scenario the reported run is of
-  if (spec.explore.shrink) {
+  // budget_s bounds the scenario's wall time: a sweep that used it all up
+  // leaves none for shrinking, and the counterexample is reported as found.
+  if (spec.explore.shrink && !summary.budget_hit) {
     // The scenario, then the schedule; budget_s bounds both together.
     auto save = [&save_dir](const ShrunkScenario& shrunk_scenario) -> std::string {
       if (save_dir.empty()) return {};
