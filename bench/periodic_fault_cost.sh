@@ -24,6 +24,7 @@ calls = [ { op = "get", app = "a" } ]
 [properties]
 check = ["no_client_crash", "liveness"]
 [explore]
+strategy = "random"
 steps_max = 10000000
 shrink = false'
 printf '%s\n' "$base" > "$dir/base.toml"
