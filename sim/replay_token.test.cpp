@@ -14,6 +14,15 @@ ReplayToken sample() {
   return ReplayToken{"kernel/name-race", 42, "random", 120, 10'000'000, 86'400'000'000, {0, 1, 2, 1, 300, 0}};
 }
 
+// `body` and its check field, as every encoder wrote it: FNV-1a, 8 hex digits.
+std::string with_check(const std::string& body) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : body) h = (h ^ c) * 16777619u;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return body + "." + hex;
+}
+
 TEST(ReplayToken, round_trips) {
   ReplayToken t = sample();
   std::string text = encode_token(t);
@@ -70,12 +79,7 @@ TEST(ReplayToken, the_delivery_round_trips_and_a_bad_one_is_named) {
 
 TEST(ReplayToken, an_otpsim1_token_from_before_async_delivery_replays_as_instant) {
   // Built as the otpsim1 encoder did: nine fields, FNV-1a over the first eight.
-  std::string body = "otpsim1.p.7.random.3.100.200.AQID";
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : body) h = (h ^ c) * 16777619u;
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", h);
-  TokenParse p = decode_token(body + "." + hex);
+  TokenParse p = decode_token(with_check("otpsim1.p.7.random.3.100.200.AQID"));
   ASSERT_TRUE(p.token.has_value()) << p.error;
   EXPECT_EQ(p.token->delivery, Delivery::instant);
   EXPECT_EQ(p.token->seed, 7u);
@@ -127,12 +131,7 @@ TEST(ReplayToken, a_run_length_past_the_steps_is_refused_not_allocated) {
 
 TEST(ReplayToken, an_otpsim2_token_still_decodes) {
   // Built as the otpsim2 encoder did: the picks as plain LEB128 varints.
-  std::string body = "otpsim2.p.7.random.async.3.100.200.AQID";
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : body) h = (h ^ c) * 16777619u;
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", h);
-  TokenParse p = decode_token(body + "." + hex);
+  TokenParse p = decode_token(with_check("otpsim2.p.7.random.async.3.100.200.AQID"));
   ASSERT_TRUE(p.token.has_value()) << p.error;
   EXPECT_EQ(p.token->picks, (std::vector<std::uint64_t>{1, 2, 3}));
   EXPECT_FALSE(p.token->from_seed);
