@@ -481,7 +481,8 @@ void drop_echoes(std::vector<Turn>& turns) {
   for (Turn& t : turns) {
     for (std::string& p : t.phrases) by_pid[t.pid.id].push_back(&p);
   }
-  for (auto& [pid, stream] : by_pid) {
+  for (auto& entry : by_pid) {
+    auto& stream = entry.second;  // a plain reference: clang 14 lambdas cannot capture bindings
     auto later = [&](std::size_t i, std::string_view prefix) {
       for (std::size_t j = i + 1; j < stream.size(); ++j) {
         if (stream[j]->rfind(prefix, 0) == 0) return true;
