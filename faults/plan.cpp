@@ -35,13 +35,26 @@ constexpr std::array<TargetName, 11> target_names{{
 }};
 
 constexpr std::string_view expected_targets =
-    "top, registry, ets_owner, task_sup, dyn_sup, app:NAME, any_app, storage, cli, cli:NAME, clock, node";
+    "top, registry, ets_owner, task_sup, dyn_sup, app:NAME, any_app, storage, cli, cli:NAME, clock, node, "
+    "a tree path such as top/cache, or any_child:PATH";
+
+/// A path as written: ids and template children ([A-Za-z0-9_.:-]) joined by '/'.
+bool is_path_text(std::string_view text) {
+  if (text.empty() || text.front() == '/' || text.back() == '/') return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.' || c == ':' || (c == '/' && text[i - 1] != '/');
+    if (!ok) return false;
+  }
+  return true;
+}
 
 struct ActionName {
   AK kind;
   std::string_view text;
 };
-constexpr std::array<ActionName, 11> action_names{{
+constexpr std::array<ActionName, 13> action_names{{
     {AK::kill, "kill"},
     {AK::crash_on_next_message, "crash_on_next_message"},
     {AK::storage_put_fail, "storage_put_fail"},
@@ -53,6 +66,8 @@ constexpr std::array<ActionName, 11> action_names{{
     {AK::cli_empty, "cli_empty"},
     {AK::clock_jump, "clock_jump"},
     {AK::node_restart, "node_restart"},
+    {AK::stop_normal, "stop_normal"},
+    {AK::busy, "busy"},
 }};
 
 std::string_view target_kind_text(TK kind) {
@@ -75,11 +90,26 @@ std::string Target::name() const {
   switch (kind) {
     case Kind::app: return fmt::format("app:{}", app);
     case Kind::cli: return app.empty() ? std::string("cli") : fmt::format("cli:{}", app);
+    case Kind::path: return app;
+    case Kind::any_child: return fmt::format("any_child:{}", app);
     default: return std::string(target_kind_text(kind));
   }
 }
 
-std::optional<Target> Target::parse(std::string_view text, std::string& error) {
+std::optional<Target> Target::parse(std::string_view text, std::string& error, bool tree) {
+  if (text.substr(0, 10) == "any_child:") {
+    const std::string_view path = text.substr(10);
+    if (!is_path_text(path)) {
+      error = fmt::format("fault target '{}' needs a supervisor's path (any_child:PATH, e.g. any_child:top/sessions)", text);
+      return std::nullopt;
+    }
+    return Target(Kind::any_child, std::string(path));
+  }
+  if (tree && is_path_text(text) && text != "storage" && text != "cli" && text != "clock" && text != "node" &&
+      text.substr(0, 4) != "cli:") {
+    return Target(Kind::path, std::string(text));
+  }
+  if (text.find('/') != std::string_view::npos && is_path_text(text)) return Target(Kind::path, std::string(text));
   const std::size_t colon = text.find(':');
   if (colon != std::string_view::npos) {
     const std::string_view head = text.substr(0, colon);
@@ -122,7 +152,9 @@ std::optional<Action::Kind> Action::parse(std::string_view text) {
 bool Action::fits(const Target& target) const {
   switch (kind) {
     case Kind::kill:
-    case Kind::crash_on_next_message: return target.is_process();
+    case Kind::crash_on_next_message:
+    case Kind::stop_normal:
+    case Kind::busy: return target.is_process();
     case Kind::storage_put_fail:
     case Kind::storage_get_fail:
     case Kind::storage_slow: return target.kind == Target::Kind::storage;
@@ -136,7 +168,9 @@ bool Action::fits(const Target& target) const {
   return false;
 }
 
-bool Action::is_environment() const { return kind != Kind::kill && kind != Kind::crash_on_next_message; }
+bool Action::is_environment() const {
+  return kind != Kind::kill && kind != Kind::crash_on_next_message && kind != Kind::stop_normal && kind != Kind::busy;
+}
 
 bool Action::heals() const { return is_environment() && kind != Kind::node_restart; }
 
@@ -173,6 +207,9 @@ std::optional<std::string> validate(const Fault& fault) {
   if (a.heal_after_us < -1) return fmt::format("heal_after must be -1 (never) or >= 0, not {}us", a.heal_after_us);
   if (a.heal_after_us >= 0 && !a.heals()) {
     return fmt::format("heal_after applies to environment faults that can be undone, not {}", a.name());
+  }
+  if (a.kind == Action::Kind::busy && a.duration_us <= 0) {
+    return fmt::format("busy needs a duration > 0 (duration_ms), not {}us", a.duration_us);
   }
   if ((a.kind == Action::Kind::storage_slow || a.kind == Action::Kind::cli_slow) && a.duration_us < 0) {
     return fmt::format("{} needs a latency >= 0, not {}us", a.name(), a.duration_us);

@@ -11,8 +11,14 @@
 // restart (volatile state lost, durable storage kept). Environment faults
 // may heal after a duration.
 // Targets by logical name: top, registry, ets_owner, task_sup, dyn_sup,
-// app:NAME, any_app (process targets); storage, cli, cli:NAME (one app's
-// CLI), clock, node (environment targets).
+// app:NAME, any_app (the trio's process targets); storage, cli, cli:NAME
+// (one app's CLI), clock, node (environment targets). Any system: a path in
+// the tree ("top/registry", "top/sessions/session:a") or any_child:PATH (a
+// live child of the supervisor at PATH, picked by a logged choice).
+// Process actions also: stop_normal (the process exits normal, as
+// GenServer.stop(pid, :normal) would, terminate first) and busy (the
+// process takes no step for duration_us, as erlang:suspend_process/1 and
+// resume_process/1: its mailbox fills; an exit signal still ends it).
 #pragma once
 
 #include <cstdint>
@@ -31,18 +37,24 @@ using sim::Micros;
 class Target {
  public:
   enum class Kind : std::uint8_t {
-    top, registry, ets_owner, task_sup, dyn_sup, app, any_app,  // processes
+    top, registry, ets_owner, task_sup, dyn_sup, app, any_app,  // the trio's processes
+    path, any_child,                                             // any tree's processes
     storage, cli, clock, node,                                   // the environment
   };
   Target() = default;
   Target(Kind k, std::string app_ = {}) : kind(k), app(std::move(app_)) {}
   Kind kind = Kind::top;
-  std::string app;  // app: the app name; cli: one app's CLI, or empty for every app
-  bool is_process() const { return kind <= Kind::any_app; }
-  /// As written in a scenario file: "ets_owner", "app:my-app", "cli:my-app".
+  /// app: the app name; cli: one app's CLI, or empty for every app; path:
+  /// the path; any_child: the supervisor's path.
+  std::string app;
+  bool is_process() const { return kind <= Kind::any_child; }
+  /// As written in a scenario file: "ets_owner", "app:my-app", "cli:my-app",
+  /// "top/cache", "any_child:top/sessions". What System::resolve takes.
   std::string name() const;
-  /// nullopt (with `error` set) for an unknown name.
-  static std::optional<Target> parse(std::string_view text, std::string& error);
+  /// nullopt (with `error` set) for an unknown name. With `tree`, a word
+  /// that is no environment target is a path (a tree's root is "top" or
+  /// any id); without, a path must contain '/'.
+  static std::optional<Target> parse(std::string_view text, std::string& error, bool tree = false);
 };
 
 class Trigger {
@@ -72,13 +84,15 @@ class Action {
     cli_fail, cli_hang, cli_slow, cli_empty,
     clock_jump,             // the system clock moves by `duration_us` (may be negative)
     node_restart,           // every trio process dies; volatile storage is lost; the trio starts again
+    stop_normal,            // the target exits normal (terminate runs): GenServer.stop(pid, :normal)
+    busy,                   // the target takes no step for `duration_us` (erlang:suspend_process)
   };
   Action() = default;
   Kind kind = Kind::kill;
   /// kill, crash_on_next_message. The atom kill by default; the integer 0
   /// (a default-constructed Term) also stands for kill.
   sim::Term reason = sim::atom("kill");
-  Micros duration_us = 0;       // storage_slow/cli_slow: the latency; clock_jump: the jump
+  Micros duration_us = 0;       // storage_slow/cli_slow: the latency; clock_jump: the jump; busy: how long
   int exit_code = 1;            // cli_fail
   Micros heal_after_us = -1;    // environment faults: undone after this long; -1 never
   std::string name() const;     // as written: "kill", "cli_hang", ...

@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/system.hpp"
 #include "core/tokens/config.hpp"
+#include "core/tree/spec.hpp"
 #include "core/tokens/env.hpp"
 #include "faults/plan.hpp"
 #include "sim/effect.hpp"
@@ -19,14 +22,10 @@ namespace otpsim::scenarios {
 
 using sim::Micros;
 
-/// One facade call: get | refresh | invalidate | set_manual.
-class CallSpec {
- public:
-  CallSpec() = default;
-  std::string op = "get";
-  std::string app;
-  std::string token;  // set_manual only
-};
+/// One client operation: the trio's facade calls (get | refresh |
+/// invalidate | set_manual, with app and token), or a declared tree's
+/// (call | cast | send with to, request, timeout_us, catch_exit; sleep).
+using CallSpec = core::ClientOp;
 
 /// A client, or `count` identical clients started together.
 class ClientSpec {
@@ -99,6 +98,13 @@ class ScenarioSpec {
   /// an edited scenario is refused. Empty for a spec built in C++.
   std::string content_hash;
   core::tokens::TrioConfig model;
+  /// The declared tree under test ([tree] or `tree = "FILE"`); null: the
+  /// trio, configured by `model`. Shared: a spec is copied per candidate by
+  /// the shrinkers and per worker by sweeps, and the tree is immutable.
+  std::shared_ptr<const core::tree::TreeSpec> tree;
+  /// Where the tree came from: "" inline, else the file as written in
+  /// `tree = "FILE"` (resolved against the scenario's directory).
+  std::string tree_file;
   EnvSpec env;
   std::vector<ClientSpec> clients;
   faults::FaultPlan faults;

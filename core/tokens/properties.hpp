@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/property.hpp"
 #include "core/tokens/record.hpp"
 #include "core/tokens/trio.hpp"
 #include "sim/kernel.hpp"
@@ -33,15 +34,7 @@ class PropertyContext {
   std::vector<std::pair<Micros, Micros>> clock_offsets;
 };
 
-/// Why a property does not hold: the first counterexample in the run.
-class Violation {
- public:
-  Violation(std::string message_, Micros at_us_ = 0, std::uint64_t step_ = 0)
-      : message(std::move(message_)), at_us(at_us_), step(step_) {}
-  std::string message;  // one line, naming pids, apps, tokens
-  Micros at_us;
-  std::uint64_t step;
-};
+using core::Violation;
 
 class Property {
  public:

@@ -1,8 +1,8 @@
-#include "core/tokens/record.hpp"
+#include "core/record.hpp"
 
 #include <algorithm>
 
-namespace otpsim::core::tokens {
+namespace otpsim::core {
 
 void RunRecord::on_spawn(Pid parent, Pid child, const std::string& label) {
   ProcessLife life;
@@ -67,4 +67,4 @@ std::vector<const RecordedEvent*> RunRecord::tagged(std::string_view tag) const 
   return out;
 }
 
-}  // namespace otpsim::core::tokens
+}  // namespace otpsim::core

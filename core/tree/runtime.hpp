@@ -1,0 +1,42 @@
+// The tree runtime: runs a declared TreeSpec on core/otp. A TreeSystem is
+// the System (core/system.hpp) of a declared tree: it starts the tree,
+// runs its declared workers (worker.hpp) and native workers (native.hpp),
+// resolves fault targets by path, and runs clients' calls.
+//
+// Every process it starts is labelled with its node's path (spec.hpp), so
+// the record of a run says which node each pid was.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/system.hpp"
+#include "core/tree/spec.hpp"
+
+namespace otpsim::core::tree {
+
+class TreeSystem : public System {
+ public:
+  /// `tree` must be valid (validate() == nullopt) and outlive the system.
+  explicit TreeSystem(const TreeSpec* tree);
+  sim::Task<sim::Term> start_link(sim::Ctx ctx) override;
+  sim::Task<> client_op(sim::Ctx ctx, RunRecord* record, std::string client, const ClientOp* op) override;
+  sim::Pid resolve(std::string_view target, sim::Kernel& kernel, const RunRecord& record,
+                   std::string& why_not) override;
+  bool names(std::string_view target, sim::Pid pid, const sim::Kernel& kernel, const RunRecord& record) const override;
+  bool owns(const std::string& label) const override;
+  const TreeSpec& tree() const { return *tree_; }
+
+ private:
+  const TreeSpec* tree_;
+};
+
+/// The child spec of `node` at `path` (its parent's path + "/" + id), as a
+/// supervisor gets it: for a user embedding a declared subtree in a C++ tree.
+otp::ChildSpec child_spec(System* system, const TreeSpec* tree, const Node* node, std::string path);
+
+/// The tree path a process label names: the label itself for a process the
+/// runtime started ("top/registry", "top/sessions/session:a"), else "".
+std::string_view path_of_label(std::string_view label, const TreeSpec& tree);
+
+}  // namespace otpsim::core::tree
