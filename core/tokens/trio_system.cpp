@@ -7,7 +7,10 @@
 #include <optional>
 
 #include "core/otp/registry.hpp"
+#include "core/tokens/app_server.hpp"
+#include "core/tokens/trio_tree.hpp"
 #include "core/tokens/workload.hpp"
+#include "core/tree/native.hpp"
 
 namespace otpsim::core::tokens {
 
@@ -25,7 +28,41 @@ std::optional<sim::Atom> registered_name(const Names& names, std::string_view ta
   return std::nullopt;
 }
 
+/// A native of the trio outside a TrioSystem: it cannot run.
+class NotInTheTrio final : public otp::GenServer {
+ public:
+  explicit NotInTheTrio(std::string_view name) : name_(name) {}
+  Task<otp::InitResult> init(Ctx) override {
+    co_return otp::InitResult::stop(sim::tuple(sim::atom("not_in_the_trio"), Term::string(name_)));
+  }
+
+ private:
+  std::string name_;
+};
+
+const Trio* trio_of(const tree::NativeContext& c) {
+  auto* system = dynamic_cast<TrioSystem*>(c.system);
+  return system == nullptr ? nullptr : &system->trio();
+}
+
 }  // namespace
+
+void register_trio_natives() {
+  static const bool registered = [] {
+    tree::register_native(std::string(ets_owner_native), [](const tree::NativeContext& c) -> std::unique_ptr<otp::GenServer> {
+      const Trio* trio = trio_of(c);
+      if (trio == nullptr) return std::make_unique<NotInTheTrio>(ets_owner_native);
+      return make_ets_owner(trio);
+    });
+    tree::register_native(std::string(app_server_native), [](const tree::NativeContext& c) -> std::unique_ptr<otp::GenServer> {
+      const Trio* trio = trio_of(c);
+      if (trio == nullptr) return std::make_unique<NotInTheTrio>(app_server_native);
+      return app_server::make(trio, c.arg.is_string() ? std::string(c.arg.string_value()) : c.arg.to_string());
+    });
+    return true;
+  }();
+  (void)registered;
+}
 
 Task<Term> TrioSystem::start_link(Ctx ctx) { return tokens::start_link(ctx, trio_); }
 

@@ -11,10 +11,16 @@
 
 namespace otpsim::core::tokens {
 
+/// Registers the trio's native workers (trio_tree.hpp: tokens.ets_owner,
+/// tokens.app_server, whose arg is the app name) for declared trees. They
+/// run only inside a TrioSystem (they need its Trio); elsewhere their init
+/// stops with {not_in_the_trio, Name}. Idempotent.
+void register_trio_natives();
+
 class TrioSystem final : public System {
  public:
   /// `trio` (and its Env) must outlive the system.
-  explicit TrioSystem(Trio* trio) : trio_(trio) {}
+  explicit TrioSystem(Trio* trio) : trio_(trio) { register_trio_natives(); }
   Task<Term> start_link(Ctx ctx) override;
   Task<> client_op(Ctx ctx, RunRecord* record, std::string client, const ClientOp* op) override;
   Pid resolve(std::string_view target, sim::Kernel& kernel, const RunRecord& record, std::string& why_not) override;
