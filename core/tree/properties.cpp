@@ -677,8 +677,7 @@ bool in_window(const FaultEventGroup& g, const ProcessLife& l) {
 }
 
 /// The roots of an event: its victims, then the supervisors that gave up in
-/// it (only those the faults alone force, if `forced_only`), each with the
-/// step from which its radius is taken.
+/// it, each with the step from which its radius is taken.
 class Root {
  public:
   const ProcessLife* life;
@@ -686,11 +685,11 @@ class Root {
   bool victim;
 };
 
-std::vector<Root> roots_of(const FaultEventGroup& g, const Verdicts& verdicts, bool forced_only) {
+std::vector<Root> roots_of(const FaultEventGroup& g, const Verdicts& verdicts) {
   std::vector<Root> out;
   for (const ProcessLife* v : g.victims) out.push_back(Root{v, v->exited_step, true});
   for (const Verdict& v : verdicts.all) {
-    if (!v.gave_up() || !in_window(g, *v.sup) || (forced_only && !v.by_faults)) continue;
+    if (!v.gave_up() || !in_window(g, *v.sup)) continue;
     out.push_back(Root{v.sup, v.sup->exited_step, false});
   }
   return out;
@@ -702,7 +701,13 @@ std::map<std::uint64_t, const Root*> expected_of(const TreeContext& ctx, const F
                                                  const std::vector<Root>& roots) {
   std::map<std::uint64_t, const Root*> out;
   for (const Root& root : roots) {
-    const std::vector<std::string> radius = blast_radius(ctx.tree, root.life->label);
+    // A supervisor applies its strategy only when it restarts the child:
+    // one it does not restart (temporary, or transient ending normally)
+    // takes only itself and what is below it.
+    const ProcessLife& d = *root.life;
+    const std::vector<std::string> radius = restarted_for(restart_of(ctx.tree, d.label), d.exit_reason)
+                                                ? blast_radius(ctx.tree, d.label)
+                                                : std::vector<std::string>{d.label};
     for (const ProcessLife& l : ctx.record.processes) {
       if (l.spawned_step > root.step || exit_step(l) < g.first_step) continue;
       if (!l.alive() && l.exited_step < g.first_step) continue;
@@ -766,7 +771,7 @@ std::optional<Violation> restart_scope(const TreeContext& ctx) {
   Earliest first;
   for (const FaultEventGroup& g : fault_events(ctx)) {
     if (!settled_after(ctx, g.t)) continue;
-    const std::vector<Root> roots = roots_of(g, verdicts, false);
+    const std::vector<Root> roots = roots_of(g, verdicts);
     const std::map<std::uint64_t, const Root*> expected = expected_of(ctx, g, roots);
     const bool complete = settled_after(ctx, g.end_us) || ctx.kernel.now_us() >= g.end_us;
     const std::string what = roots_text(g, roots);
@@ -827,7 +832,9 @@ std::optional<Violation> fault_contained(const TreeContext& ctx) {
   }
   for (const FaultEventGroup& g : fault_events(ctx)) {
     if (!settled_after(ctx, g.t)) continue;
-    const std::vector<Root> roots = roots_of(g, verdicts, true);
+    // A give-up the faults do not force is reported above, once; what it
+    // stops is its consequence, not a further counterexample.
+    const std::vector<Root> roots = roots_of(g, verdicts);
     const std::map<std::uint64_t, const Root*> expected = expected_of(ctx, g, roots);
     const std::string what = roots_text(g, roots);
     for (const ProcessLife& l : r.processes) {
