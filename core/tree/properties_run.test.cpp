@@ -246,5 +246,82 @@ TEST(TreePropertiesRun, RowsSurviveWithTheHeirAndMayGoWithTheOwner) {
   EXPECT_NE(f[0].find("(top/keeper) lives"), std::string::npos) << f[0];
 }
 
+
+/// top (one_for_one): registry Reg, sessions (DynamicSupervisor), opener;
+/// opener's {open, K} starts session K named {via, Reg, K}.
+TreeSpec sessions_tree() {
+  TreeSpec t;
+  Node reg;
+  reg.id = "registry";
+  reg.kind = NodeKind::registry;
+  reg.name = "Reg";
+  Node sessions;
+  sessions.id = "sessions";
+  sessions.kind = NodeKind::dynamic_supervisor;
+  Node opener = worker("opener", "opener");
+  opener.name = "opener";
+  t.root = supervisor("top", otp::Strategy::one_for_one, {reg, sessions, opener});
+  Node session = worker("session", "session");
+  session.via_registry = "Reg";
+  session.via_key = atom("$arg");
+  t.templates["session"] = session;
+  Step start(K::start_child);
+  start.sup = "top/sessions";
+  start.child = "session";
+  start.value = atom("$k");
+  Step reply(K::reply);
+  reply.value = atom("$result");
+  Clause open;
+  open.pattern = tuple(atom("open"), atom("$k"));
+  open.steps = {start, reply};
+  t.behaviours["opener"].calls.push_back(open);
+  t.behaviours["session"].name = "session";
+  return t;
+}
+
+Task<> open_sessions(Ctx ctx, LiveTree& r) {
+  for (const char* k : {"a", "b"}) {
+    ClientOp o;
+    o.op = "call";
+    o.to = atom("opener");
+    o.request = tuple(atom("open"), atom(k));
+    (void)co_await r.op(ctx, o);
+  }
+}
+
+TEST(TreePropertiesRun, ADynamicChildKilledIsStartedAgainAlone) {
+  LiveTree run(sessions_tree());
+  run.run([](Ctx ctx, LiveTree& r) -> Task<> {
+    co_await open_sessions(ctx, r);
+    co_await r.kill(ctx, "top/sessions/session:a");
+    co_await ctx.sleep(6'000'000);
+  });
+  ASSERT_TRUE(run.done);
+  EXPECT_EQ(run.exits_of("top/sessions/session:a"), Lines({"killed", "alive"}));
+  EXPECT_EQ(run.exits_of("top/sessions/session:b"), Lines({"alive"}));
+  EXPECT_EQ(run.failures(), Lines());
+}
+
+TEST(TreePropertiesRun, KillingTheRegistryTakesItsRegistrantsThroughTheirLinks) {
+  // Elixir's partitions link to the processes registered in them: when the
+  // Registry's supervisor stops its partition, the sessions die with it,
+  // though the tree (one_for_one) puts them outside its blast radius.
+  LiveTree run(sessions_tree());
+  run.run([](Ctx ctx, LiveTree& r) -> Task<> {
+    co_await open_sessions(ctx, r);
+    co_await r.kill(ctx, "top/registry");
+    co_await ctx.sleep(6'000'000);
+  });
+  ASSERT_TRUE(run.done);
+  const Lines f = run.failures();
+  ASSERT_EQ(f.size(), 2u) << ::testing::PrintToString(f);
+  EXPECT_NE(f[0].find("fault_contained: after kill 'kill top/registry' of "), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("(top/sessions/session:a) exited killed"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("outside the blast radius the tree implies"), std::string::npos) << f[0];
+  EXPECT_NE(f[1].find("restart_scope: after kill 'kill top/registry' of "), std::string::npos) << f[1];
+  // The DynamicSupervisor starts them again all the same (permanent).
+  EXPECT_EQ(run.exits_of("top/sessions/session:a"), Lines({"killed", "alive"}));
+}
+
 }  // namespace
 }  // namespace otpsim::core::tree
