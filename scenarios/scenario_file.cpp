@@ -31,7 +31,10 @@
 #include "core/tokens/checked_time.hpp"
 #include "core/tokens/workload.hpp"
 #include "sim/dfs.hpp"
+#include "scenarios/library.hpp"
+#include "scenarios/term_text.hpp"
 #include "scenarios/toml_checker.hpp"
+#include "scenarios/tree_file.hpp"
 
 namespace otpsim::scenarios {
 
@@ -54,8 +57,11 @@ constexpr std::size_t max_expanded_faults = 100'000;
 constexpr std::int64_t max_seeds = 1'000'000'000;
 
 
-constexpr std::string_view root_keys[] = {"scenario", "model", "env", "client", "fault", "properties", "explore"};
-constexpr std::string_view scenario_keys[] = {"name", "description", "settle_ms", "liveness_bound_ms"};
+constexpr std::string_view root_keys[] = {"scenario", "model",   "env",     "client",   "fault",
+                                          "properties", "explore", "tree", "templates", "behaviour"};
+constexpr std::string_view scenario_keys[] = {"name", "description", "settle_ms", "liveness_bound_ms", "tree"};
+// The top-level tables that declare a tree inline (tree_file.hpp).
+constexpr std::string_view tree_tables[] = {"tree", "templates", "behaviour"};
 constexpr std::string_view model_keys[] = {"ttl_s", "cli_timeout_ms", "soft_refresh_lead_s", "use_task_sup", "mutants"};
 constexpr std::string_view env_keys[] = {"read_config_file", "clock_offset_s", "config_file", "storage", "cli"};
 constexpr std::string_view storage_keys[] = {"durable", "fail_put", "fail_get", "get_latency_ms", "put_latency_ms", "rows"};
@@ -64,6 +70,8 @@ constexpr std::string_view cli_keys[] = {"latency_ms", "exit_code", "output", "h
 constexpr std::string_view cli_app_keys[] = {"latency_ms", "exit_code", "output", "hang", "missing"};
 constexpr std::string_view client_keys[] = {"name", "count", "start_ms", "repeat", "every_ms", "calls"};
 constexpr std::string_view call_keys[] = {"op", "app", "token"};
+constexpr std::string_view tree_call_keys[] = {"op", "to", "request", "timeout_ms", "catch", "sleep_ms"};
+constexpr std::string_view tree_op_list = "call, cast, send, sleep";
 constexpr std::string_view fault_keys[] = {"name",        "target",      "action",    "reason",        "at_ms",
                              "at_step",     "on_receive",  "receiver",  "probability",   "after",
                              "window_ms",   "max_fires",   "every_ms",  "duration_ms",   "exit_code",
@@ -77,9 +85,11 @@ constexpr std::string_view explore_keys[] = {"strategy",  "seeds",     "seed_bas
 
 /// FNV-1a of the document as toml++ writes it back (keys sorted, comments
 /// and layout gone): the same for every file that means the same scenario.
-std::string content_hash(const toml::table& root) {
+std::string content_hash(const toml::table& root, const std::string& tree_canonical) {
   std::ostringstream canonical;
   canonical << root;
+  // A trio scenario's hash is that of its document alone, as it always was.
+  if (!tree_canonical.empty()) canonical << "\n[tree file]\n" << tree_canonical;
   std::uint64_t h = 14695981039346656037ull;
   for (const char c : canonical.str()) {
     h ^= static_cast<unsigned char>(c);
@@ -116,6 +126,67 @@ std::string strategy_list() {
   return join(names);
 }
 
+/// The text of the file at `path`, or nullopt with `why` set (missing, a
+/// directory, larger than max_scenario_file_bytes).
+std::optional<std::string> read_text(const std::string& path, std::string& why) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    why = "it is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  // Read at most one byte past the limit: /dev/zero or a huge file is an
+  // error, not a read that never ends.
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= max_scenario_file_bytes) {
+    in.read(chunk, sizeof chunk);
+    const std::streamsize got = in.gcount();
+    if (got <= 0) break;
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
+  if (in.bad()) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  if (text.size() > max_scenario_file_bytes) {
+    why = fmt::format("the file is larger than {} MiB", max_scenario_file_bytes >> 20);
+    return std::nullopt;
+  }
+  return text;
+}
+
+constexpr std::string_view builtin_prefix = "builtin:";
+
+/// How errors name the tree file `tree_file` of the scenario `source`: the
+/// path resolved against the scenario's directory, or builtin:trees/X.toml.
+std::string tree_file_display(std::string_view source, const std::string& tree_file) {
+  if (source.substr(0, builtin_prefix.size()) == builtin_prefix) {
+    return std::string(builtin_prefix) + std::filesystem::path(tree_file).lexically_normal().generic_string();
+  }
+  return (std::filesystem::path(std::string(source)).parent_path() / tree_file).lexically_normal().string();
+}
+
+/// The text of the tree file a scenario names: from the embedded library
+/// for a built-in scenario, else from disk next to the scenario file.
+std::optional<std::string> read_tree_file(std::string_view source, const std::string& tree_file, std::string& why) {
+  if (source.substr(0, builtin_prefix.size()) == builtin_prefix) {
+    const std::string name = tree_file_display(source, tree_file).substr(builtin_prefix.size());
+    std::vector<std::string> known;
+    for (const EmbeddedScenario& f : embedded_trees()) {
+      if (name == f.file) return std::string(f.text);
+      known.emplace_back(f.file);
+    }
+    why = fmt::format("the built-in library has no such file (it has: {})", known.empty() ? "none" : join(known));
+    return std::nullopt;
+  }
+  return read_text(tree_file_display(source, tree_file), why);
+}
+
 class ScenarioParser {
  public:
   ScenarioParser(Checker& check, const ParseContext& context, ScenarioSpec& spec)
@@ -124,13 +195,31 @@ class ScenarioParser {
   void parse(const toml::table& root) {
     c_.keys(root, "", "the top level", root_keys);
     parse_scenario(root);
-    if (const toml::table* t = c_.table(root, "", "model")) parse_model(*t);
-    if (const toml::table* t = c_.table(root, "", "env")) parse_env(*t);
+    parse_tree(root);
+    if (tree_scenario_) {
+      for (std::string_view key : {"model", "env"}) {
+        if (const toml::node* n = Checker::find(root, key)) {
+          c_.error(*n, fmt::format("{}: a scenario with a tree takes no [{}] (it configures the token trio)", key, key));
+        }
+      }
+    } else {
+      if (const toml::table* t = c_.table(root, "", "model")) parse_model(*t);
+      if (const toml::table* t = c_.table(root, "", "env")) parse_env(*t);
+    }
     parse_clients(root);
     parse_faults(root);
-    if (const toml::table* t = c_.table(root, "", "properties")) parse_properties(*t);
+    if (const toml::table* t = c_.table(root, "", "properties")) {
+      parse_properties(*t);
+    } else if (Checker::find(root, "properties") == nullptr) {
+      default_tree_properties();
+    }
     if (const toml::table* t = c_.table(root, "", "explore")) parse_explore(*t);
   }
+
+  /// The error of the tree file (reported when the scenario itself has none).
+  const std::optional<ParseError>& tree_error() const { return tree_error_; }
+  /// The tree file as toml++ writes it back ("" for none), for the content hash.
+  const std::string& tree_canonical() const { return tree_canonical_; }
 
  private:
   void parse_scenario(const toml::table& root) {
@@ -164,6 +253,46 @@ class ScenarioParser {
     }
     if (auto v = c_.duration(*t, path, "settle_ms", 1000, 0)) spec_.settle_us = *v;
     if (auto v = c_.duration(*t, path, "liveness_bound_ms", 1000, 1)) spec_.liveness_bound_us = *v;
+    if (Checker::find(*t, "tree") != nullptr) {
+      tree_scenario_ = true;
+      if (auto v = c_.name(*t, path, "tree")) {
+        spec_.tree_file = *v;
+        tree_file_node_ = Checker::find(*t, "tree");
+      }
+    }
+  }
+
+  /// The tree under test: the file [scenario].tree names, or the inline
+  /// [tree], [templates.ID] and [behaviour.NAME] tables.
+  void parse_tree(const toml::table& root) {
+    const toml::node* inline_table = nullptr;
+    for (std::string_view key : tree_tables) {
+      if (const toml::node* n = Checker::find(root, key); n != nullptr && inline_table == nullptr) inline_table = n;
+    }
+    if (tree_file_node_ != nullptr) {
+      if (inline_table != nullptr) {
+        c_.error(*inline_table, "tree: the tree is in the file scenario.tree names; declare it there or inline, not both");
+        return;
+      }
+      std::string why;
+      std::optional<std::string> text = read_tree_file(spec_.source, spec_.tree_file, why);
+      if (!text) {
+        c_.error(*tree_file_node_, fmt::format("scenario.tree: cannot read the tree file '{}': {}", spec_.tree_file, why));
+        return;
+      }
+      auto parsed = parse_tree_file(*text, tree_file_display(spec_.source, spec_.tree_file), &tree_canonical_);
+      if (auto* e = std::get_if<ParseError>(&parsed)) {
+        tree_error_ = *e;
+        return;
+      }
+      spec_.tree = std::make_shared<const core::tree::TreeSpec>(std::get<core::tree::TreeSpec>(std::move(parsed)));
+      return;
+    }
+    if (inline_table == nullptr) return;
+    tree_scenario_ = true;
+    core::tree::TreeSpec tree = parse_tree_tables(root, c_);
+    validate_tree(tree, root, c_);
+    if (c_.ok()) spec_.tree = std::make_shared<const core::tree::TreeSpec>(std::move(tree));
   }
 
   void parse_model(const toml::table& t) {
@@ -348,7 +477,76 @@ class ScenarioParser {
     }
   }
 
+  /// A client operation of a tree scenario: call | cast | send (to,
+  /// request; a call also timeout_ms and catch) or sleep (sleep_ms).
+  CallSpec parse_tree_call(const toml::table& t, const std::string& path) {
+    c_.keys(t, path, "a call", tree_call_keys);
+    CallSpec call;
+    std::optional<std::string> op;
+    if (c_.require(t, path, "op")) {
+      if (auto v = c_.string(t, path, "op")) {
+        if (*v == "call" || *v == "cast" || *v == "send" || *v == "sleep") {
+          op = *v;
+          call.op = *v;
+        } else {
+          c_.error(*Checker::find(t, "op"),
+                   fmt::format("{}.op: unknown op '{}' (a tree's clients: {})", path, *v, tree_op_list));
+        }
+      }
+    }
+    if (!op) return call;
+    const auto refuse = [&](std::string_view key, std::string_view who) {
+      if (const toml::node* n = Checker::find(t, key)) {
+        c_.error(*n, fmt::format("{}.{}: only {} takes {}, not {}", path, key, who, key, *op));
+      }
+    };
+    if (*op == "sleep") {
+      for (std::string_view key : {"to", "request"}) refuse(key, "call, cast and send");
+      if (c_.require(t, path, "sleep_ms")) {
+        if (auto v = c_.duration(t, path, "sleep_ms", 1000, 0)) call.timeout_us = *v;
+      }
+    } else {
+      refuse("sleep_ms", "sleep");
+      if (c_.require(t, path, "to")) {
+        if (auto v = term_value(t, path, "to")) {
+          const bool via = v->is_tuple() && v->size() == 3 && (*v)[0].is_atom("via") && (*v)[1].is_atom();
+          if (v->is_atom() || via) {
+            call.to = *v;
+          } else {
+            c_.error(*Checker::find(t, "to"),
+                     fmt::format("{}.to: expected a registered name ('cache') or {{via, Registry, Key}}", path));
+          }
+        }
+      }
+      if (c_.require(t, path, "request")) {
+        if (auto v = term_value(t, path, "request")) call.request = *v;
+      }
+    }
+    if (*op == "call") {
+      if (auto v = c_.duration(t, path, "timeout_ms", 1000, 0)) call.timeout_us = *v;
+      if (auto v = c_.boolean(t, path, "catch")) call.catch_exit = *v;
+    } else {
+      refuse("timeout_ms", "call");
+      refuse("catch", "call");
+    }
+    return call;
+  }
+
+  /// A term written in the term syntax (term_text.hpp), reported at its value.
+  std::optional<sim::Term> term_value(const toml::table& t, std::string_view path, std::string_view key) {
+    std::optional<std::string> text = c_.string(t, path, key);
+    if (!text) return std::nullopt;
+    auto parsed = parse_term(*text);
+    if (auto* e = std::get_if<TermError>(&parsed)) {
+      c_.error(*Checker::find(t, key),
+               fmt::format("{}: {} (at column {} of '{}')", child(path, key), e->message, e->column, *text));
+      return std::nullopt;
+    }
+    return std::get<sim::Term>(std::move(parsed));
+  }
+
   CallSpec parse_call(const toml::table& t, const std::string& path) {
+    if (tree_scenario_) return parse_tree_call(t, path);
     c_.keys(t, path, "a call", call_keys);
     CallSpec call;
     std::optional<std::string> op;
@@ -390,9 +588,45 @@ class ScenarioParser {
     std::optional<std::string> text = c_.string(t, path, key);
     if (!text) return std::nullopt;
     std::string why;
-    std::optional<faults::Target> target = faults::Target::parse(*text, why);
-    if (!target) c_.error(*Checker::find(t, key), fmt::format("{}: {}", child(path, key), why));
+    std::optional<faults::Target> target = faults::Target::parse(*text, why, tree_scenario_);
+    if (!target) {
+      c_.error(*Checker::find(t, key), fmt::format("{}: {}", child(path, key), why));
+      return std::nullopt;
+    }
+    if (tree_scenario_) {
+      if (!target->is_process()) {
+        c_.error(*Checker::find(t, key), fmt::format("{}: a tree scenario has no environment to fault ({} is the "
+                                                     "trio's); name a path in the tree", child(path, key), *text));
+        return std::nullopt;
+      }
+      if (spec_.tree && !tree_target_exists(*target, *Checker::find(t, key), child(path, key))) return std::nullopt;
+    }
     return target;
+  }
+
+  /// True if the tree has the node a path or any_child target names
+  /// (any_child: a supervisor of some kind); else reported at `at`.
+  bool tree_target_exists(const faults::Target& target, const toml::node& at, const std::string& where) {
+    using TK = faults::Target::Kind;
+    if (target.kind != TK::path && target.kind != TK::any_child) {
+      c_.error(at, fmt::format("{}: {} is one of the trio's processes; name a path in the tree ({})", where,
+                               target.name(), join(spec_.tree->paths())));
+      return false;
+    }
+    const core::tree::Node* node = spec_.tree->find(target.app);
+    if (node == nullptr) {
+      c_.error(at, fmt::format("{}: no node at path '{}' (the tree's paths: {})", where, target.app,
+                               join(spec_.tree->paths())));
+      return false;
+    }
+    using NK = core::tree::NodeKind;
+    if (target.kind == TK::any_child && node->kind != NK::supervisor && node->kind != NK::dynamic_supervisor &&
+        node->kind != NK::task_supervisor) {
+      c_.error(at, fmt::format("{}: '{}' has no children (any_child:PATH names a supervisor, DynamicSupervisor or "
+                               "Task.Supervisor)", where, target.app));
+      return false;
+    }
+    return true;
   }
 
   void parse_fault(const toml::table& t, const std::string& path) {
@@ -432,14 +666,15 @@ class ScenarioParser {
         fault.action.reason = sim::Term(sim::Atom(*v));
       }
 
-      const bool takes_duration = *action == AK::storage_slow || *action == AK::cli_slow || *action == AK::clock_jump;
+      const bool takes_duration = *action == AK::storage_slow || *action == AK::cli_slow || *action == AK::clock_jump ||
+                                  *action == AK::busy;
       if (takes_duration) {
         if (c_.require(t, path, "duration_ms")) {
           const std::int64_t min = *action == AK::clock_jump ? std::numeric_limits<std::int64_t>::min() : 0;
           if (auto v = c_.duration(t, path, "duration_ms", 1000, min)) fault.action.duration_us = *v;
         }
       } else if (const toml::node* n = Checker::find(t, "duration_ms")) {
-        c_.error(*n, fmt::format("{}.duration_ms: only storage_slow, cli_slow and clock_jump take a duration, not {}",
+        c_.error(*n, fmt::format("{}.duration_ms: only storage_slow, cli_slow, clock_jump and busy take a duration, not {}",
                                  path, fault.action.name()));
       }
 
@@ -609,9 +844,9 @@ class ScenarioParser {
     for (std::size_t i = 0; i < check.size(); ++i) {
       const auto& [node, name] = check[i];
       const std::string where = fmt::format("properties.check[{}]", i);
-      if (std::find(context_.properties.begin(), context_.properties.end(), name) == context_.properties.end()) {
+      if (std::find(known().begin(), known().end(), name) == known().end()) {
         c_.error(*node, fmt::format("{}: unknown property '{}' (expected one of: {})", where, name,
-                                    join(context_.properties)));
+                                    join(known())));
       } else if (std::find(spec_.properties.begin(), spec_.properties.end(), name) != spec_.properties.end()) {
         c_.error(*node, fmt::format("{}: property '{}' is listed twice", where, name));
       } else {
@@ -619,16 +854,16 @@ class ScenarioParser {
         spec_.expect[name] = true;
       }
     }
+    if (Checker::find(t, "check") == nullptr) default_tree_properties();
     const auto violated = c_.strings(t, path, "expect_violated");
     std::vector<std::string> seen;
     for (std::size_t i = 0; i < violated.size(); ++i) {
       const auto& [node, name] = violated[i];
       const std::string where = fmt::format("properties.expect_violated[{}]", i);
-      const bool known =
-          std::find(context_.properties.begin(), context_.properties.end(), name) != context_.properties.end();
-      if (!known) {
+      const bool is_known = std::find(known().begin(), known().end(), name) != known().end();
+      if (!is_known) {
         c_.error(*node, fmt::format("{}: unknown property '{}' (expected one of: {})", where, name,
-                                    join(context_.properties)));
+                                    join(known())));
       } else if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
         c_.error(*node, fmt::format("{}: property '{}' is listed twice", where, name));
       } else if (std::find(spec_.properties.begin(), spec_.properties.end(), name) == spec_.properties.end()) {
@@ -694,9 +929,28 @@ class ScenarioParser {
     }
   }
 
+  /// A tree scenario that lists no properties checks every generic one,
+  /// each expected to hold.
+  void default_tree_properties() {
+    if (!tree_scenario_) return;
+    for (const std::string& name : context_.tree_properties) {
+      spec_.properties.push_back(name);
+      spec_.expect[name] = true;
+    }
+  }
+
+  /// The properties this scenario may check: the trio's or a tree's.
+  const std::vector<std::string>& known() const {
+    return tree_scenario_ ? context_.tree_properties : context_.properties;
+  }
+
   Checker& c_;
   const ParseContext& context_;
   ScenarioSpec& spec_;
+  bool tree_scenario_ = false;  // [scenario].tree or an inline [tree]: no trio, tree clients and targets
+  const toml::node* tree_file_node_ = nullptr;
+  std::optional<ParseError> tree_error_;
+  std::string tree_canonical_;
 };
 
 }  // namespace
@@ -752,9 +1006,12 @@ std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std
     Checker check(file_name);
     ScenarioSpec spec;
     spec.source = std::string(file_name);
-    ScenarioParser(check, context, spec).parse(root);
+    ScenarioParser parser(check, context, spec);
+    parser.parse(root);
     if (!check.ok()) return check.first();
-    spec.content_hash = content_hash(root);
+    if (parser.tree_error()) return *parser.tree_error();
+    // A tree file is part of the scenario: editing it changes the hash.
+    spec.content_hash = content_hash(root, parser.tree_canonical());
     return spec;
   } catch (const std::exception& e) {
     // Only resource exhaustion gets here; the contract is: never throw.
@@ -767,24 +1024,13 @@ std::variant<ScenarioSpec, ParseError> load_scenario_file(const std::string& pat
   if (std::filesystem::is_directory(path, ec)) {
     return ParseError{path, 0, 0, "cannot read the file: it is a directory, not a scenario file"};
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
-  // Read at most one byte past the limit: /dev/zero or a huge file is an
-  // error, not a read that never ends.
-  std::string text;
-  char chunk[1 << 16];
-  while (text.size() <= max_scenario_file_bytes) {
-    in.read(chunk, sizeof chunk);
-    const std::streamsize got = in.gcount();
-    if (got <= 0) break;
-    text.append(chunk, static_cast<std::size_t>(got));
+  std::string why;
+  std::optional<std::string> text = read_text(path, why);
+  if (!text) {
+    if (why.rfind("the file is larger", 0) == 0) return ParseError{path, 0, 0, why + ": not a scenario file"};
+    return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", why)};
   }
-  if (in.bad()) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
-  if (text.size() > max_scenario_file_bytes) {
-    return ParseError{path, 0, 0,
-                      fmt::format("the file is larger than {} MiB: not a scenario file", max_scenario_file_bytes >> 20)};
-  }
-  return parse_scenario(text, path, context);
+  return parse_scenario(*text, path, context);
 }
 
 }  // namespace otpsim::scenarios

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <set>
+#include <sstream>
 
 #include "scenarios/term_text.hpp"
 #include "scenarios/toml_checker.hpp"
@@ -727,7 +728,8 @@ void validate_tree(const core::tree::TreeSpec& tree, const toml::table& root, Ch
 
 }  // namespace toml_check
 
-std::variant<core::tree::TreeSpec, ParseError> parse_tree_file(std::string_view text, std::string_view file_name) {
+std::variant<core::tree::TreeSpec, ParseError> parse_tree_file(std::string_view text, std::string_view file_name,
+                                                               std::string* canonical) {
   try {
     toml::table root;
 #if TOML_EXCEPTIONS
@@ -752,6 +754,11 @@ std::variant<core::tree::TreeSpec, ParseError> parse_tree_file(std::string_view 
     spec.name = std::string(file_name);
     toml_check::validate_tree(spec, root, check);
     if (!check.ok()) return check.first();
+    if (canonical != nullptr) {
+      std::ostringstream out;
+      out << root;
+      *canonical = out.str();
+    }
     return spec;
   } catch (const std::exception& e) {
     return ParseError{std::string(file_name), 0, 0, fmt::format("internal error while parsing: {}", e.what())};

@@ -20,8 +20,11 @@
 namespace otpsim::scenarios {
 
 /// A tree file's text (tables tree, templates and behaviour, nothing else),
-/// parsed and validated. `file_name` is used in errors and as the tree's name.
-std::variant<core::tree::TreeSpec, ParseError> parse_tree_file(std::string_view text, std::string_view file_name);
+/// parsed and validated. `file_name` is used in errors and as the tree's
+/// name. `canonical`, if given, receives the document as toml++ writes it
+/// back (comments and layout gone), for a scenario's content hash.
+std::variant<core::tree::TreeSpec, ParseError> parse_tree_file(std::string_view text, std::string_view file_name,
+                                                               std::string* canonical = nullptr);
 
 /// `tree` as the tables of a tree file: [tree] and its children,
 /// [templates.ID], [behaviour.NAME]. parse_tree_file of the text gives an
