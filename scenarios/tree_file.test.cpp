@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "scenarios/library.hpp"
 #include "scenarios/scenario_file.hpp"
@@ -651,6 +652,46 @@ TEST(TreeScenario, writing_a_tree_scenario_and_parsing_it_gives_the_same_scenari
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     expect_round_trip(scenario(text, file));
   }
+}
+
+}  // namespace
+}  // namespace otpsim::scenarios
+
+namespace otpsim::scenarios {
+namespace {
+
+TEST(TreeDocs, every_toml_example_in_docs_trees_md_parses) {
+  const std::string path = std::string(OTPSIM_SOURCE_ROOT) + "/docs/trees.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot read " << path;
+  const std::string markdown((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream lines(markdown);
+  std::string line, block;
+  int number = 0, start = 0, blocks = 0;
+  bool inside = false;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (!inside && line == "```toml") {
+      inside = true;
+      block.clear();
+      start = number + 1;
+    } else if (inside && line == "```") {
+      inside = false;
+      ++blocks;
+      // A scenario (its tree file from the built-in library), or a tree file.
+      if (block.find("[scenario]") != std::string::npos) {
+        auto r = parse_scenario(block, "builtin:trees.md", default_parse_context());
+        if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << "docs/trees.md:" << start << ": " << e->text();
+      } else {
+        auto r = parse_tree_file(block, "trees.md");
+        if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << "docs/trees.md:" << start << ": " << e->text();
+      }
+      if (blocks == 1) EXPECT_LT(number - start, 40) << "the first tree is under 40 lines";
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(blocks, 2);
 }
 
 }  // namespace
