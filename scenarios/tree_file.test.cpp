@@ -292,6 +292,9 @@ TEST(TreeFile, errors_are_file_line_column_naming_the_key) {
   EXPECT_EQ(tree_error(small("", "[[behaviour.w.call]]\nsteps = []\nwhen = 'x'\n")),
             "t.toml:13:1: behaviour.w.call[0].when: unknown key; a call clause takes match, steps");
   EXPECT_EQ(tree_error(small("behaviour = \"w\"").replace(0, 0, "")).substr(0, 10), "t.toml:9:1");
+  EXPECT_EQ(tree_error(small("", "init = [{ reply = '{ok, $reslt}' }]")),
+            "t.toml:10:1: behaviour.w: $reslt is never bound (a pattern, an `as` or a `set` binds a variable; $self, "
+            "$arg, $msg and $result are always bound)");
   EXPECT_EQ(tree_error(small("native = \"n\"")),
             "t.toml:9:10: tree.children[0].native: a worker is a behaviour or a native, not both");
   EXPECT_EQ(tree_error("[tree]\nid = \"top\"\nkind = \"worker\"\nbehaviour = \"nope\"\n"),
