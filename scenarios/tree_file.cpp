@@ -196,8 +196,12 @@ class TreeParser {
     }
     behaviours_ = &out.behaviours;
     if (const toml::node* t = Checker::find(root, "tree")) {
-      if (const toml::table* tt = c_.table(root, "", "tree")) out.root = node(*tt, "tree", nullptr);
-      (void)t;
+      if (t->is_string()) {
+        c_.error(*t, "tree: a tree file is named in [scenario] (tree = \"FILE\" under its header); a top-level "
+                     "tree is the [tree] table");
+      } else if (const toml::table* tt = c_.table(root, "", "tree")) {
+        out.root = node(*tt, "tree", nullptr);
+      }
     } else {
       c_.missing(Pos{}, "[tree]: required table missing (the root node: id, kind and its children)");
     }

@@ -310,6 +310,9 @@ TEST(TreeFile, errors_are_file_line_column_naming_the_key) {
             "t.toml:2:8: templates.s.kind: a template is a worker");
   EXPECT_EQ(tree_error("[tree]\nid = \"top\"\nkind = \"supervisor\"\n[scenario]\n"),
             "t.toml:4:2: scenario: unknown key; a tree file takes tree, templates, behaviour");
+  EXPECT_EQ(tree_error("tree = \"sessions.toml\"\n"),
+            "t.toml:1:8: tree: a tree file is named in [scenario] (tree = \"FILE\" under its header); a top-level "
+            "tree is the [tree] table");
   EXPECT_EQ(tree_error("[behaviour.w]\n"), "t.toml:1:1: [tree]: required table missing (the root node: id, kind "
                                            "and its children)");
   EXPECT_EQ(tree_error("[tree\n").substr(0, 30), "t.toml:1:6: TOML syntax error:");
