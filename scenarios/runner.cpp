@@ -173,6 +173,19 @@ Proc workload_body(Ctx ctx, RunState* st) {
     (void)co_await ctx.receive([](const Term& m) { return m.is_tagged(sa::down_tag(), 5); });
     --running;
   }
+  // A declared tree's run lasts until its last timed fault has fired (and
+  // a busy one has ended), so that no fault of the file is silently left
+  // out by a workload that finished first; then it settles.
+  if (spec.tree) {
+    Micros last_us = 0;
+    for (const faults::Fault& f : spec.faults.faults) {
+      if (f.trigger.kind != faults::Trigger::Kind::at_time) continue;
+      Micros end_us = f.trigger.at_us;
+      if (f.action.kind == faults::Action::Kind::busy) end_us = tk::sat_add(end_us, f.action.duration_us);
+      last_us = std::max(last_us, end_us);
+    }
+    if (last_us > ctx.now_us()) co_await ctx.sleep(tk::kernel_delay(last_us - ctx.now_us()));
+  }
   if (spec.settle_us > 0) co_await ctx.sleep(tk::kernel_delay(spec.settle_us));
   st->kernel->request_stop();
 }
@@ -323,6 +336,19 @@ std::unique_ptr<sim::Strategy> make_seeded(const ScenarioSpec& spec, std::string
 }
 
 }  // namespace
+
+ScenarioSpec thread_copy(const ScenarioSpec& spec) {
+  ScenarioSpec copy = spec;
+  if (spec.tree) copy.tree = std::make_shared<const core::tree::TreeSpec>(core::tree::deep_copy(*spec.tree));
+  for (ClientSpec& c : copy.clients) {
+    for (CallSpec& call : c.calls) {
+      call.to = call.to.deep_copy();
+      call.request = call.request.deep_copy();
+    }
+  }
+  for (faults::Fault& f : copy.faults.faults) f.action.reason = f.action.reason.deep_copy();
+  return copy;
+}
 
 std::unique_ptr<sim::Strategy> seeded_strategy(const ScenarioSpec& spec, std::string_view name, std::uint64_t seed) {
   return make_seeded(spec, name, seed, spec.explore.delivery);

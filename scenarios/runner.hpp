@@ -70,6 +70,11 @@ class ProgramId {
 /// nullopt if `program` is not "scenario/...".
 std::optional<ProgramId> parse_program_name(std::string_view program);
 
+/// A copy of `spec` that shares no Term block with it (its tree, its
+/// clients' requests, its faults' reasons): Terms' reference counts are not
+/// atomic, so each thread that runs a spec other threads also run needs its
+/// own (sweep.cpp makes one per worker). A `make_system` is shared as it is.
+ScenarioSpec thread_copy(const ScenarioSpec& spec);
 /// Runs `spec` once under its seeded strategy (explore.strategy: swarm,
 /// random or pct) with `seed`. Its token regenerates the choices from the seed
 /// (ReplayToken::from_seed), so it stays short however long the run.

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace otpsim::scenarios {
@@ -169,6 +170,14 @@ SweepResult sweep(const ScenarioSpec& spec, const SweepOptions& options) {
     return stop;
   };
   auto worker = [&] {
+    // Each thread runs its own copy of the spec (Terms' reference counts
+    // are not atomic); the copy is made while the lock is held.
+    std::optional<ScenarioSpec> own;
+    if (jobs > 1) {
+      std::lock_guard lock(mutex);
+      own.emplace(thread_copy(spec));
+    }
+    const ScenarioSpec& run_spec = own ? *own : spec;
     for (;;) {
       std::uint64_t j = 0;
       {
@@ -181,7 +190,7 @@ SweepResult sweep(const ScenarioSpec& spec, const SweepOptions& options) {
         j = next_index++;
       }
       const auto t0 = Clock::now();
-      RunReport report = run_once(spec, seed_at(j), sim::TraceLevel::off);
+      RunReport report = run_once(run_spec, seed_at(j), sim::TraceLevel::off);
       SeedResult r = seed_result(seed_at(j), report, t0);
       std::lock_guard lock(mutex);
       ready.emplace(j, std::move(r));

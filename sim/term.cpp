@@ -153,6 +153,24 @@ Term Term::tuple(std::vector<Term> elements) { return make_sequence(Kind::tuple,
 Term Term::list(std::initializer_list<Term> elements) { return list(std::vector<Term>(elements)); }
 Term Term::list(std::vector<Term> elements) { return make_sequence(Kind::list, elements); }
 
+Term Term::deep_copy() const {
+  switch (kind_) {
+    case Kind::string: return Term::string(string_value());
+    case Kind::tuple:
+    case Kind::list: {
+      std::vector<Term> copies;
+      copies.reserve(size());
+      for (const Term& e : elements()) copies.push_back(e.deep_copy());
+      return kind_ == Kind::tuple ? Term::tuple(std::move(copies)) : Term::list(std::move(copies));
+    }
+    case Kind::opaque: {
+      const detail::OpaqueBlock* block = opaque_block(u_.heap);
+      return make_opaque(block->value, block->type, block->type_name);  // the value itself stays shared
+    }
+    default: return *this;  // inline: no block
+  }
+}
+
 void Term::retain_heap() const { ++u_.heap->refcount; }
 
 void Term::release_heap() {

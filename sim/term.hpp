@@ -146,6 +146,10 @@ class Term {
   std::string_view string_value() const;
   /// Elements of a tuple or list.
   std::span<const Term> elements() const;
+  /// An equal term that shares no heap block with this one: what a term
+  /// made in one thread must become before another thread may copy it
+  /// (reference counts are not atomic). Opaque values stay shared.
+  Term deep_copy() const;
   std::size_t size() const { return elements().size(); }
   const Term& operator[](std::size_t index) const;
 

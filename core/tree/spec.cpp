@@ -172,3 +172,51 @@ class Validator {
 std::optional<std::string> validate(const TreeSpec& tree) { return Validator(tree).run(); }
 
 }  // namespace otpsim::core::tree
+
+namespace otpsim::core::tree {
+
+namespace {
+
+void deep_copy_steps(std::vector<Step>& steps);
+
+void deep_copy_clauses(std::vector<Clause>& clauses) {
+  for (Clause& c : clauses) {
+    c.pattern = c.pattern.deep_copy();
+    deep_copy_steps(c.steps);
+  }
+}
+
+void deep_copy_steps(std::vector<Step>& steps) {
+  for (Step& s : steps) {
+    s.to = s.to.deep_copy();
+    s.value = s.value.deep_copy();
+    s.key = s.key.deep_copy();
+    s.reason = s.reason.deep_copy();
+    deep_copy_steps(s.steps);
+    deep_copy_clauses(s.clauses);
+  }
+}
+
+void deep_copy_node(Node& n) {
+  n.via_key = n.via_key.deep_copy();
+  n.arg = n.arg.deep_copy();
+  for (Node& child : n.children) deep_copy_node(child);
+}
+
+}  // namespace
+
+TreeSpec deep_copy(const TreeSpec& tree) {
+  TreeSpec t = tree;  // shares the terms' blocks: each is replaced below
+  deep_copy_node(t.root);
+  for (auto& [id, n] : t.templates) deep_copy_node(n);
+  for (auto& [name, b] : t.behaviours) {
+    deep_copy_steps(b.init);
+    deep_copy_clauses(b.calls);
+    deep_copy_clauses(b.casts);
+    deep_copy_clauses(b.infos);
+    deep_copy_steps(b.terminate);
+  }
+  return t;
+}
+
+}  // namespace otpsim::core::tree

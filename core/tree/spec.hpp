@@ -188,6 +188,11 @@ class TreeSpec {
   std::vector<std::string> paths() const;
 };
 
+/// A copy of `tree` that shares no Term block with it. Terms' reference
+/// counts are not atomic, so a tree that several threads run (a sweep's
+/// workers) is copied this way once per thread, while one thread holds it.
+TreeSpec deep_copy(const TreeSpec& tree);
+
 /// Why `tree` cannot run (an unknown behaviour, template or native, a
 /// start_child naming a path that is not a DynamicSupervisor, duplicate ids,
 /// a Registry without a name, ...): one line naming the path; nullopt if none.
