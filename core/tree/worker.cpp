@@ -214,7 +214,8 @@ class Interpreter {
       case K::register_name: {
         Term name = value(s.to);
         if (!name.is_atom()) ctx.exit(Term(sa::badarg()));
-        if (!co_await ctx.register_name(name.atom(), ctx.self())) ctx.exit(Term(sa::badarg()));
+        const bool registered = co_await ctx.register_name(name.atom(), ctx.self());
+        if (!registered) ctx.exit(Term(sa::badarg()));
         co_return Flow::next;
       }
       case K::registry_register: {
