@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "sim/ctx.hpp"
 #include "sim/soundness.hpp"
 
 namespace otpsim::sim::soundness {
@@ -58,6 +59,39 @@ TEST(Soundness, optimal_reaches_every_outcome_of_random_instant_programs) {
 
 TEST(Soundness, the_default_reduction_reaches_every_outcome_of_random_async_programs) {
   check_many(Delivery::async, DfsOptions{}.reduction, programs(200), 20'000, 2);
+}
+
+/// An owner that creates a table with an heir and ends (or is killed
+/// first) while the heir reads the table and polls for the ETS-TRANSFER:
+/// the table's passing must be ordered like any death.
+Program heir_program() {
+  return [](Kernel& kernel) -> Finish {
+    auto seen = std::make_shared<std::string>();
+    Pid heir = kernel.spawn([seen](Ctx ctx) -> Proc {
+      auto row = co_await ctx.lookup(Atom("t"), Term(1));
+      *seen += std::string(" heir:") + std::string(table_status_name(row.status));
+      auto m = co_await ctx.receive(0);
+      *seen += m ? " transfer" : " none";
+    });
+    Pid owner = kernel.spawn([heir](Ctx ctx) -> Proc {
+      (void)co_await ctx.table_new(TableOptions(TableAccess::public_access, Term(Atom("t")), heir));
+    });
+    kernel.spawn([owner](Ctx ctx) -> Proc { co_await ctx.exit(owner, Term(Atom("kill"))); });
+    return [seen, &kernel] { return *seen + (kernel.table_named(Term(Atom("t"))) ? " kept" : " gone"); };
+  };
+}
+
+TEST(Soundness, dfs_reaches_every_outcome_of_a_table_passing_to_its_heir) {
+  for (Delivery delivery : {Delivery::async, Delivery::instant}) {
+    const Verdict v = check(heir_program(), delivery, DfsOptions{}, 200'000);
+    ASSERT_TRUE(v.compared) << delivery_name(delivery) << " " << v.all_runs;
+    EXPECT_FALSE(v.miss || v.extra) << delivery_name(delivery) << "\n" << v.detail;
+    // The races matter: the heir reads before and after the table exists,
+    // and polls before and after the transfer.
+    const std::set<std::string> outcomes = brute_force(heir_program(), delivery, 200'000).outcomes;
+    EXPECT_TRUE(outcomes.contains(" heir:no_table none gone")) << delivery_name(delivery);
+    EXPECT_TRUE(outcomes.contains(" heir:ok transfer gone")) << delivery_name(delivery);
+  }
 }
 
 TEST(Soundness, a_program_and_its_description_are_deterministic) {
