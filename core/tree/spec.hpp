@@ -163,7 +163,7 @@ class Node {
   // worker: a declared behaviour, or a native (C++) worker registered under this name
   std::string behaviour;
   std::string native;
-  Value arg;  // the start argument ($arg); a template's is given by start_child
+  Value arg = Term::list(std::vector<Term>());  // the start argument ($arg, [] if none); a template's is given by start_child
   otp::Shutdown shutdown_or_default() const;
 };
 
