@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "scenarios/observation.hpp"
 
 namespace otpsim::scenarios {
@@ -38,7 +40,12 @@ std::string quoted(std::string_view text) {
   return out + "\"";
 }
 
-std::string atom(std::string_view text) { return ":" + quoted(text); }
+/// :name when Elixir takes it unquoted, else :"text".
+std::string atom(std::string_view text) {
+  bool plain = !text.empty() && !(text[0] >= '0' && text[0] <= '9');
+  for (char c : text) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  return ":" + (plain ? std::string(text) : quoted(text));
+}
 std::string atom_or_nil(std::string_view text) { return text.empty() ? "nil" : atom(text); }
 std::string string_or_nil(std::string_view text) { return text.empty() ? "nil" : quoted(text); }
 std::string boolean(bool b) { return b ? "true" : "false"; }
