@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/otp/registry.hpp"
+#include "core/otp/gen_server.hpp"
 #include "core/tokens/checked_time.hpp"
 #include "sim/assert.hpp"
 #include "sim/ctx.hpp"
@@ -37,28 +37,10 @@ Term kill_reason(const Term& reason) {
   return reason;
 }
 
-bool is_app_label(std::string_view label) { return label.substr(0, 4) == "app:"; }
-
-bool is_app_label_of(std::string_view label, std::string_view app) {
-  return is_app_label(label) && label.substr(4) == app;
-}
-
 std::uint64_t probability_threshold(double p) {
   if (!(p > 0)) return 0;  // also NaN
   if (p >= 1) return probability_scale;
   return static_cast<std::uint64_t>(std::llround(p * static_cast<double>(probability_scale)));
-}
-
-/// The registered name of a named process target.
-std::optional<Atom> registered_name(const tk::Names& names, TK kind) {
-  switch (kind) {
-    case TK::top: return names.top;
-    case TK::registry: return names.registry;
-    case TK::ets_owner: return names.ets_owner;
-    case TK::task_sup: return names.task_sup;
-    case TK::dyn_sup: return names.dyn_sup;
-    default: return std::nullopt;
-  }
 }
 
 /// Sets, in `b`, the field a CLI action changes.
@@ -100,11 +82,11 @@ std::string cli_change(const Action& a) {
 
 }  // namespace
 
-Injector::Injector(FaultPlan plan, sim::Kernel& kernel, tk::Trio& trio, tk::RunRecord& record,
+Injector::Injector(FaultPlan plan, sim::Kernel& kernel, core::System& system, core::RunRecord& record,
                    std::function<void()> restart_node)
     : plan_(std::move(plan)),
       kernel_(kernel),
-      trio_(trio),
+      system_(system),
       record_(record),
       restart_node_(std::move(restart_node)),
       occurrences_(plan_.faults.size(), 0),
@@ -252,11 +234,8 @@ bool Injector::in_window(const Trigger& trigger, Micros now_us) const {
 }
 
 bool Injector::is_receiver(const Target& target, Pid pid) const {
-  if (auto name = registered_name(trio_.names(), target.kind)) return kernel_.whereis(Term(*name)) == pid;
-  if (target.kind != TK::app && target.kind != TK::any_app) return false;  // not a process
-  const tk::ProcessLife* life = record_.life(pid);
-  if (life == nullptr) return false;
-  return target.kind == TK::any_app ? is_app_label(life->label) : is_app_label_of(life->label, target.app);
+  if (!target.is_process()) return false;
+  return system_.names(target.name(), pid, kernel_, record_);
 }
 
 // -- applying --
@@ -274,7 +253,7 @@ void Injector::apply_queued() {
       } else {
         kernel_.crash_external(c.pid, c.reason);
       }
-      tk::FaultEvent& armed = record_.faults[c.event];
+      core::FaultEvent& armed = record_.faults[c.event];
       armed.detail += fmt::format("; took {} at step {} ({}us) and crashed with {}", c.message,
                                   kernel_.steps(), kernel_.now_us(), c.reason.to_string());
     }
@@ -291,7 +270,7 @@ void Injector::fire(std::size_t index, Pid receiver) {
   // not say: partial-order reduction must treat the step as dependent.
   kernel_.mark_step_global();
   const Fault& f = plan_.faults[index];
-  tk::FaultEvent event;
+  core::FaultEvent event;
   event.fault_index = index;
   event.name = f.name.empty() ? default_name(f) : f.name;
   event.target = f.target.name();
@@ -312,14 +291,28 @@ void Injector::fire(std::size_t index, Pid receiver) {
       if (f.action.kind == AK::kill) {
         kernel_.exit_external(victim, reason);
         event.detail = fmt::format("sent exit signal {}", reason.to_string());
+      } else if (f.action.kind == AK::stop_normal) {
+        spawn_stopper(victim);
+        event.detail = "asked to stop normal (GenServer.stop)";
+      } else if (f.action.kind == AK::busy) {
+        kernel_.suspend_external(victim);
+        Heal heal;
+        heal.fault = index;
+        heal.busy = victim;
+        const Micros due_us = tk::sat_add(event.at_us, f.action.duration_us);
+        schedule_heal(due_us, std::move(heal));
+        event.detail = fmt::format("suspended until {}us", due_us);
+        event.heals_at_us = due_us;
       } else {
         crash_armed_.insert_or_assign(victim.id, reason);
         crash_event_.insert_or_assign(victim.id, record_.faults.size());
         event.detail = fmt::format("armed: sent exit signal {} after its next receive", reason.to_string());
       }
     }
+  } else if (system_.env() == nullptr) {
+    event.detail = fmt::format("this system has no environment for {}", event.action);
   } else if (f.action.kind == AK::node_restart) {
-    tk::MemoryStorage& storage = trio_.env->memory_storage;
+    tk::MemoryStorage& storage = system_.env()->memory_storage;
     const bool volatile_store = !storage.durable;
     storage.node_restart();  // forgets everything unless durable
     event.applied = true;
@@ -336,14 +329,13 @@ void Injector::fire(std::size_t index, Pid receiver) {
     event.applied = apply_environment(f, heal, event.detail);
     if (event.applied && f.action.kind == Action::Kind::clock_jump) {
       event.clock_jump_us = f.action.duration_us;
-      event.clock_offset_after_us = trio_.env->clock_offset_us;
+      event.clock_offset_after_us = system_.env()->clock_offset_us;
     }
     if (event.applied && f.action.heal_after_us >= 0 && f.action.heals()) {
       const Micros due_us = tk::sat_add(event.at_us, f.action.heal_after_us);  // saturates: a heal at the end of time
-      heals_.emplace(due_us, std::move(heal));
+      schedule_heal(due_us, std::move(heal));
       event.detail += fmt::format("; heals at {}us", due_us);
       event.heals_at_us = due_us;
-      if (wakes_us_.count(due_us) == 0) spawn_timer(std::vector<Micros>(1, due_us));
     }
   }
   if (event.applied) {
@@ -359,56 +351,33 @@ Pid Injector::resolve(const Fault& fault, Pid receiver, std::string& why_not) {
   // An on_receive fault aimed at its own receiver hits the process that
   // took the message (any_app: that AppServer, not a new pick).
   if (receiver && target.name() == fault.trigger.receiver.name() && kernel_.is_alive(receiver)) return receiver;
-  if (auto name = registered_name(trio_.names(), target.kind)) {
-    const Pid pid = kernel_.whereis(Term(*name));
-    if (!pid) why_not = fmt::format("no such process: nothing is registered as {} ({})", target.name(), name->text());
-    return pid;
-  }
-  if (target.kind == TK::app) return live_app(target.app, why_not);
-  if (target.kind == TK::any_app) {
-    std::vector<Pid> live;  // in pid (spawn) order
-    for (const tk::ProcessLife& life : record_.processes) {
-      if (life.alive() && is_app_label(life.label) && kernel_.is_alive(life.pid)) live.push_back(life.pid);
-    }
-    if (live.empty()) {
-      why_not = "no such process: no app server is alive";
-      return Pid{};
-    }
-    const std::uint64_t pick = live.size() > 1 ? kernel_.choose(live.size()) : 0;  // a logged data choice
-    return live[pick];
-  }
-  why_not = fmt::format("{} is not a process target", target.name());
-  return Pid{};
-}
-
-Pid Injector::live_app(const std::string& app, std::string& why_not) const {
-  std::vector<Pid> live;
-  bool started = false;
-  for (const tk::ProcessLife* life : record_.lives("app:" + app)) {
-    started = true;
-    if (life->alive() && kernel_.is_alive(life->pid)) live.push_back(life->pid);
-  }
-  if (live.empty()) {
-    why_not = started ? fmt::format("no such process: the app server of {} has exited and is not running now", app)
-                      : fmt::format("no such process: no app server of {} has been started", app);
+  if (!target.is_process()) {
+    why_not = fmt::format("{} is not a process target", target.name());
     return Pid{};
   }
-  if (live.size() == 1) return live.front();
-  // Two starts raced: the one the registry holds ({Key, {Pid, Value}}).
-  auto table = kernel_.table_named(Term(core::otp::registry::keys_table_name(trio_.names().registry)));
-  if (table) {
-    auto row = kernel_.table_peek(*table, tk::app_term(app));
-    if (row && row->is_tuple() && row->size() == 2 && (*row)[1].is_tuple() && (*row)[1].size() >= 1 &&
-        (*row)[1][0].is_pid()) {
-      const Pid holder = (*row)[1][0].pid();
-      if (std::find(live.begin(), live.end(), holder) != live.end()) return holder;
+  return system_.resolve(target.name(), kernel_, record_, why_not);
+}
+
+void Injector::schedule_heal(Micros due_us, Heal heal) {
+  heals_.emplace(due_us, std::move(heal));
+  if (wakes_us_.count(due_us) == 0) spawn_timer(std::vector<Micros>(1, due_us));
+}
+
+void Injector::spawn_stopper(Pid victim) {
+  // GenServer.stop from a process of its own: the victim runs terminate and
+  // exits normal; a victim already gone (noproc) or not a gen_server that
+  // never answers is left as it is (the stopper's call exits, quietly).
+  auto body = [victim](Ctx ctx) -> Proc {
+    try {
+      co_await core::otp::stop(ctx, core::otp::ServerRef(victim), Term(sa::normal()));
+    } catch (const sim::ExitException&) {
     }
-  }
-  return live.front();
+  };
+  (void)kernel_.spawn(body, sim::SpawnOptions("fault_stop"));
 }
 
 bool Injector::apply_environment(const Fault& fault, Heal& heal, std::string& detail) {
-  tk::Env& env = *trio_.env;
+  tk::Env& env = *system_.env();
   const Action& a = fault.action;
   switch (a.kind) {
     case AK::storage_put_fail:
@@ -482,8 +451,12 @@ void Injector::run_due_heals() {
 }
 
 void Injector::undo(const Heal& heal) {
-  tk::Env& env = *trio_.env;
   const AK kind = plan_.faults[heal.fault].action.kind;
+  if (kind == AK::busy) {
+    kernel_.resume_external(heal.busy);
+    return;
+  }
+  tk::Env& env = *system_.env();
   switch (kind) {
     case AK::storage_put_fail: env.memory_storage.faults.fail_put = heal.storage_before.fail_put; break;
     case AK::storage_get_fail: env.memory_storage.faults.fail_get = heal.storage_before.fail_get; break;

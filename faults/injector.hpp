@@ -1,4 +1,5 @@
-// The injector: runs a FaultPlan against the trio inside one kernel run
+// The injector: runs a FaultPlan against a System (the trio, any declared
+// tree) inside one kernel run
 // (docs/faults.md has the full semantics).
 //
 // It is an Observer. Triggers are evaluated after every step (on_step, where
@@ -17,8 +18,10 @@
 // (a periodic fault of 10,000 fires is 10,000 pending at_ms faults).
 //
 // Determinism: a probability trigger's coin is the strategy's (Kernel::flip,
-// a logged data choice), so replay, shrinking and dfs see it. `any_app` picks among the live AppServers, in pid order, with
-// a logged data choice (Kernel::choose). A process target that does not
+// a logged data choice), so replay, shrinking and dfs see it. The System
+// resolves a process target when the fault fires (`any_app` and
+// `any_child:PATH` pick among the live candidates, in pid order, with a
+// logged data choice, Kernel::choose). A process target that does not
 // exist when the fault fires is recorded as skipped (FaultEvent::applied
 // false), never an error.
 #pragma once
@@ -30,8 +33,9 @@
 #include <string>
 #include <vector>
 
-#include "core/tokens/record.hpp"
-#include "core/tokens/trio.hpp"
+#include "core/record.hpp"
+#include "core/system.hpp"
+#include "core/tokens/env.hpp"
 #include "faults/plan.hpp"
 #include "sim/kernel.hpp"
 
@@ -39,10 +43,11 @@ namespace otpsim::faults {
 
 class Injector final : public sim::Observer {
  public:
-  /// `restart_node` kills every trio process and starts the trio again (the
-  /// runner owns the node); the injector calls it for node_restart, after
-  /// clearing a non-durable store.
-  Injector(FaultPlan plan, sim::Kernel& kernel, core::tokens::Trio& trio, core::tokens::RunRecord& record,
+  /// `restart_node` kills every process of the system and starts it again
+  /// (the runner owns the node); the injector calls it for node_restart,
+  /// after clearing a non-durable store. Environment faults act on
+  /// system.env(); a system without one records them as skipped.
+  Injector(FaultPlan plan, sim::Kernel& kernel, core::System& system, core::RunRecord& record,
            std::function<void()> restart_node);
 
   /// Spawns the fault clock if any trigger is timed. Call once, before run().
@@ -71,6 +76,7 @@ class Injector final : public sim::Observer {
     /// per_app entries this fault created (a copy of behaviour, then changed).
     std::vector<std::string> cli_created;
     Micros clock_jump_us = 0;
+    sim::Pid busy;  // busy: the process to resume
   };
   /// A process to kill after this step (crash_on_next_message).
   struct Crash {
@@ -87,7 +93,6 @@ class Injector final : public sim::Observer {
   void apply_queued();
   void run_due_heals();
   sim::Pid resolve(const Fault& fault, sim::Pid receiver, std::string& why_not);
-  sim::Pid live_app(const std::string& app, std::string& why_not) const;
   bool is_receiver(const Target& target, sim::Pid pid) const;
   bool can_fire(std::size_t index) const;
   bool in_window(const Trigger& trigger, Micros now_us) const;
@@ -97,11 +102,15 @@ class Injector final : public sim::Observer {
   void undo(const Heal& heal);
   /// A "fault_clock" process that wakes at each of `wakes_us` (sorted).
   void spawn_timer(std::vector<Micros> wakes_us);
+  /// A "fault_stop" process that stops `victim` as GenServer.stop(victim, :normal) does.
+  void spawn_stopper(sim::Pid victim);
+  /// Schedules `heal` at `due_us` (spawning a timer process if none wakes then).
+  void schedule_heal(Micros due_us, Heal heal);
 
   FaultPlan plan_;
   sim::Kernel& kernel_;
-  core::tokens::Trio& trio_;
-  core::tokens::RunRecord& record_;
+  core::System& system_;
+  core::RunRecord& record_;
   std::function<void()> restart_node_;
   bool started_ = false;
   std::vector<std::uint64_t> occurrences_;  // per fault: how often its trigger condition held

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/tokens/testing.hpp"
+#include "core/tokens/trio_system.hpp"
 #include "faults/injector.hpp"
 #include "sim/ctx.hpp"
 
@@ -138,7 +139,8 @@ class World {
   explicit World(FaultPlan plan, std::uint64_t seed = 1, tk::TrioConfig config = tk::TrioConfig(),
                  bool with_restart = true)
       : w(std::move(config), seed),
-        injector(std::move(plan), w.kernel, w.trio, w.record, restart_fn(with_restart)),
+        system(&w.trio),
+        injector(std::move(plan), w.kernel, system, w.record, restart_fn(with_restart)),
         watch(w.kernel) {
     w.observers.add(&injector);
     w.observers.add(&watch);
@@ -163,6 +165,7 @@ class World {
   }
 
   TrioWorld w;
+  tk::TrioSystem system;
   Injector injector;
   Watch watch;
   int restarts = 0;
@@ -470,6 +473,39 @@ TEST(FaultsAction, kill_top_takes_the_whole_trio_down) {
   EXPECT_EQ(x.w.exit_reason(x.w.top), "killed");
   EXPECT_NE(x.w.exit_reason(x.first("ets_owner")), "alive");
   EXPECT_FALSE(x.w.kernel.whereis(Term(x.w.trio.names().dyn_sup)));
+}
+
+TEST(FaultsAction, stop_normal_stops_the_target_normal_and_its_permanent_spec_restarts_it) {
+  World x(plan_of({at_time(1 * s, AK::stop_normal, Target(TK::ets_owner))}));
+  x.w.run([&](Ctx ctx) -> Task<> {
+    (void)co_await x.w.get(ctx, "a");
+    co_await ctx.sleep(2 * s);
+  });
+  ASSERT_EQ(x.faults().size(), 1u);
+  EXPECT_TRUE(x.faults()[0].applied);
+  const auto owners = x.w.spawned("ets_owner");
+  ASSERT_EQ(owners.size(), 2u);  // stopped normal, restarted (permanent)
+  EXPECT_EQ(x.w.exit_reason(owners[0]), "normal");
+  EXPECT_EQ(x.w.exit_reason(owners[1]), "alive");
+}
+
+TEST(FaultsAction, busy_holds_the_target_for_its_duration_then_it_answers) {
+  Fault f = at_time(1 * s, AK::busy, Target(TK::dyn_sup));
+  f.action.duration_us = 3 * s;
+  World x(plan_of({f}));
+  Micros answered_us = -1;
+  Term result;
+  x.w.run([&](Ctx ctx) -> Task<> {
+    co_await ctx.sleep(1 * s + ms);
+    result = co_await x.w.get(ctx, "a");  // starts an AppServer: a call to the busy DynamicSupervisor
+    answered_us = ctx.now_us();
+  });
+  ASSERT_EQ(x.faults().size(), 1u);
+  EXPECT_TRUE(x.faults()[0].applied);
+  EXPECT_EQ(x.faults()[0].heals_at_us, 4 * s);
+  EXPECT_GE(answered_us, 4 * s);
+  EXPECT_TRUE(result.is_tagged(sa::ok(), 2)) << result.to_string();
+  EXPECT_EQ(x.w.exit_reason(x.first("dyn_sup")), "alive");
 }
 
 TEST(FaultsAction, crash_on_next_message_kills_exactly_on_the_next_received_message) {

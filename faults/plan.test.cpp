@@ -75,7 +75,7 @@ TEST(FaultsPlan, app_and_cli_targets_carry_the_app_name_after_the_first_colon) {
 TEST(FaultsPlan, an_unknown_target_is_an_error_that_lists_the_valid_names) {
   EXPECT_EQ(parse_error("x"),
             "unknown fault target 'x' (expected top, registry, ets_owner, task_sup, dyn_sup, app:NAME, any_app, "
-            "storage, cli, cli:NAME, clock, node)");
+            "storage, cli, cli:NAME, clock, node, a tree path such as top/cache, or any_child:PATH)");
   EXPECT_NE(parse_error("Top").find("unknown fault target 'Top'"), std::string::npos);
   EXPECT_NE(parse_error("").find("unknown fault target ''"), std::string::npos);
   EXPECT_NE(parse_error("registry:x").find("unknown fault target"), std::string::npos);
@@ -265,6 +265,44 @@ TEST(FaultsPlan, an_empty_match_matches_every_message) {
   EXPECT_TRUE(message_matches(atom("x"), ""));
   EXPECT_TRUE(message_matches(gen_call(atom("acquire")), ""));
 }
+
+TEST(FaultsPlan, a_tree_target_is_a_path_or_any_child_of_a_supervisor_path) {
+  Target p = parsed("top/sessions/session:a");
+  EXPECT_EQ(p.kind, TK::path);
+  EXPECT_EQ(p.name(), "top/sessions/session:a");
+  EXPECT_TRUE(p.is_process());
+  Target c = parsed("any_child:top/sessions");
+  EXPECT_EQ(c.kind, TK::any_child);
+  EXPECT_EQ(c.app, "top/sessions");
+  EXPECT_EQ(c.name(), "any_child:top/sessions");
+  // Without a tree a bare word is a logical name; with one, it is a path.
+  EXPECT_NE(parse_error("cache").find("unknown fault target"), std::string::npos);
+  std::string error;
+  auto root = Target::parse("cache", error, true);
+  ASSERT_TRUE(root.has_value()) << error;
+  EXPECT_EQ(root->kind, TK::path);
+  // The environment keeps its names in a tree scenario.
+  EXPECT_EQ(Target::parse("clock", error, true)->kind, TK::clock);
+  EXPECT_NE(parse_error("top//x").find("unknown fault target"), std::string::npos);
+  EXPECT_NE(parse_error("any_child:").find("needs a supervisor's path"), std::string::npos);
+}
+
+TEST(FaultsPlan, stop_normal_and_busy_are_process_actions_and_busy_needs_a_duration) {
+  Fault f;
+  f.target = parsed("top/cache");
+  f.action.kind = Action::Kind::stop_normal;
+  EXPECT_EQ(f.action.name(), "stop_normal");
+  EXPECT_FALSE(f.action.is_environment());
+  EXPECT_FALSE(validate(f).has_value());
+  f.action.kind = Action::Kind::busy;
+  EXPECT_EQ(Action::parse("busy"), Action::Kind::busy);
+  EXPECT_NE(validate(f).value_or("").find("busy needs a duration"), std::string::npos);
+  f.action.duration_us = 1000;
+  EXPECT_FALSE(validate(f).has_value());
+  f.target = parsed("storage");
+  EXPECT_TRUE(validate(f).has_value());
+}
+
 
 }  // namespace
 }  // namespace otpsim::faults

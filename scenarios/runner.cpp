@@ -7,6 +7,9 @@
 #include <mutex>
 
 #include "core/tokens/checked_time.hpp"
+#include "core/tokens/trio_system.hpp"
+#include "core/tree/properties.hpp"
+#include "core/tree/runtime.hpp"
 #include "core/tokens/workload.hpp"
 #include "faults/injector.hpp"
 #include "sim/ctx.hpp"
@@ -58,10 +61,19 @@ namespace {
 /// Everything one run owns, alive from the program's setup to the report.
 class RunState {
  public:
-  explicit RunState(const ScenarioSpec& s) : spec(&s), trio(s.model, env) {}
+  explicit RunState(const ScenarioSpec& s) : spec(&s), trio(s.model, env) {
+    if (s.make_system) {
+      system = s.make_system();
+    } else if (s.tree) {
+      system = std::make_unique<core::tree::TreeSystem>(s.tree.get());
+    } else {
+      system = std::make_unique<tk::TrioSystem>(&trio);
+    }
+  }
   const ScenarioSpec* spec;
   tk::Env env;
-  tk::Trio trio;
+  tk::Trio trio;  // configured, and run only when the spec has no tree
+  std::unique_ptr<core::System> system;  // the trio, or the spec's declared tree
   std::unique_ptr<tk::RunRecord> record = std::make_unique<tk::RunRecord>();
   sim::ObserverSet observers;
   std::unique_ptr<faults::Injector> injector;
@@ -87,10 +99,11 @@ void configure(tk::Env& env, const EnvSpec& e) {
 
 Proc workload_body(Ctx ctx, RunState* st);
 
-/// The node: starts the trio and stays with it; if the trio gives up for
-/// good, the node ends and the trio stays down. The first node starts the
-/// workload once the trio is up, so clients find a running system (as an
-/// application's callers do once its supervisor has started).
+/// The node: starts the system (the trio or the declared tree) and stays
+/// with it; if it gives up for good, the node ends and the system stays
+/// down. The first node starts the workload once the system is up, so
+/// clients find a running system (as an application's callers do once its
+/// supervisor has started).
 Proc node_body(Ctx ctx, RunState* st, std::vector<Pid> predecessors) {
   // A restarted node boots once the old one is wholly gone (its names free).
   for (Pid old : predecessors) {
@@ -98,7 +111,7 @@ Proc node_body(Ctx ctx, RunState* st, std::vector<Pid> predecessors) {
     (void)co_await ctx.receive([ref](const Term& m) { return m.is_tagged(sa::down_tag(), 5) && m[1] == Term(ref); });
   }
   ctx.trap_exit(true);
-  Term started = co_await tk::start_link(ctx, &st->trio);
+  Term started = co_await st->system->start_link(ctx);
   if (!st->workload_started) {
     st->workload_started = true;
     st->boot_end_step = st->kernel->steps();
@@ -114,17 +127,13 @@ void spawn_node(Kernel& kernel, RunState* st, std::vector<Pid> predecessors) {
   kernel.spawn([st, predecessors](Ctx ctx) -> Proc { return node_body(ctx, st, predecessors); }, sim::SpawnOptions("node"));
 }
 
-bool is_workload_process(const std::string& label) {
-  return label == "workload" || label == "fault_clock" || label.rfind("client:", 0) == 0;
-}
-
 /// A whole-node restart: every process of the node dies at once (kill),
-/// then a new node starts the trio. Workload clients survive (they stand
+/// then a new node starts the system. Workload clients survive (they stand
 /// for callers the restart does not take down); their calls in flight fail.
 void restart_node(RunState* st) {
   std::vector<Pid> killed;
   for (const tk::ProcessLife& life : st->record->processes) {
-    if (life.alive() && !is_workload_process(life.label)) {
+    if (life.alive() && st->system->owns(life.label)) {
       st->kernel->exit_external(life.pid, Term(sa::kill()));
       killed.push_back(life.pid);
     }
@@ -137,7 +146,7 @@ Proc client_body(Ctx ctx, RunState* st, const ClientSpec* spec, std::string name
   for (std::uint64_t r = 0; r < spec->repeat; ++r) {
     if (r > 0 && spec->every_us > 0) co_await ctx.sleep(tk::kernel_delay(spec->every_us));
     for (const CallSpec& call : spec->calls) {
-      (void)co_await tk::recorded_call(ctx, &st->trio, st->record.get(), name, call.op, call.app, call.token);
+      co_await st->system->client_op(ctx, st->record.get(), name, &call);
     }
   }
 }
@@ -177,7 +186,7 @@ sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::sha
     configure(st->env, spec.env);
     st->record->attach(&kernel);
     st->observers.add(st->record.get());
-    st->injector = std::make_unique<faults::Injector>(spec.faults, kernel, st->trio, *st->record,
+    st->injector = std::make_unique<faults::Injector>(spec.faults, kernel, *st->system, *st->record,
                                                       [st] { restart_node(st); });
     st->observers.add(st->injector.get());
     kernel.set_observer(&st->observers);
@@ -190,11 +199,28 @@ sim::Program make_program(const ScenarioSpec& spec, std::uint64_t seed, std::sha
 void judge(const ScenarioSpec& spec, RunState& st, RunReport& report) {
   tk::PropertyContext context(*st.record, st.trio, *st.kernel, report.result.outcome);
   context.liveness_bound_us = spec.liveness_bound_us;
+  std::optional<core::tree::TreeContext> tree_context;
+  if (spec.tree) {
+    tree_context.emplace(*spec.tree, *st.record, *st.kernel, report.result.outcome);
+    tree_context->recover_bound_us = spec.liveness_bound_us;
+  }
   for (const std::string& name : spec.properties) {
     PropertyVerdict v;
     v.property = name;
     auto expected = spec.expect.find(name);
     v.expected_to_hold = expected == spec.expect.end() || expected->second;
+    if (tree_context) {
+      const core::tree::TreeProperty* property = core::tree::find_tree_property(name);
+      if (property == nullptr) {
+        v.held = false;
+        v.violation.emplace("unknown property of a tree (the scenario was not validated)");
+      } else {
+        v.violation = property->check(*tree_context);
+        v.held = !v.violation.has_value();
+      }
+      report.verdicts.push_back(std::move(v));
+      continue;
+    }
     const tk::Property* property = tk::find_property(name);
     if (property == nullptr) {
       v.held = false;
@@ -353,7 +379,9 @@ std::string timeline(const RunReport& report) {
                                  f.detail.empty() ? std::string() : " (" + f.detail + ")")});
   }
   for (const tk::ClientCall& c : r.calls) {
-    std::string what = c.op == "set_manual" ? fmt::format("{}({}, {})", c.op, c.app, c.token) : fmt::format("{}({})", c.op, c.app);
+    std::string what = c.op == "set_manual"                                  ? fmt::format("{}({}, {})", c.op, c.app, c.token)
+                       : c.op == "call" || c.op == "cast" || c.op == "send" ? fmt::format("{}({}, {})", c.op, c.app, c.request.to_string())
+                                                                           : fmt::format("{}({})", c.op, c.app);
     lines.push_back({c.start_step, c.start_us, 1, fmt::format("{} calls {}", c.client_name, what)});
     if (c.end_us >= 0) {
       lines.push_back({c.end_step, c.end_us, 2,
@@ -363,7 +391,7 @@ std::string timeline(const RunReport& report) {
   }
   for (const tk::ProcessLife& p : r.processes) {
     if (p.alive() || p.label.rfind("client:", 0) == 0 || p.label == "workload" || p.label == "task" ||
-        p.label == "fault_clock") {
+        p.label == "fault_clock" || p.label == "fault_stop") {
       continue;
     }
     lines.push_back({p.exited_step, p.exited_us, 3, fmt::format("{} exited {}", pid_text(p.pid), p.exit_reason.to_string())});

@@ -104,9 +104,32 @@ Process& Kernel::create_process(ProcessFn fn, const SpawnOptions& options, Pid p
   return *p;
 }
 
+void Kernel::suspend_external(Pid target) {
+  OTPSIM_ASSERT(current_ == nullptr, "Kernel::suspend_external called inside a process");
+  Process* p = find(target);
+  if (p == nullptr || p->suspended) return;
+  p->suspended = true;
+  // Its pending step stays pending (state runnable) but is not enabled.
+  if (p->state != ProcState::exiting && p->runnable_index != not_runnable) {
+    const ProcState state = p->state;
+    set_runnable(*p, false);
+    p->state = state;
+  }
+}
+
+void Kernel::resume_external(Pid target) {
+  OTPSIM_ASSERT(current_ == nullptr, "Kernel::resume_external called inside a process");
+  Process* p = find(target);
+  if (p == nullptr || !p->suspended) return;
+  p->suspended = false;
+  if (p->state != ProcState::waiting) set_runnable(*p, true);
+}
+
 void Kernel::set_runnable(Process& p, bool runnable) {
   if (runnable) {
     if (p.state == ProcState::waiting) p.state = ProcState::runnable;
+    // A suspended process's step waits for resume_external; its death does not.
+    if (p.suspended && p.state != ProcState::exiting) return;
     if (p.runnable_index != not_runnable) return;
     p.runnable_index = static_cast<std::uint32_t>(runnable_.size());
     runnable_.push_back(&p);

@@ -111,6 +111,13 @@ class Kernel {
   /// code had raised: trapping exits does not stop it (a fault injector's
   /// "crash"). Its links and monitors see `reason`.
   void crash_external(Pid target, const Term& reason);
+  /// erlang:suspend_process/1 from outside: `target` takes no step until
+  /// resume_external, except its death (an exit signal still ends it).
+  /// Signals still arrive in its mailbox and its timers still fire. A
+  /// fault injector's "busy". No effect on a dead or suspended process.
+  void suspend_external(Pid target);
+  /// erlang:resume_process/1: undoes suspend_external.
+  void resume_external(Pid target);
 
   /// Runs until quiescence or a limit. May be called again after more
   /// spawns; limits count from the start of the kernel's life.

@@ -2,6 +2,8 @@
 // run always returns.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "sim/test_support.hpp"
 
 namespace otpsim::sim {
@@ -195,6 +197,76 @@ TEST(Kernel, a_named_spawn_body_may_capture_a_std_string_and_a_term) {
   });
   w.run();
   EXPECT_EQ(seen, "a string longer than the small buffer, to force the heap{tag,\"a heap term\"}");
+}
+
+}  // namespace
+}  // namespace otpsim::sim
+
+namespace otpsim::sim {
+namespace {
+
+/// Suspends `target` at the first step at or after `from_us` and resumes it
+/// at the first step at or after `until_us` (what the injector's busy does).
+class Suspender : public testing::ExitRecorder {
+ public:
+  Suspender(Kernel& kernel, Micros from_us, Micros until_us) : kernel_(kernel), from_us_(from_us), until_us_(until_us) {}
+  Pid target;
+  void on_step(const StepInfo&) override {
+    if (target == Pid{}) return;
+    if (!suspended_ && kernel_.now_us() >= from_us_) {
+      kernel_.suspend_external(target);
+      suspended_ = true;
+    } else if (suspended_ && !resumed_ && kernel_.now_us() >= until_us_) {
+      kernel_.resume_external(target);
+      resumed_ = true;
+    }
+  }
+
+ private:
+  Kernel& kernel_;
+  Micros from_us_, until_us_;
+  bool suspended_ = false, resumed_ = false;
+};
+
+TEST(KernelSuspend, a_suspended_process_takes_no_step_until_resumed_and_its_mailbox_fills) {
+  testing::World w;
+  Suspender suspender(w.kernel, 1'000'000, 3'000'000);
+  w.kernel.set_observer(&suspender);  // an ExitRecorder too: reasons below are its
+  std::vector<std::pair<std::int64_t, Micros>> got;  // (message, when taken)
+  Pid worker = w.spawn([&](Ctx ctx) -> Proc {
+    for (int i = 0; i < 3; ++i) {
+      auto m = co_await ctx.receive();
+      got.emplace_back(m->integer(), ctx.now_us());
+    }
+  });
+  suspender.target = worker;
+  w.spawn([&, worker](Ctx ctx) -> Proc {
+    for (int i = 0; i < 4; ++i) {
+      if (i < 3) co_await ctx.send(worker, Term(i));
+      co_await ctx.sleep(1'000'000);
+    }
+  });
+  RunResult r = w.run();
+  EXPECT_EQ(r.outcome, Outcome::quiescent);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], (std::pair<std::int64_t, Micros>{0, 0}));
+  EXPECT_EQ(got[1], (std::pair<std::int64_t, Micros>{1, 3'000'000}));  // sent at 1 s, taken at the resume
+  EXPECT_EQ(got[2], (std::pair<std::int64_t, Micros>{2, 3'000'000}));
+  EXPECT_EQ(suspender.reason(worker), "normal");
+}
+
+TEST(KernelSuspend, an_exit_signal_still_ends_a_suspended_process) {
+  testing::World w;
+  Suspender suspender(w.kernel, 0, std::numeric_limits<Micros>::max());
+  w.kernel.set_observer(&suspender);  // an ExitRecorder too: reasons below are its
+  Pid worker = w.spawn([&](Ctx ctx) -> Proc { (void)co_await ctx.receive(); });
+  suspender.target = worker;
+  w.spawn([&, worker](Ctx ctx) -> Proc {
+    co_await ctx.sleep(1'000'000);
+    co_await ctx.exit(worker, atom("kill"));
+  });
+  w.run();
+  EXPECT_EQ(suspender.reason(worker), "killed");
 }
 
 }  // namespace

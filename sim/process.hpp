@@ -147,6 +147,7 @@ struct Process : Pooled {  // one per spawn: recycled through the BlockPool
   Pid pid;
   ProcState state = ProcState::runnable;
   bool trap_exit = false;
+  bool suspended = false;          // Kernel::suspend_external: takes no step but its death
   bool timed_out = false;          // the receive/sleep timer fired
   std::uint32_t runnable_index = 0;
   Kernel* kernel = nullptr;

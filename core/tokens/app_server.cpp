@@ -241,6 +241,10 @@ class AppServer final : public otp::GenServer {
 
 }  // namespace
 
+std::unique_ptr<otp::GenServer> make(const Trio* trio, std::string app) {
+  return std::make_unique<AppServer>(trio, std::move(app));
+}
+
 otp::ChildSpec child_spec(const Trio* trio, std::string app) {
   Term id(Atom("Elixir.ExAtlas.Fly.Tokens.AppServer"));
   return otp::ChildSpec::worker(id, [trio, app](Ctx c) { return start_link(c, trio, app); });

@@ -16,6 +16,9 @@
 
 namespace otpsim::core::tokens::app_server {
 
+/// The AppServer gen_server of `app` (the tree's native "tokens.app_server").
+std::unique_ptr<otp::GenServer> make(const Trio* trio, std::string app);
+
 /// The child spec the DynamicSupervisor starts for `app`.
 otp::ChildSpec child_spec(const Trio* trio, std::string app);
 

@@ -15,6 +15,8 @@
 #include "core/otp/supervisor.hpp"
 #include "core/tokens/checked_time.hpp"
 #include "core/tokens/telemetry.hpp"
+#include "core/tokens/trio_tree.hpp"
+#include "core/tree/properties.hpp"
 
 namespace otpsim::core::tokens {
 
@@ -701,16 +703,19 @@ void weigh_faults(const RunRecord& r, SupervisorVerdict& v,
 
 /// Every DynamicSupervisor (20 in 60 s, counting abnormal AppServer exits)
 /// and every top supervisor (3 in 5 s, counting its children's abnormal
-/// exits and the DynamicSupervisor's give-ups), each with its retries.
+/// exits and the DynamicSupervisor's give-ups), each with its retries. The
+/// limits are the reference tree's (trio_tree.cpp).
 std::vector<SupervisorVerdict> judge_supervisors(const PropertyContext& ctx) {
   const RunRecord& r = ctx.record;
+  const tree::TreeSpec tree = reference_tree(ctx.trio.config);
+  const tree::Node& dyn = *tree.find("top/dyn_sup");
   std::vector<SupervisorVerdict> out;
   std::map<std::uint64_t, Micros> dyn_gave_up;  // dyn_sup pid -> instant
   std::set<std::uint64_t> dyn_by_faults;        // dyn_sups whose give-up the faults explain
   auto app_failure = [](const ProcessLife& l) { return is_app_server(l) && is_failure(l.exit_reason); };
   auto none = [](const ProcessLife&) { return false; };
   for (const ProcessLife* s : r.lives("dyn_sup")) {
-    out.push_back(judge_supervisor(ctx, *s, 20, 60, app_failure));
+    out.push_back(judge_supervisor(ctx, *s, dyn.intensity, dyn.period_s, app_failure));
     weigh_faults(r, out.back(), none);
     if (out.back().gave_up_us) dyn_gave_up[s->pid.id] = *out.back().gave_up_us;
     if (out.back().by_faults) dyn_by_faults.insert(s->pid.id);
@@ -722,7 +727,7 @@ std::vector<SupervisorVerdict> judge_supervisors(const PropertyContext& ctx) {
   };
   auto dyn_gave_up_by_faults = [&dyn_by_faults](const ProcessLife& l) { return dyn_by_faults.count(l.pid.id) > 0; };
   for (const ProcessLife* s : r.lives("tokens_sup")) {
-    out.push_back(judge_supervisor(ctx, *s, 3, 5, child_failure));
+    out.push_back(judge_supervisor(ctx, *s, tree.root.intensity, tree.root.period_s, child_failure));
     weigh_faults(r, out.back(), dyn_gave_up_by_faults);
   }
   return out;
@@ -807,8 +812,11 @@ std::string describe_failed_restarts(const RunRecord& r, const SupervisorVerdict
 
 class Scope {
  public:
-  explicit Scope(const Names& n)
-      : registry(n.registry.text()), partition(std::string(n.registry.text()) + ".PIDPartition0") {}
+  explicit Scope(const TrioConfig& config)
+      : tree(reference_tree(config)),
+        registry(config.names.registry.text()),
+        partition(std::string(config.names.registry.text()) + ".PIDPartition0") {}
+  tree::TreeSpec tree;  // the reference design: its strategies give the blast radius
   std::string registry, partition;
 
   /// The processes whose pids the check follows.
@@ -816,20 +824,31 @@ class Scope {
     return is_app_server(l) || l.label == registry || l.label == partition || l.label == "ets_owner" ||
            l.label == "task_sup" || l.label == "dyn_sup";
   }
-  /// The labels a crash of `victim` takes down (rest_for_one below the
-  /// top), or nullopt for a victim this check does not judge. AppServers
-  /// are "app:*"; an AppServer victim takes only itself.
+  /// The labels a crash of `victim` takes down (the reference tree's blast
+  /// radius: rest_for_one below the top), or nullopt for a victim this
+  /// check does not judge. AppServers are "app:*"; an AppServer victim
+  /// takes only itself.
   std::optional<std::vector<std::string>> radius(const ProcessLife& victim) const {
-    const std::string& v = victim.label;
-    if (v == registry) {
-      return std::vector<std::string>{registry, partition, "ets_owner", "task_sup", "dyn_sup", "app:*"};
-    }
-    if (v == "ets_owner") return std::vector<std::string>{"ets_owner", "task_sup", "dyn_sup", "app:*"};
-    if (v == "task_sup") return std::vector<std::string>{"task_sup", "dyn_sup", "app:*"};
-    if (v == "dyn_sup") return std::vector<std::string>{"dyn_sup", "app:*"};
     if (is_app_server(victim)) return std::vector<std::string>();
-    return std::nullopt;
+    std::string path;
+    for (const tree::Node& child : tree.root.children) {
+      if (label_of(child) == victim.label) path = "top/" + child.id;
+    }
+    if (path.empty()) return std::nullopt;
+    std::vector<std::string> labels;
+    for (const std::string& p : tree::blast_radius(tree, path)) {
+      const tree::Node* n = tree.find(p);
+      if (n == nullptr || n == &tree.root) continue;
+      labels.push_back(label_of(*n));
+      if (n->kind == tree::NodeKind::registry) labels.push_back(partition);
+      if (n->kind == tree::NodeKind::dynamic_supervisor) labels.push_back("app:*");
+    }
+    return labels;
   }
+
+ private:
+  /// A node's kernel label: its own, or a Registry's name.
+  static std::string label_of(const tree::Node& n) { return n.label.empty() ? n.name : n.label; }
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -875,7 +894,7 @@ Violation race_give_up(const RunRecord& r, const SupervisorVerdict& v) {
 
 std::optional<Violation> restart_scope(const PropertyContext& ctx) {
   const RunRecord& r = ctx.record;
-  const Scope scope(ctx.trio.names());
+  const Scope scope(ctx.trio.config);
   Earliest first;
 
   // Process faults, by the instant their victim died: a kill at once, a

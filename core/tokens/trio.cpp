@@ -7,6 +7,7 @@
 #include "core/otp/task.hpp"
 #include "core/tokens/app_server.hpp"
 #include "core/tokens/atoms.hpp"
+#include "core/tokens/trio_tree.hpp"
 
 namespace otpsim::core::tokens {
 
@@ -44,6 +45,8 @@ Pid started_pid(const Term& r) {
 
 }  // namespace
 
+std::unique_ptr<otp::GenServer> make_ets_owner(const Trio* trio) { return std::make_unique<EtsOwner>(trio); }
+
 std::vector<ChildSpec> child_specs(const Trio* trio) {
   const Names& n = trio->names();
   std::vector<ChildSpec> specs;
@@ -56,18 +59,20 @@ std::vector<ChildSpec> child_specs(const Trio* trio) {
   specs.push_back(ChildSpec::supervisor(Term(n.task_sup), [trio](Ctx c) {
     return otp::task::supervisor_start_link(c, StartOptions(ServerName::local(trio->names().task_sup), "task_sup"));
   }));
-  specs.push_back(ChildSpec::supervisor(Term(n.dyn_sup), [trio](Ctx c) {
-    // one_for_one, at most 20 restarts in 60 s.
-    return otp::dynamic_supervisor::start_link(c, otp::dynamic_supervisor::Options(20, 60),
+  // Its restart limits, as the tree says (trio_tree.cpp).
+  const tree::TreeSpec tree = trio_tree(trio->config);
+  const tree::Node& dyn = *tree.find("top/dyn_sup");
+  const otp::dynamic_supervisor::Options dyn_options(dyn.intensity, dyn.period_s);
+  specs.push_back(ChildSpec::supervisor(Term(n.dyn_sup), [trio, dyn_options](Ctx c) {
+    return otp::dynamic_supervisor::start_link(c, dyn_options,
                                                StartOptions(ServerName::local(trio->names().dyn_sup), "dyn_sup"));
   }));
   return specs;
 }
 
 Task<Term> start_link(Ctx ctx, const Trio* trio) {
-  const otp::Strategy strategy =
-      trio->has(Mutant::top_one_for_one) ? otp::Strategy::one_for_one : otp::Strategy::rest_for_one;
-  otp::SupervisorFlags flags(strategy, 3, 5);
+  const tree::TreeSpec tree = trio_tree(trio->config);
+  otp::SupervisorFlags flags(tree.root.strategy, tree.root.intensity, tree.root.period_s);
   StartOptions options(ServerName::local(trio->names().top), "tokens_sup");
   co_return co_await otp::supervisor::start_link(ctx, flags, child_specs(trio), options);
 }

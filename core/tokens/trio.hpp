@@ -37,6 +37,8 @@ class Trio {
 /// An app name as the model carries it (an Elixir binary).
 inline Term app_term(const std::string& app) { return Term::string(app); }
 
+/// The ETSOwner gen_server (the tree's native "tokens.ets_owner").
+std::unique_ptr<otp::GenServer> make_ets_owner(const Trio* trio);
 /// Tokens.Supervisor.start_link: {ok, Pid} | {error, Reason}.
 Task<Term> start_link(Ctx ctx, const Trio* trio);
 

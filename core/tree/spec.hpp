@@ -164,6 +164,10 @@ class Node {
   std::string behaviour;
   std::string native;
   Value arg = Term::list(std::vector<Term>());  // the start argument ($arg, [] if none); a template's is given by start_child
+  /// The kernel label of its process, if not its path (the trio keeps its
+  /// historical labels: "tokens_sup", "ets_owner", "app:NAME"). A template's
+  /// label may contain "$arg" ("app:$arg"): the arg, printed as in paths.
+  std::string label;
   otp::Shutdown shutdown_or_default() const;
 };
 
