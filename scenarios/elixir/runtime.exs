@@ -85,6 +85,7 @@ defmodule Otpsim.Collector do
   def start, do: GenServer.start(__MODULE__, nil, name: :otpsim_collector)
   def started(path), do: GenServer.call(:otpsim_collector, {:started, path, self()}, :infinity)
   def started(path, pid), do: GenServer.call(:otpsim_collector, {:started, path, pid}, :infinity)
+  def failed(path, reason), do: GenServer.call(:otpsim_collector, {:failed, path, reason}, :infinity)
   def pid(path), do: GenServer.call(:otpsim_collector, {:pid, path}, :infinity)
   def result(client, n, line), do: GenServer.call(:otpsim_collector, {:result, client, n, line}, :infinity)
   def dump, do: GenServer.call(:otpsim_collector, :dump, :infinity)
@@ -98,6 +99,10 @@ defmodule Otpsim.Collector do
 
     {:reply, :ok,
      %{s | starts: Map.update(s.starts, path, 1, &(&1 + 1)), cur: Map.put(s.cur, path, pid), refs: Map.put(s.refs, ref, path)}}
+  end
+
+  def handle_call({:failed, path, reason}, _from, s) do
+    {:reply, :ok, %{s | starts: Map.update(s.starts, path, 1, &(&1 + 1)), exits: Map.update(s.exits, path, [reason], &[reason | &1])}}
   end
 
   def handle_call({:pid, path}, _from, s), do: {:reply, Map.get(s.cur, path), s}
@@ -191,8 +196,8 @@ end
 
 defmodule Otpsim.Rt do
   @moduledoc false
-  # Registry and Task.Supervisor nodes: they cannot fail their init, so they
-  # are counted once started.
+  # Registry and Task.Supervisor nodes: their init runs in OTP's code, so
+  # the collector hears of them when start_link returns.
 
   def start_registry(path) do
     n = Otpsim.Tree.node_at(path)
@@ -208,6 +213,15 @@ defmodule Otpsim.Rt do
   defp reported(path, {:ok, pid} = ok) do
     Otpsim.Collector.started(path, pid)
     ok
+  end
+
+  # A start refused by the name check started no process (as on otpsim);
+  # any other error is a process that started and exited with that reason.
+  defp reported(_path, {:error, {:already_started, _}} = e), do: e
+
+  defp reported(path, {:error, reason} = e) do
+    Otpsim.Collector.failed(path, reason)
+    e
   end
 
   defp reported(_path, other), do: other
@@ -569,7 +583,7 @@ defmodule Otpsim.Main do
     timers = Enum.map(sc.faults, fn f -> Process.send_after(self(), {:fault, f}, max(f.at_ms - elapsed(t0), 0)) end)
     clients = start_clients(sc.clients, t0)
     wait_clients(MapSet.new(clients))
-    Process.sleep(sc.settle_ms)
+    sleep_firing(System.monotonic_time(:millisecond) + sc.settle_ms)
     Enum.each(timers, &Process.cancel_timer/1)
     # Let restarts the last events set off finish (no output depends on it
     # beyond what the simulator reaches when the run stops).
@@ -584,21 +598,20 @@ defmodule Otpsim.Main do
     clients
     |> Enum.sort_by(& &1.start_ms)
     |> Enum.flat_map(fn c ->
-      wait = c.start_ms - elapsed(t0)
-      if wait > 0, do: sleep_firing(wait)
+      sleep_firing(t0 + c.start_ms)
       names = if c.count == 1, do: [c.name], else: Enum.map(0..(c.count - 1), &"#{c.name}##{&1}")
       Enum.map(names, fn name -> spawn_monitor(fn -> client(name, c) end) |> elem(0) end)
     end)
   end
 
-  # Sleep while still firing the faults that fall due.
-  defp sleep_firing(ms) do
+  # Sleep until the monotonic time `deadline` (ms), firing the faults that fall due.
+  defp sleep_firing(deadline) do
     receive do
       {:fault, f} ->
         fire(f)
-        sleep_firing(ms)
+        sleep_firing(deadline)
     after
-      ms -> :ok
+      max(deadline - System.monotonic_time(:millisecond), 0) -> :ok
     end
   end
 
