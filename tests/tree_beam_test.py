@@ -5,13 +5,14 @@ Usage: tree_beam_test.py OTPSIM SOURCE_ROOT ELIXIR
 
 For every scenario of the built-in library that has a tree, and every file
 of tests/tree_beam/: `otpsim elixir` writes the script, `elixir` runs it
-(30 s at most, no stdin), and `otpsim observe --beam` must find the BEAM's
-observation among those the simulator reaches. For tests/tree_beam/X.toml
-the BEAM's output must also equal X.beam.txt: what the real OTP 25 /
-Elixir 1.14 printed, each line explained in the scenario's comments, so a
-change of the Elixir runtime (scenarios/elixir/runtime.exs) that makes it
-build a different tree shows. Also: what the BEAM cannot run is refused
-with exit 2 and one line.
+(30 s at most, no stdin), its output must be canonical lines, sorted, and
+`otpsim observe --beam` must find the BEAM's observation among those the
+simulator reaches. The faults are timed in real milliseconds, so a loaded
+machine may show the BEAM another interleaving (a call that lands before
+the restart): any the simulator reaches passes. For tests/tree_beam/X.toml,
+X.beam.txt is what OTP 25 / Elixir 1.14 printed on an idle machine (the
+scenario's comments say why); the simulator must reach it too. Also: what
+the BEAM cannot run is refused with exit 2 and one line.
 """
 import pathlib
 import re
@@ -60,13 +61,12 @@ def check(case, scenario, expected, tmp):
         return fail(case, f'lines not in the canonical form: {bad}')
     if lines != sorted(lines):
         return fail(case, 'lines not sorted')
-    if expected is not None and r.stdout != expected.read_text():
-        return fail(case, f'the BEAM printed\n{r.stdout}which is not {expected.name}:\n{expected.read_text()}')
     beam = tmp / f'{case}.beam.txt'
     beam.write_text(r.stdout)
-    o = run([OTPSIM, 'observe', scenario, '--seeds', '200', '--beam', str(beam)], timeout=600)
-    if o.returncode != 0:
-        return fail(case, f'otpsim observe --beam exited {o.returncode}:\n{o.stdout}{o.stderr}')
+    for observed in [beam] + ([expected] if expected is not None else []):
+        o = run([OTPSIM, 'observe', scenario, '--seeds', '300', '--beam', str(observed)], timeout=600)
+        if o.returncode != 0:
+            return fail(case, f'otpsim observe --beam {observed.name} exited {o.returncode}:\n{o.stdout}{o.stderr}')
     print(f'ok {case}', flush=True)
 
 
@@ -77,7 +77,7 @@ def check_refused(tmp):
     }
     text = (ROOT / 'tests' / 'tree_beam' / 'rest_for_one.toml').read_text()
     at_step = tmp / 'at-step.toml'
-    at_step.write_text(text.replace('at_ms = 100', 'at_step = 100'))
+    at_step.write_text(text.replace('at_ms = 300', 'at_step = 100'))
     cases['at_step'] = str(at_step)
     for case, scenario in cases.items():
         r = run([OTPSIM, 'elixir', scenario])
