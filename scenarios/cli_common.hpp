@@ -94,5 +94,14 @@ int cmd_sweep(const std::string& scenario, std::uint64_t seeds, std::uint64_t se
 int cmd_merge(const std::vector<std::string>& files, const std::string& junit_file);
 int cmd_check(const std::vector<std::string>& files);
 int cmd_list();
+/// `otpsim elixir`: the scenario (a declared tree) as an Elixir script for
+/// the real BEAM (elixir_export.hpp), on stdout or into `out_file`. A
+/// scenario the BEAM cannot run is bad input (exit 2).
+int cmd_elixir(const std::string& scenario, const std::string& out_file);
+/// `otpsim observe`: the distinct observations (observation.hpp) the
+/// simulator reaches in `seeds` runs (0: the scenario's own), with how many
+/// seeds reached each. With `beam_file`: exit 0 if the observation in that
+/// file is one of them, 1 otherwise (the nearest one's diff is printed).
+int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::string& beam_file);
 
 }  // namespace otpsim::scenarios::cli

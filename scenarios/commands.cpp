@@ -1,4 +1,4 @@
-// The scenario commands of `otpsim`: run, replay, sweep, merge, check, list.
+// The scenario commands of `otpsim`: run, replay, sweep, merge, check, list, elixir, observe.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -23,8 +23,10 @@
 
 #include "core/tokens/checked_time.hpp"
 #include "scenarios/cli_common.hpp"
+#include "scenarios/elixir_export.hpp"
 #include "scenarios/kernel_programs.hpp"
 #include "scenarios/library.hpp"
+#include "scenarios/observation.hpp"
 #include "scenarios/report.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/shrink.hpp"
@@ -945,6 +947,110 @@ int cmd_list() {
   }
   finish_stdout();
   return exit_ok;
+}
+
+// ---- elixir, observe: the BEAM as the judge of a declared tree -------------
+
+int cmd_elixir(const std::string& scenario, const std::string& out_file) {
+  const ScenarioSpec spec = resolve(scenario);
+  if (auto why = elixir_unsupported(spec)) bad_input(*why);
+  const std::string script = elixir_script(spec);
+  if (out_file.empty()) {
+    write_stdout(script);
+    finish_stdout();
+  } else {
+    OutputFile out(out_file);
+    out.write(script);
+    out.commit();
+  }
+  return exit_ok;
+}
+
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+/// The lines only `a` has ("- "), then those only `b` has ("+ ").
+std::string line_diff(const std::vector<std::string>& a, const std::vector<std::string>& b, std::size_t* size) {
+  std::vector<std::string> only_a, only_b;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
+  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
+  *size = only_a.size() + only_b.size();
+  std::string out;
+  for (const std::string& l : only_a) out += "  - " + l + "\n";
+  for (const std::string& l : only_b) out += "  + " + l + "\n";
+  return out;
+}
+
+}  // namespace
+
+int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::string& beam_file) {
+  ScenarioSpec spec = resolve(scenario);
+  if (!spec.tree) bad_input(fmt::format("scenario {} has no declared tree (observe reads a tree's run)", spec.name));
+  std::string beam_text;
+  if (!beam_file.empty()) {
+    std::ifstream in(beam_file);
+    if (!in) bad_input(fmt::format("cannot read {}", beam_file));
+    std::ostringstream all;
+    all << in.rdbuf();
+    beam_text = all.str();
+  }
+  if (seeds == 0) seeds = spec.explore.seeds;
+  check_seed_range(spec.name, spec.explore.seed_base, seeds);
+  // dfs explores many runs at once; observe runs one seed at a time, under swarm.
+  const bool seeded = spec.explore.strategy != "dfs";
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> reached;  // observation -> (runs, first seed)
+  for (std::uint64_t i = 0; i < seeds; ++i) {
+    const std::uint64_t seed = spec.explore.seed_base + i;
+    RunReport run = seeded ? run_once(spec, seed, sim::TraceLevel::off)
+                           : run_with(spec, seeded_strategy(spec, "swarm", seed), "swarm", seed, sim::TraceLevel::off);
+    auto it = reached.try_emplace(observation(spec, run), 0, seed).first;
+    ++it->second.first;
+  }
+  std::vector<std::pair<std::string, std::pair<std::uint64_t, std::uint64_t>>> order(reached.begin(), reached.end());
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  std::size_t number = 0;
+  for (const auto& [text, counts] : order) {
+    write_stdout(fmt::format("observation {}: {} of {} seeds (first seed {})\n", ++number, counts.first, seeds,
+                             counts.second));
+    for (const std::string& line : split_lines(text)) write_stdout("  " + line + "\n");
+  }
+  if (beam_file.empty()) {
+    finish_stdout();
+    return exit_ok;
+  }
+  const std::vector<std::string> beam = split_lines(beam_text);
+  std::size_t best = std::numeric_limits<std::size_t>::max(), best_number = 0;
+  std::string best_diff;
+  number = 0;
+  for (const auto& [text, counts] : order) {
+    ++number;
+    std::size_t size = 0;
+    std::string diff = line_diff(split_lines(text), beam, &size);
+    if (size < best) {
+      best = size;
+      best_number = number;
+      best_diff = std::move(diff);
+    }
+  }
+  if (best == 0) {
+    write_stdout(fmt::format("beam: observation {} (reached by the simulator)\n", best_number));
+    finish_stdout();
+    return exit_ok;
+  }
+  write_stdout(fmt::format("beam: NOT REACHED in {} seeds; nearest is observation {} (- simulator only, + beam only):\n{}",
+                           seeds, best_number, best_diff));
+  finish_stdout();
+  return exit_violated;
 }
 
 }  // namespace otpsim::scenarios::cli

@@ -151,6 +151,24 @@ int main(int argc, char** argv) {
   kernel->add_option("--seed", kernel_seed, "First seed")->check(decimal());
   kernel->footer("Example:\n  otpsim kernel kernel/name-race --seeds 1000");
 
+  std::string elixir_scenario, elixir_out;
+  auto* elixir = app.add_subcommand("elixir", "Write a declared tree's scenario as an Elixir script for the real BEAM");
+  elixir->add_option("scenario", elixir_scenario, "A scenario file or built-in name (with a tree)")->required();
+  elixir->add_option("--out,-o", elixir_out, "Write the script here instead of stdout");
+  elixir->footer("Example:\n  otpsim elixir my-tree.toml -o my-tree.exs && elixir my-tree.exs > beam.txt");
+
+  std::string observe_scenario, observe_beam;
+  std::uint64_t observe_seeds = 0;
+  auto* observe = app.add_subcommand("observe", "Print the observations the simulator reaches; check the BEAM's against them");
+  observe->add_option("scenario", observe_scenario, "A scenario file or built-in name (with a tree)")->required();
+  observe->add_option("--seeds", observe_seeds, "Seeds to run (default: the scenario's [explore] seeds)")
+      ->check(decimal())
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  observe->add_option("--beam", observe_beam,
+                      "The BEAM's observation (the output of the `otpsim elixir` script): exit 0 if the simulator "
+                      "reaches it, 1 if not");
+  observe->footer("Example:\n  otpsim observe my-tree.toml --seeds 500 --beam beam.txt");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -170,5 +188,7 @@ int main(int argc, char** argv) {
   if (merge->parsed()) return cmd_merge(merge_files, merge_junit);
   if (check->parsed()) return cmd_check(check_files);
   if (kernel->parsed()) return cmd_kernel(kernel_names, kernel_seeds, kernel_seed);
+  if (elixir->parsed()) return cmd_elixir(elixir_scenario, elixir_out);
+  if (observe->parsed()) return cmd_observe(observe_scenario, observe_seeds, observe_beam);
   return cmd_list();
 }

@@ -27,7 +27,11 @@ const DerivedNames& derived(Atom registry) {
   thread_local std::map<Atom, DerivedNames> cache;  // looked up, never iterated
   auto it = cache.find(registry);
   if (it == cache.end()) {
-    DerivedNames names{Atom(fmt::format("{}.PIDPartition0", registry.text())),
+    // Elixir names the partition Module.concat(registry, "PIDPartition0"):
+    // "Elixir." first, whether the registry's name has it or not.
+    std::string_view base = registry.text();
+    if (base.starts_with("Elixir.")) base.remove_prefix(7);
+    DerivedNames names{Atom(fmt::format("Elixir.{}.PIDPartition0", base)),
                        Atom(fmt::format("{}.Keys", registry.text())), Atom(fmt::format("{}.Pids", registry.text()))};
     it = cache.emplace(registry, names).first;
   }

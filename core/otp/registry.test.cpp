@@ -13,6 +13,17 @@ namespace {
 using sim::atom;
 namespace sa = sim::atoms;
 
+// Elixir names the partition Module.concat(registry, "PIDPartition0"): a
+// registry named Tenants.Registry (the atom 'Tenants.Registry', as a tree
+// file names it) has the partition 'Elixir.Tenants.Registry.PIDPartition0',
+// as one named 'Elixir.Tenants.Registry' does (found by `otpsim observe
+// --beam` on a tree whose registry restart failed on the partition's name).
+TEST(Registry, partition_is_named_as_module_concat_names_it) {
+  EXPECT_EQ(registry::partition_name(Atom("Tenants.Registry")).text(), "Elixir.Tenants.Registry.PIDPartition0");
+  EXPECT_EQ(registry::partition_name(Atom("Elixir.Tenants.Registry")).text(), "Elixir.Tenants.Registry.PIDPartition0");
+  EXPECT_EQ(registry::partition_name(Atom("reg")).text(), "Elixir.reg.PIDPartition0");
+}
+
 // Claim 25: registering links the caller to the partition, which traps
 // exits and removes the dead pid's entry when its EXIT arrives.
 TEST(Registry, registering_links_to_the_partition_which_cleans_up_on_exit) {
