@@ -36,7 +36,14 @@ void RunRecord::on_event(Pid pid, const Term& event) {
 
 void RunRecord::on_receive(Pid pid, const Term& message) {
   // Two tag checks per receive: cheap next to the receive itself.
-  static const sim::Atom gen_cast("$gen_cast"), try_again("try_again_restart"), gen_restart("$gen_restart");
+  static const sim::Atom gen_cast("$gen_cast"), try_again("try_again_restart"), gen_restart("$gen_restart"),
+      ack("$ack"), ok("ok");
+  if (message.is_tagged(ack, 3) && message[2].is_tagged(ok, 2) && message[2][1].is_pid()) {
+    auto it = std::lower_bound(processes.begin(), processes.end(), message[2][1].pid(),
+                               [](const ProcessLife& l, Pid p) { return l.pid < p; });
+    if (it != processes.end() && it->pid == message[2][1].pid()) it->init_acked = true;
+    return;
+  }
   if (!message.is_tuple() || message.size() != 2) return;
   if (message[0].is(gen_cast) && message[1].is_tagged(try_again, 2)) {
     retries.emplace_back(pid, now_us(), steps(), message[1][1]);

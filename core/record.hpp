@@ -67,6 +67,11 @@ class ProcessLife {
   Micros exited_us = -1;  // -1: alive at the end
   std::uint64_t exited_step = 0;
   Term exit_reason;
+  /// Its init finished: its starter took proc_lib's ack {'$ack', Tag,
+  /// {ok, Pid}} (gen_server, supervisor, DynamicSupervisor starts). A
+  /// supervisor counts the exit of such a child; one whose init failed was
+  /// never its child (the failed restart is counted by its retry instead).
+  bool init_acked = false;
   bool alive() const { return exited_us < 0; }
 };
 

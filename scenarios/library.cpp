@@ -1,12 +1,14 @@
 #include "scenarios/library.hpp"
 
 #include "core/tokens/properties.hpp"
+#include "core/tree/properties.hpp"
 
 namespace otpsim::scenarios {
 
 ParseContext default_parse_context() {
   ParseContext context;
   for (const core::tokens::Property& p : core::tokens::properties()) context.properties.push_back(p.name);
+  for (const core::tree::TreeProperty& p : core::tree::tree_properties()) context.tree_properties.push_back(p.name);
   return context;
 }
 

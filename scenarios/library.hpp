@@ -12,12 +12,15 @@ namespace otpsim::scenarios {
 
 class EmbeddedScenario {
  public:
-  const char* file;  // "ets-owner-crash.toml"
+  const char* file;  // "ets-owner-crash.toml"; a tree file "trees/sessions.toml"
   const char* text;
 };
 
 /// The embedded files, in file-name order.
 const std::vector<EmbeddedScenario>& embedded_scenarios();
+/// The embedded tree files (library/trees/*.toml), named as a library
+/// scenario names them ("trees/sessions.toml"), in name order.
+const std::vector<EmbeddedScenario>& embedded_trees();
 
 /// The parse context every scenario is checked against (the properties core/ knows).
 ParseContext default_parse_context();

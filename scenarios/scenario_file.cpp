@@ -31,10 +31,16 @@
 #include "core/tokens/checked_time.hpp"
 #include "core/tokens/workload.hpp"
 #include "sim/dfs.hpp"
+#include "scenarios/library.hpp"
+#include "scenarios/term_text.hpp"
+#include "scenarios/toml_checker.hpp"
+#include "scenarios/tree_file.hpp"
 
 namespace otpsim::scenarios {
 
 namespace {
+
+using namespace toml_check;
 
 constexpr std::array<std::string_view, 4> strategy_names{"swarm", "random", "pct", "dfs"};
 
@@ -50,10 +56,12 @@ constexpr std::size_t max_expanded_faults = 100'000;
 // The most schedules one scenario asks for (the same cap as --seeds).
 constexpr std::int64_t max_seeds = 1'000'000'000;
 
-using Keys = std::span<const std::string_view>;
 
-constexpr std::string_view root_keys[] = {"scenario", "model", "env", "client", "fault", "properties", "explore"};
-constexpr std::string_view scenario_keys[] = {"name", "description", "settle_ms", "liveness_bound_ms"};
+constexpr std::string_view root_keys[] = {"scenario", "model",   "env",     "client",   "fault",
+                                          "properties", "explore", "tree", "templates", "behaviour"};
+constexpr std::string_view scenario_keys[] = {"name", "description", "settle_ms", "liveness_bound_ms", "tree"};
+// The top-level tables that declare a tree inline (tree_file.hpp).
+constexpr std::string_view tree_tables[] = {"tree", "templates", "behaviour"};
 constexpr std::string_view model_keys[] = {"ttl_s", "cli_timeout_ms", "soft_refresh_lead_s", "use_task_sup", "mutants"};
 constexpr std::string_view env_keys[] = {"read_config_file", "clock_offset_s", "config_file", "storage", "cli"};
 constexpr std::string_view storage_keys[] = {"durable", "fail_put", "fail_get", "get_latency_ms", "put_latency_ms", "rows"};
@@ -62,6 +70,8 @@ constexpr std::string_view cli_keys[] = {"latency_ms", "exit_code", "output", "h
 constexpr std::string_view cli_app_keys[] = {"latency_ms", "exit_code", "output", "hang", "missing"};
 constexpr std::string_view client_keys[] = {"name", "count", "start_ms", "repeat", "every_ms", "calls"};
 constexpr std::string_view call_keys[] = {"op", "app", "token"};
+constexpr std::string_view tree_call_keys[] = {"op", "to", "request", "timeout_ms", "catch", "sleep_ms"};
+constexpr std::string_view tree_op_list = "call, cast, send, sleep";
 constexpr std::string_view fault_keys[] = {"name",        "target",      "action",    "reason",        "at_ms",
                              "at_step",     "on_receive",  "receiver",  "probability",   "after",
                              "window_ms",   "max_fires",   "every_ms",  "duration_ms",   "exit_code",
@@ -72,277 +82,14 @@ constexpr std::string_view explore_keys[] = {"strategy",  "seeds",     "seed_bas
                                              "steps_max", "time_max_s", "pct_depth",     "pct_steps",
                                              "reduction", "preemption_bound", "delay_bound", "shrink", "delivery"};
 
-struct Pos {
-  int line = 1;
-  int column = 1;
-};
-
-Pos pos_of(const toml::source_region& region) {
-  Pos p;
-  if (region.begin.line > 0) p.line = static_cast<int>(region.begin.line);
-  if (region.begin.column > 0) p.column = static_cast<int>(region.begin.column);
-  return p;
-}
-Pos pos_of(const toml::node& node) { return pos_of(node.source()); }
-Pos pos_of(const toml::key& key) { return pos_of(key.source()); }
-
-std::string join(std::string_view list_sep, Keys keys) {
-  std::string out;
-  for (std::string_view k : keys) {
-    if (!out.empty()) out += list_sep;
-    out += k;
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& k : items) {
-    if (!out.empty()) out += ", ";
-    out += k;
-  }
-  return out;
-}
-
-bool contains(Keys keys, std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); }
-
-bool is_bare_key(std::string_view key) {
-  if (key.empty()) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
-/// `path.key`, quoting a key that is not bare ("my app").
-std::string child(std::string_view path, std::string_view key) {
-  std::string k = is_bare_key(key) ? std::string(key) : fmt::format("\"{}\"", key);
-  if (path.empty()) return k;
-  return fmt::format("{}.{}", path, k);
-}
-
-std::string at_index(std::string_view path, std::size_t i) { return fmt::format("{}[{}]", path, i); }
-
-std::string_view type_name(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-  }
-  return "a value";
-}
-
-/// Records problems; see the file comment.
-class Checker {
- public:
-  explicit Checker(std::string_view file) : file_(file) {}
-
-  void error(Pos pos, std::string message) { add(pos, std::move(message), false); }
-  void error(const toml::node& node, std::string message) { error(pos_of(node), std::move(message)); }
-  /// Something required is absent. Reported only when nothing else is
-  /// wrong: the absence is often a misspelt key, reported as unknown.
-  void missing(Pos pos, std::string message) { add(pos, std::move(message), true); }
-  void missing(const toml::node& node, std::string message) { missing(pos_of(node), std::move(message)); }
-
-  bool ok() const { return errors_.empty(); }
-
-  /// The first problem in file order (ties: the first found), absences last.
-  ParseError first() const {
-    return std::min_element(errors_.begin(), errors_.end(), [](const Problem& a, const Problem& b) {
-             return std::tuple(a.missing, a.error.line, a.error.column) <
-                    std::tuple(b.missing, b.error.line, b.error.column);
-           })->error;
-  }
-
-  /// Reports every key of `table` that is not in `allowed`. `what` names
-  /// the table in the message ("[model]", "a call").
-  void keys(const toml::table& table, std::string_view path, std::string_view what, Keys allowed) {
-    for (auto&& [key, value] : table) {
-      (void)value;
-      if (contains(allowed, key.str())) continue;
-      error(pos_of(key), fmt::format("{}: unknown key; {} takes {}", child(path, key.str()), what, join(", ", allowed)));
-    }
-  }
-
-  /// The node under `key`, if present.
-  static const toml::node* find(const toml::table& table, std::string_view key) { return table.get(key); }
-
-  /// Reports a missing required key at the table's start (its header).
-  bool require(const toml::table& table, std::string_view path, std::string_view key) {
-    if (find(table, key) != nullptr) return true;
-    missing(table, fmt::format("{}: required key missing", child(path, key)));
-    return false;
-  }
-
-  void wrong_type(const toml::node& node, std::string_view path, std::string_view expected) {
-    error(node, fmt::format("{}: expected {}, got {}", path, expected, type_name(node.type())));
-  }
-
-  // Typed reads. Absent: nullopt, silently. Wrong type: nullopt, reported.
-
-  std::optional<std::int64_t> integer(const toml::node& node, std::string_view path) {
-    if (const auto* v = node.as_integer()) return v->get();
-    wrong_type(node, path, "an integer");
-    return std::nullopt;
-  }
-  std::optional<std::int64_t> integer(const toml::table& table, std::string_view path, std::string_view key) {
-    const toml::node* node = find(table, key);
-    return node ? integer(*node, child(path, key)) : std::nullopt;
-  }
-
-  /// An integer >= `min` (and <= `max`).
-  std::optional<std::int64_t> integer(const toml::table& table, std::string_view path, std::string_view key,
-                                      std::int64_t min, std::int64_t max = std::numeric_limits<std::int64_t>::max()) {
-    const toml::node* node = find(table, key);
-    if (node == nullptr) return std::nullopt;
-    std::optional<std::int64_t> v = integer(*node, child(path, key));
-    if (!v) return std::nullopt;
-    if (*v < min || *v > max) {
-      error(*node, range_message(child(path, key), *v, min, max));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  /// "must be between MIN and MAX" for a small range; otherwise the side
-  /// that was crossed ("must be at least 0"), since a limit like
-  /// 9223372036854775 (ms in 2^63 us) means nothing to the reader.
-  static std::string range_message(std::string_view path, std::int64_t v, std::int64_t min, std::int64_t max) {
-    constexpr std::int64_t huge = 1'000'000'000'000;
-    const bool small = min > -huge && max < huge;
-    if (small) return fmt::format("{}: must be between {} and {}, got {}", path, min, max, v);
-    if (v < min) return fmt::format("{}: must be at least {}, got {}", path, min, v);
-    return fmt::format("{}: must be at most {}, got {}", path, max, v);
-  }
-
-  /// An integer count of `unit_us` microseconds (1000: _ms, 1'000'000: _s),
-  /// >= `min` in the file's unit, converted to microseconds.
-  /// At most `max_us` microseconds (default: the most an int64 holds).
-  std::optional<Micros> duration(const toml::table& table, std::string_view path, std::string_view key,
-                                 std::int64_t unit_us, std::int64_t min,
-                                 Micros max_us = std::numeric_limits<Micros>::max()) {
-    const std::int64_t limit = max_us / unit_us;
-    std::optional<std::int64_t> v = integer(table, path, key, std::max(min, -limit), limit);
-    if (!v) return std::nullopt;
-    return *v * unit_us;
-  }
-
-  /// A number (integer or floating point).
-  std::optional<double> number(const toml::table& table, std::string_view path, std::string_view key) {
-    const toml::node* node = find(table, key);
-    if (node == nullptr) return std::nullopt;
-    if (const auto* f = node->as_floating_point()) return f->get();
-    if (const auto* i = node->as_integer()) return static_cast<double>(i->get());
-    wrong_type(*node, child(path, key), "a number");
-    return std::nullopt;
-  }
-
-  std::optional<bool> boolean(const toml::table& table, std::string_view path, std::string_view key) {
-    const toml::node* node = find(table, key);
-    if (node == nullptr) return std::nullopt;
-    if (const auto* b = node->as_boolean()) return b->get();
-    wrong_type(*node, child(path, key), "a boolean (true or false)");
-    return std::nullopt;
-  }
-
-  std::optional<std::string> string(const toml::node& node, std::string_view path) {
-    if (const auto* s = node.as_string()) return s->get();
-    wrong_type(node, path, "a string");
-    return std::nullopt;
-  }
-  std::optional<std::string> string(const toml::table& table, std::string_view path, std::string_view key) {
-    const toml::node* node = find(table, key);
-    return node ? string(*node, child(path, key)) : std::nullopt;
-  }
-  /// A string that is not empty.
-  std::optional<std::string> name(const toml::table& table, std::string_view path, std::string_view key) {
-    std::optional<std::string> s = string(table, path, key);
-    if (s && s->empty()) {
-      error(*find(table, key), fmt::format("{}: must not be empty", child(path, key)));
-      return std::nullopt;
-    }
-    return s;
-  }
-
-  const toml::array* array(const toml::table& table, std::string_view path, std::string_view key) {
-    const toml::node* node = find(table, key);
-    if (node == nullptr) return nullptr;
-    if (const auto* a = node->as_array()) return a;
-    wrong_type(*node, child(path, key), "an array");
-    return nullptr;
-  }
-
-  const toml::table* table(const toml::table& parent, std::string_view path, std::string_view key) {
-    const toml::node* node = find(parent, key);
-    if (node == nullptr) return nullptr;
-    if (const auto* t = node->as_table()) return t;
-    wrong_type(*node, child(path, key), fmt::format("a table ([{}])", child(path, key)));
-    return nullptr;
-  }
-
-  /// An array of tables: [[key]] headers, or an array of inline tables.
-  /// Returns the tables that are tables (others are reported).
-  std::vector<const toml::table*> tables(const toml::table& parent, std::string_view path, std::string_view key,
-                                         std::string_view expected) {
-    std::vector<const toml::table*> out;
-    const toml::node* node = find(parent, key);
-    if (node == nullptr) return out;
-    const auto* a = node->as_array();
-    if (a == nullptr) {
-      wrong_type(*node, child(path, key), expected);
-      return out;
-    }
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const toml::node& element = *a->get(i);
-      if (const auto* t = element.as_table()) {
-        out.push_back(t);
-      } else {
-        wrong_type(element, at_index(child(path, key), i), "a table");
-        out.push_back(nullptr);
-      }
-    }
-    return out;
-  }
-
-  /// An array of strings, each reported with its node (nullptr entries
-  /// for elements of the wrong type, already reported).
-  std::vector<std::pair<const toml::node*, std::string>> strings(const toml::table& table, std::string_view path,
-                                                                 std::string_view key) {
-    std::vector<std::pair<const toml::node*, std::string>> out;
-    const toml::array* a = array(table, path, key);
-    if (a == nullptr) return out;
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const toml::node& element = *a->get(i);
-      if (std::optional<std::string> s = string(element, at_index(child(path, key), i))) out.emplace_back(&element, *s);
-    }
-    return out;
-  }
-
- private:
-  struct Problem {
-    ParseError error;
-    bool missing = false;
-  };
-  void add(Pos pos, std::string message, bool missing) {
-    // A message quotes the file's strings (names, ops, keys): keep it one line.
-    errors_.push_back(Problem{ParseError{file_, pos.line, pos.column, escape_control(message)}, missing});
-  }
-
-  std::string file_;
-  std::vector<Problem> errors_;
-};
 
 /// FNV-1a of the document as toml++ writes it back (keys sorted, comments
 /// and layout gone): the same for every file that means the same scenario.
-std::string content_hash(const toml::table& root) {
+std::string content_hash(const toml::table& root, const std::string& tree_canonical) {
   std::ostringstream canonical;
   canonical << root;
+  // A trio scenario's hash is that of its document alone, as it always was.
+  if (!tree_canonical.empty()) canonical << "\n[tree file]\n" << tree_canonical;
   std::uint64_t h = 14695981039346656037ull;
   for (const char c : canonical.str()) {
     h ^= static_cast<unsigned char>(c);
@@ -379,6 +126,67 @@ std::string strategy_list() {
   return join(names);
 }
 
+/// The text of the file at `path`, or nullopt with `why` set (missing, a
+/// directory, larger than max_scenario_file_bytes).
+std::optional<std::string> read_text(const std::string& path, std::string& why) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    why = "it is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  // Read at most one byte past the limit: /dev/zero or a huge file is an
+  // error, not a read that never ends.
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= max_scenario_file_bytes) {
+    in.read(chunk, sizeof chunk);
+    const std::streamsize got = in.gcount();
+    if (got <= 0) break;
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
+  if (in.bad()) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  if (text.size() > max_scenario_file_bytes) {
+    why = fmt::format("the file is larger than {} MiB", max_scenario_file_bytes >> 20);
+    return std::nullopt;
+  }
+  return text;
+}
+
+constexpr std::string_view builtin_prefix = "builtin:";
+
+/// How errors name the tree file `tree_file` of the scenario `source`: the
+/// path resolved against the scenario's directory, or builtin:trees/X.toml.
+std::string tree_file_display(std::string_view source, const std::string& tree_file) {
+  if (source.substr(0, builtin_prefix.size()) == builtin_prefix) {
+    return std::string(builtin_prefix) + std::filesystem::path(tree_file).lexically_normal().generic_string();
+  }
+  return (std::filesystem::path(std::string(source)).parent_path() / tree_file).lexically_normal().string();
+}
+
+/// The text of the tree file a scenario names: from the embedded library
+/// for a built-in scenario, else from disk next to the scenario file.
+std::optional<std::string> read_tree_file(std::string_view source, const std::string& tree_file, std::string& why) {
+  if (source.substr(0, builtin_prefix.size()) == builtin_prefix) {
+    const std::string name = tree_file_display(source, tree_file).substr(builtin_prefix.size());
+    std::vector<std::string> known;
+    for (const EmbeddedScenario& f : embedded_trees()) {
+      if (name == f.file) return std::string(f.text);
+      known.emplace_back(f.file);
+    }
+    why = fmt::format("the built-in library has no such file (it has: {})", known.empty() ? "none" : join(known));
+    return std::nullopt;
+  }
+  return read_text(tree_file_display(source, tree_file), why);
+}
+
 class ScenarioParser {
  public:
   ScenarioParser(Checker& check, const ParseContext& context, ScenarioSpec& spec)
@@ -387,13 +195,31 @@ class ScenarioParser {
   void parse(const toml::table& root) {
     c_.keys(root, "", "the top level", root_keys);
     parse_scenario(root);
-    if (const toml::table* t = c_.table(root, "", "model")) parse_model(*t);
-    if (const toml::table* t = c_.table(root, "", "env")) parse_env(*t);
+    parse_tree(root);
+    if (tree_scenario_) {
+      for (std::string_view key : {"model", "env"}) {
+        if (const toml::node* n = Checker::find(root, key)) {
+          c_.error(*n, fmt::format("{}: a scenario with a tree takes no [{}] (it configures the token trio)", key, key));
+        }
+      }
+    } else {
+      if (const toml::table* t = c_.table(root, "", "model")) parse_model(*t);
+      if (const toml::table* t = c_.table(root, "", "env")) parse_env(*t);
+    }
     parse_clients(root);
     parse_faults(root);
-    if (const toml::table* t = c_.table(root, "", "properties")) parse_properties(*t);
+    if (const toml::table* t = c_.table(root, "", "properties")) {
+      parse_properties(*t);
+    } else if (Checker::find(root, "properties") == nullptr) {
+      default_tree_properties();
+    }
     if (const toml::table* t = c_.table(root, "", "explore")) parse_explore(*t);
   }
+
+  /// The error of the tree file (reported when the scenario itself has none).
+  const std::optional<ParseError>& tree_error() const { return tree_error_; }
+  /// The tree file as toml++ writes it back ("" for none), for the content hash.
+  const std::string& tree_canonical() const { return tree_canonical_; }
 
  private:
   void parse_scenario(const toml::table& root) {
@@ -427,6 +253,46 @@ class ScenarioParser {
     }
     if (auto v = c_.duration(*t, path, "settle_ms", 1000, 0)) spec_.settle_us = *v;
     if (auto v = c_.duration(*t, path, "liveness_bound_ms", 1000, 1)) spec_.liveness_bound_us = *v;
+    if (Checker::find(*t, "tree") != nullptr) {
+      tree_scenario_ = true;
+      if (auto v = c_.name(*t, path, "tree")) {
+        spec_.tree_file = *v;
+        tree_file_node_ = Checker::find(*t, "tree");
+      }
+    }
+  }
+
+  /// The tree under test: the file [scenario].tree names, or the inline
+  /// [tree], [templates.ID] and [behaviour.NAME] tables.
+  void parse_tree(const toml::table& root) {
+    const toml::node* inline_table = nullptr;
+    for (std::string_view key : tree_tables) {
+      if (const toml::node* n = Checker::find(root, key); n != nullptr && inline_table == nullptr) inline_table = n;
+    }
+    if (tree_file_node_ != nullptr) {
+      if (inline_table != nullptr) {
+        c_.error(*inline_table, "tree: the tree is in the file scenario.tree names; declare it there or inline, not both");
+        return;
+      }
+      std::string why;
+      std::optional<std::string> text = read_tree_file(spec_.source, spec_.tree_file, why);
+      if (!text) {
+        c_.error(*tree_file_node_, fmt::format("scenario.tree: cannot read the tree file '{}': {}", spec_.tree_file, why));
+        return;
+      }
+      auto parsed = parse_tree_file(*text, tree_file_display(spec_.source, spec_.tree_file), &tree_canonical_);
+      if (auto* e = std::get_if<ParseError>(&parsed)) {
+        tree_error_ = *e;
+        return;
+      }
+      spec_.tree = std::make_shared<const core::tree::TreeSpec>(std::get<core::tree::TreeSpec>(std::move(parsed)));
+      return;
+    }
+    if (inline_table == nullptr) return;
+    tree_scenario_ = true;
+    core::tree::TreeSpec tree = parse_tree_tables(root, c_);
+    validate_tree(tree, root, c_);
+    if (c_.ok()) spec_.tree = std::make_shared<const core::tree::TreeSpec>(std::move(tree));
   }
 
   void parse_model(const toml::table& t) {
@@ -611,7 +477,76 @@ class ScenarioParser {
     }
   }
 
+  /// A client operation of a tree scenario: call | cast | send (to,
+  /// request; a call also timeout_ms and catch) or sleep (sleep_ms).
+  CallSpec parse_tree_call(const toml::table& t, const std::string& path) {
+    c_.keys(t, path, "a call", tree_call_keys);
+    CallSpec call;
+    std::optional<std::string> op;
+    if (c_.require(t, path, "op")) {
+      if (auto v = c_.string(t, path, "op")) {
+        if (*v == "call" || *v == "cast" || *v == "send" || *v == "sleep") {
+          op = *v;
+          call.op = *v;
+        } else {
+          c_.error(*Checker::find(t, "op"),
+                   fmt::format("{}.op: unknown op '{}' (a tree's clients: {})", path, *v, tree_op_list));
+        }
+      }
+    }
+    if (!op) return call;
+    const auto refuse = [&](std::string_view key, std::string_view who) {
+      if (const toml::node* n = Checker::find(t, key)) {
+        c_.error(*n, fmt::format("{}.{}: only {} takes {}, not {}", path, key, who, key, *op));
+      }
+    };
+    if (*op == "sleep") {
+      for (std::string_view key : {"to", "request"}) refuse(key, "call, cast and send");
+      if (c_.require(t, path, "sleep_ms")) {
+        if (auto v = c_.duration(t, path, "sleep_ms", 1000, 0)) call.timeout_us = *v;
+      }
+    } else {
+      refuse("sleep_ms", "sleep");
+      if (c_.require(t, path, "to")) {
+        if (auto v = term_value(t, path, "to")) {
+          const bool via = v->is_tuple() && v->size() == 3 && (*v)[0].is_atom("via") && (*v)[1].is_atom();
+          if (v->is_atom() || via) {
+            call.to = *v;
+          } else {
+            c_.error(*Checker::find(t, "to"),
+                     fmt::format("{}.to: expected a registered name ('cache') or {{via, Registry, Key}}", path));
+          }
+        }
+      }
+      if (c_.require(t, path, "request")) {
+        if (auto v = term_value(t, path, "request")) call.request = *v;
+      }
+    }
+    if (*op == "call") {
+      if (auto v = c_.duration(t, path, "timeout_ms", 1000, 0)) call.timeout_us = *v;
+      if (auto v = c_.boolean(t, path, "catch")) call.catch_exit = *v;
+    } else {
+      refuse("timeout_ms", "call");
+      refuse("catch", "call");
+    }
+    return call;
+  }
+
+  /// A term written in the term syntax (term_text.hpp), reported at its value.
+  std::optional<sim::Term> term_value(const toml::table& t, std::string_view path, std::string_view key) {
+    std::optional<std::string> text = c_.string(t, path, key);
+    if (!text) return std::nullopt;
+    auto parsed = parse_term(*text);
+    if (auto* e = std::get_if<TermError>(&parsed)) {
+      c_.error(*Checker::find(t, key),
+               fmt::format("{}: {} (at column {} of '{}')", child(path, key), e->message, e->column, *text));
+      return std::nullopt;
+    }
+    return std::get<sim::Term>(std::move(parsed));
+  }
+
   CallSpec parse_call(const toml::table& t, const std::string& path) {
+    if (tree_scenario_) return parse_tree_call(t, path);
     c_.keys(t, path, "a call", call_keys);
     CallSpec call;
     std::optional<std::string> op;
@@ -653,9 +588,45 @@ class ScenarioParser {
     std::optional<std::string> text = c_.string(t, path, key);
     if (!text) return std::nullopt;
     std::string why;
-    std::optional<faults::Target> target = faults::Target::parse(*text, why);
-    if (!target) c_.error(*Checker::find(t, key), fmt::format("{}: {}", child(path, key), why));
+    std::optional<faults::Target> target = faults::Target::parse(*text, why, tree_scenario_);
+    if (!target) {
+      c_.error(*Checker::find(t, key), fmt::format("{}: {}", child(path, key), why));
+      return std::nullopt;
+    }
+    if (tree_scenario_) {
+      if (!target->is_process()) {
+        c_.error(*Checker::find(t, key), fmt::format("{}: a tree scenario has no environment to fault ({} is the "
+                                                     "trio's); name a path in the tree", child(path, key), *text));
+        return std::nullopt;
+      }
+      if (spec_.tree && !tree_target_exists(*target, *Checker::find(t, key), child(path, key))) return std::nullopt;
+    }
     return target;
+  }
+
+  /// True if the tree has the node a path or any_child target names
+  /// (any_child: a supervisor of some kind); else reported at `at`.
+  bool tree_target_exists(const faults::Target& target, const toml::node& at, const std::string& where) {
+    using TK = faults::Target::Kind;
+    if (target.kind != TK::path && target.kind != TK::any_child) {
+      c_.error(at, fmt::format("{}: {} is one of the trio's processes; name a path in the tree ({})", where,
+                               target.name(), join(spec_.tree->paths())));
+      return false;
+    }
+    const core::tree::Node* node = spec_.tree->find(target.app);
+    if (node == nullptr) {
+      c_.error(at, fmt::format("{}: no node at path '{}' (the tree's paths: {})", where, target.app,
+                               join(spec_.tree->paths())));
+      return false;
+    }
+    using NK = core::tree::NodeKind;
+    if (target.kind == TK::any_child && node->kind != NK::supervisor && node->kind != NK::dynamic_supervisor &&
+        node->kind != NK::task_supervisor) {
+      c_.error(at, fmt::format("{}: '{}' has no children (any_child:PATH names a supervisor, DynamicSupervisor or "
+                               "Task.Supervisor)", where, target.app));
+      return false;
+    }
+    return true;
   }
 
   void parse_fault(const toml::table& t, const std::string& path) {
@@ -695,14 +666,15 @@ class ScenarioParser {
         fault.action.reason = sim::Term(sim::Atom(*v));
       }
 
-      const bool takes_duration = *action == AK::storage_slow || *action == AK::cli_slow || *action == AK::clock_jump;
+      const bool takes_duration = *action == AK::storage_slow || *action == AK::cli_slow || *action == AK::clock_jump ||
+                                  *action == AK::busy;
       if (takes_duration) {
         if (c_.require(t, path, "duration_ms")) {
           const std::int64_t min = *action == AK::clock_jump ? std::numeric_limits<std::int64_t>::min() : 0;
           if (auto v = c_.duration(t, path, "duration_ms", 1000, min)) fault.action.duration_us = *v;
         }
       } else if (const toml::node* n = Checker::find(t, "duration_ms")) {
-        c_.error(*n, fmt::format("{}.duration_ms: only storage_slow, cli_slow and clock_jump take a duration, not {}",
+        c_.error(*n, fmt::format("{}.duration_ms: only storage_slow, cli_slow, clock_jump and busy take a duration, not {}",
                                  path, fault.action.name()));
       }
 
@@ -872,9 +844,9 @@ class ScenarioParser {
     for (std::size_t i = 0; i < check.size(); ++i) {
       const auto& [node, name] = check[i];
       const std::string where = fmt::format("properties.check[{}]", i);
-      if (std::find(context_.properties.begin(), context_.properties.end(), name) == context_.properties.end()) {
+      if (std::find(known().begin(), known().end(), name) == known().end()) {
         c_.error(*node, fmt::format("{}: unknown property '{}' (expected one of: {})", where, name,
-                                    join(context_.properties)));
+                                    join(known())));
       } else if (std::find(spec_.properties.begin(), spec_.properties.end(), name) != spec_.properties.end()) {
         c_.error(*node, fmt::format("{}: property '{}' is listed twice", where, name));
       } else {
@@ -882,16 +854,16 @@ class ScenarioParser {
         spec_.expect[name] = true;
       }
     }
+    if (Checker::find(t, "check") == nullptr) default_tree_properties();
     const auto violated = c_.strings(t, path, "expect_violated");
     std::vector<std::string> seen;
     for (std::size_t i = 0; i < violated.size(); ++i) {
       const auto& [node, name] = violated[i];
       const std::string where = fmt::format("properties.expect_violated[{}]", i);
-      const bool known =
-          std::find(context_.properties.begin(), context_.properties.end(), name) != context_.properties.end();
-      if (!known) {
+      const bool is_known = std::find(known().begin(), known().end(), name) != known().end();
+      if (!is_known) {
         c_.error(*node, fmt::format("{}: unknown property '{}' (expected one of: {})", where, name,
-                                    join(context_.properties)));
+                                    join(known())));
       } else if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
         c_.error(*node, fmt::format("{}: property '{}' is listed twice", where, name));
       } else if (std::find(spec_.properties.begin(), spec_.properties.end(), name) == spec_.properties.end()) {
@@ -957,9 +929,28 @@ class ScenarioParser {
     }
   }
 
+  /// A tree scenario that lists no properties checks every generic one,
+  /// each expected to hold.
+  void default_tree_properties() {
+    if (!tree_scenario_) return;
+    for (const std::string& name : context_.tree_properties) {
+      spec_.properties.push_back(name);
+      spec_.expect[name] = true;
+    }
+  }
+
+  /// The properties this scenario may check: the trio's or a tree's.
+  const std::vector<std::string>& known() const {
+    return tree_scenario_ ? context_.tree_properties : context_.properties;
+  }
+
   Checker& c_;
   const ParseContext& context_;
   ScenarioSpec& spec_;
+  bool tree_scenario_ = false;  // [scenario].tree or an inline [tree]: no trio, tree clients and targets
+  const toml::node* tree_file_node_ = nullptr;
+  std::optional<ParseError> tree_error_;
+  std::string tree_canonical_;
 };
 
 }  // namespace
@@ -1015,9 +1006,12 @@ std::variant<ScenarioSpec, ParseError> parse_scenario(std::string_view text, std
     Checker check(file_name);
     ScenarioSpec spec;
     spec.source = std::string(file_name);
-    ScenarioParser(check, context, spec).parse(root);
+    ScenarioParser parser(check, context, spec);
+    parser.parse(root);
     if (!check.ok()) return check.first();
-    spec.content_hash = content_hash(root);
+    if (parser.tree_error()) return *parser.tree_error();
+    // A tree file is part of the scenario: editing it changes the hash.
+    spec.content_hash = content_hash(root, parser.tree_canonical());
     return spec;
   } catch (const std::exception& e) {
     // Only resource exhaustion gets here; the contract is: never throw.
@@ -1030,24 +1024,13 @@ std::variant<ScenarioSpec, ParseError> load_scenario_file(const std::string& pat
   if (std::filesystem::is_directory(path, ec)) {
     return ParseError{path, 0, 0, "cannot read the file: it is a directory, not a scenario file"};
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
-  // Read at most one byte past the limit: /dev/zero or a huge file is an
-  // error, not a read that never ends.
-  std::string text;
-  char chunk[1 << 16];
-  while (text.size() <= max_scenario_file_bytes) {
-    in.read(chunk, sizeof chunk);
-    const std::streamsize got = in.gcount();
-    if (got <= 0) break;
-    text.append(chunk, static_cast<std::size_t>(got));
+  std::string why;
+  std::optional<std::string> text = read_text(path, why);
+  if (!text) {
+    if (why.rfind("the file is larger", 0) == 0) return ParseError{path, 0, 0, why + ": not a scenario file"};
+    return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", why)};
   }
-  if (in.bad()) return ParseError{path, 0, 0, fmt::format("cannot read the file: {}", std::strerror(errno))};
-  if (text.size() > max_scenario_file_bytes) {
-    return ParseError{path, 0, 0,
-                      fmt::format("the file is larger than {} MiB: not a scenario file", max_scenario_file_bytes >> 20)};
-  }
-  return parse_scenario(text, path, context);
+  return parse_scenario(*text, path, context);
 }
 
 }  // namespace otpsim::scenarios

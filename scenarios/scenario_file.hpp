@@ -37,6 +37,9 @@ class ParseContext {
  public:
   /// The known property names (a scenario may only check these).
   std::vector<std::string> properties;
+  /// The known properties of a tree scenario (core/tree/properties.hpp);
+  /// one that lists none in [properties].check checks all of them.
+  std::vector<std::string> tree_properties;
 };
 
 /// The exploration strategies a scenario file may name ([explore].strategy).

@@ -303,7 +303,11 @@ class Ctx {
   /// A table owned by this process.
   auto table_new(TableOptions options) {
     return make(EffectKind::table_new,
-                [&](detail::Effect& e) { e.access = options.access; e.term2 = std::move(options.name); },
+                [&](detail::Effect& e) {
+                  e.access = options.access;
+                  e.term2 = std::move(options.name);
+                  e.target = options.heir;
+                },
                 [](detail::Process& p) { return TableResult<TableId>{status_of(p), p.result.table}; });
   }
   auto table_new() { return table_new(TableOptions{}); }

@@ -521,7 +521,9 @@ void Kernel::terminate(Process& p, Term reason) {
   p.state = ProcState::exiting;  // from here on, signals to p are dropped
   // Directly visible resources go first (names, tables), then signals.
   if (p.registered_name.is_atom()) names_.erase(p.registered_name);
-  for (TableId t : std::vector<TableId>(p.tables)) destroy_table(t);
+  for (TableId t : std::vector<TableId>(p.tables)) {
+    if (!pass_to_heir(t)) destroy_table(t);
+  }
   if (tracing()) {
     trace_.events.push_back({steps_, now_us_, p.pid, TraceKind::exited, EffectKind::none, reason.to_string()});
   }

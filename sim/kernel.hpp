@@ -244,6 +244,9 @@ class Kernel {
   // Tables (effects in tables.cpp).
   void perform_table(detail::Process& p);
   void destroy_table(TableId id);
+  /// A dying owner's table goes to its heir if the heir is alive (true);
+  /// the heir gets {'ETS-TRANSFER', Tab, FromPid, undefined}.
+  bool pass_to_heir(TableId id);
 
   // Tracing.
   bool tracing() const { return config_.trace == TraceLevel::full; }

@@ -37,14 +37,22 @@ struct [[nodiscard]] TableResult {
 struct TableOptions {
   TableOptions() = default;
   TableOptions(TableAccess access_, Term name_ = Term()) : access(access_), name(std::move(name_)) {}
+  TableOptions(TableAccess access_, Term name_, Pid heir_) : access(access_), name(std::move(name_)), heir(heir_) {}
   TableAccess access = TableAccess::public_access;
   /// An atom to find the table by (named_table), or the integer 0.
   Term name;
+  /// ETS's {heir, Pid, HeirData}: when the owner dies and `heir` is alive,
+  /// the table passes to it (once: it has no heir after that) and it gets
+  /// {'ETS-TRANSFER', Tab, FromPid, undefined} (Tab: the table's name, or
+  /// its id as an integer for an unnamed table; HeirData is always the atom
+  /// undefined). Pid{}: no heir, the table dies with its owner.
+  Pid heir;
 };
 
 struct Table {
   TableId id;
   Pid owner;
+  Pid heir;  // Pid{}: none
   TableAccess access = TableAccess::public_access;
   Term name;
   // key (first element) -> row; nodes from the BlockPool (block_pool.hpp)

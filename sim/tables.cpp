@@ -44,6 +44,32 @@ void Kernel::destroy_table(TableId id) {
   tables_.erase(it);
 }
 
+bool Kernel::pass_to_heir(TableId id) {
+  auto it = tables_.find(id);
+  if (it == tables_.end()) return false;
+  Table& table = *it->second;
+  Process* heir = table.heir == table.owner ? nullptr : find(table.heir);
+  if (heir == nullptr) return false;
+  const Pid from = table.owner;
+  if (Process* owner = find(from)) std::erase(owner->tables, id);
+  table.owner = heir->pid;
+  table.heir = Pid{};
+  heir->tables.push_back(id);
+  static const Atom transfer_tag("ETS-TRANSFER");
+  Term tab = table.name.is_atom() ? table.name : Term(static_cast<std::int64_t>(id.id));
+  Term message = tuple(transfer_tag, std::move(tab), from, atoms::undefined());
+  if (tracing()) {
+    trace_.events.push_back({steps_, now_us_, from, TraceKind::event, EffectKind::none,
+                             fmt::format("table {} passes to its heir {}", id.id, message.to_string())});
+  }
+  if (async()) {
+    post(from, heir->pid, Signal{SignalKind::message, false, std::move(message), Ref{}});
+  } else {
+    deliver_message(*heir, std::move(message));
+  }
+  return true;
+}
+
 namespace {
 
 TableStatus check_row(const Term& row) {
@@ -67,6 +93,7 @@ void Kernel::perform_table(Process& p) {
       auto table = std::make_unique<Table>();
       table->id = TableId{++table_counter_};
       table->owner = p.pid;
+      table->heir = e.target;
       table->access = e.access;
       table->name = e.term2;
       r.table = table->id;

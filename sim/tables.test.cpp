@@ -260,6 +260,69 @@ TEST(Tables, a_table_dies_with_its_owner_and_later_operations_get_no_table) {
   EXPECT_FALSE(w.kernel.table_peek(table, atom("a")).has_value());
 }
 
+// -- heir (ets:new with {heir, Pid, HeirData}) --
+
+TEST(Tables, a_table_passes_to_its_live_heir_with_its_rows_and_an_ets_transfer_message) {
+  for (Delivery delivery : {Delivery::async, Delivery::instant}) {
+    RandomStrategy strategy(0);
+    Kernel kernel(KernelConfig{RunLimits{}, TraceLevel::full, delivery}, strategy);
+    std::optional<Term> transfer, row_after;
+    TableStatus insert_after = TableStatus::no_table;
+    Pid owner;
+    Pid heir = kernel.spawn([&](Ctx ctx) -> Proc {
+      transfer = co_await ctx.receive();
+      row_after = (co_await ctx.lookup(atom("kept"), atom("k"))).value;
+      insert_after = co_await ctx.insert(atom("kept"), tuple(atom("k2"), 2));
+      co_await block(ctx);
+    });
+    owner = kernel.spawn([&, heir](Ctx ctx) -> Proc {
+      auto t = co_await ctx.table_new(TableOptions(TableAccess::protected_access, atom("kept"), heir));
+      EXPECT_TRUE(t.ok());
+      co_await ctx.insert(t.value, tuple(atom("k"), 1));
+    });
+    kernel.run();
+    ASSERT_TRUE(transfer.has_value());
+    EXPECT_EQ(*transfer, tuple(Atom("ETS-TRANSFER"), atom("kept"), owner, atom("undefined")));
+    ASSERT_TRUE(row_after.has_value());
+    EXPECT_EQ(*row_after, tuple(atom("k"), 1));
+    EXPECT_EQ(insert_after, TableStatus::ok);  // protected: the heir is its owner now
+    auto id = kernel.table_named(atom("kept"));
+    ASSERT_TRUE(id.has_value());
+    EXPECT_EQ(kernel.table_peek(*id, atom("k2")), tuple(atom("k2"), 2));
+  }
+}
+
+TEST(Tables, a_table_whose_heir_is_dead_dies_with_its_owner) {
+  World w;
+  Pid heir = w.spawn([](Ctx) -> Proc { co_return; });
+  std::optional<TableId> table;
+  w.spawn([&, heir](Ctx ctx) -> Proc {
+    co_await ctx.sleep(10);  // the heir has ended
+    table = (co_await ctx.table_new(TableOptions(TableAccess::public_access, atom("lost"), heir))).value;
+  });
+  w.run();
+  ASSERT_TRUE(table.has_value());
+  EXPECT_FALSE(w.kernel.table_exists(*table));
+  EXPECT_FALSE(w.kernel.table_named(atom("lost")).has_value());
+}
+
+TEST(Tables, an_inherited_table_has_no_heir_and_dies_with_its_new_owner) {
+  World w;
+  std::optional<TableId> table;
+  Pid heir = w.spawn([&](Ctx ctx) -> Proc {
+    auto m = co_await ctx.receive();
+    EXPECT_TRUE(m->is_tagged(Atom("ETS-TRANSFER"), 4));
+    EXPECT_TRUE(w.kernel.table_exists(*table));
+  });
+  w.spawn([&, heir](Ctx ctx) -> Proc {
+    table = (co_await ctx.table_new(TableOptions(TableAccess::public_access, Term(), heir))).value;
+  });
+  w.run();
+  ASSERT_TRUE(table.has_value());
+  EXPECT_FALSE(w.kernel.table_exists(*table));
+  EXPECT_EQ(w.reason(heir), "normal");
+}
+
 TEST(Tables, every_table_of_a_killed_owner_dies_and_other_owners_tables_survive) {
   World w;
   TableId first;

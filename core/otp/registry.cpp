@@ -108,16 +108,20 @@ Task<> update_pid_row(Ctx ctx, sim::TableId pids, Pid pid, const Term& key, bool
 }  // namespace
 
 Task<Term> start_link(Ctx ctx, Atom name) {
+  co_return co_await start_link(ctx, name, std::string(name.text()), std::string(partition_name(name).text()));
+}
+
+Task<Term> start_link(Ctx ctx, Atom name, std::string supervisor_label, std::string partition_label) {
   Atom partition = partition_name(name);
   std::vector<ChildSpec> children;
-  children.push_back(ChildSpec::worker(Term(partition), [name, partition](Ctx c) {
+  children.push_back(ChildSpec::worker(Term(partition), [name, partition, partition_label](Ctx c) {
     return otp::start_link(c, [name] { return std::make_unique<Partition>(name); },
-                           StartOptions(ServerName::local(partition), partition.text()));
+                           StartOptions(ServerName::local(partition), partition_label));
   }));
   // Elixir's Registry.Supervisor: one_for_all over the partitions.
   SupervisorFlags flags(Strategy::one_for_all, 3, 5);
   co_return co_await supervisor::start_link(ctx, flags, std::move(children),
-                                            StartOptions(ServerName::local(name), name.text()));
+                                            StartOptions(ServerName::local(name), supervisor_label));
 }
 
 Task<Term> register_key(Ctx ctx, Atom name, Term key, Term value) {

@@ -15,6 +15,7 @@
 //   linked to it gets its exit signal.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "core/otp/gen_server.hpp"
@@ -23,6 +24,10 @@ namespace otpsim::core::otp::registry {
 
 /// Registry.start_link(keys: :unique, name: name): {ok, SupervisorPid} or {error, _}.
 Task<Term> start_link(Ctx ctx, Atom name);
+/// The same, labelling the supervisor process `supervisor_label` and the
+/// partition `partition_label` (the one-argument form labels them with
+/// their names: R and R.PIDPartition0).
+Task<Term> start_link(Ctx ctx, Atom name, std::string supervisor_label, std::string partition_label);
 
 /// Registry.register(name, key, value) for the caller:
 /// {ok, PartitionPid} or {error, {already_registered, Pid}}.

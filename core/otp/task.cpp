@@ -22,10 +22,10 @@ Proc task_main(Ctx ctx, TaskFn fn, bool has_owner) {
   if (has_owner) co_await ctx.send(owner, sim::tuple(ref, result));
 }
 
-ChildSpec task_spec(TaskFn fn, bool has_owner) {
-  StartFn start = [fn, has_owner](Ctx c) -> Task<Term> {
+ChildSpec task_spec(TaskFn fn, bool has_owner, std::string label) {
+  StartFn start = [fn, has_owner, label](Ctx c) -> Task<Term> {
     auto body = [fn, has_owner](Ctx t) -> Proc { return task_main(t, fn, has_owner); };
-    Pid pid = co_await c.spawn_link(body, sim::SpawnOptions("task"));
+    Pid pid = co_await c.spawn_link(body, sim::SpawnOptions(label));
     co_return sim::tuple(sa::ok(), pid);
   };
   return ChildSpec::worker(Term(sa::undefined()), start).with_restart(Restart::temporary)
@@ -45,11 +45,19 @@ Task<Term> supervisor_start_link(Ctx ctx, StartOptions options) {
 }
 
 Task<Term> start_child(Ctx ctx, ServerRef sup, TaskFn fn) {
-  co_return co_await dynamic_supervisor::start_child(ctx, sup, task_spec(std::move(fn), false));
+  co_return co_await start_child(ctx, sup, std::move(fn), std::string("task"));
+}
+
+Task<Term> start_child(Ctx ctx, ServerRef sup, TaskFn fn, std::string label) {
+  co_return co_await dynamic_supervisor::start_child(ctx, sup, task_spec(std::move(fn), false, std::move(label)));
 }
 
 Task<TaskRef> async_nolink(Ctx ctx, ServerRef sup, TaskFn fn) {
-  Term started = co_await dynamic_supervisor::start_child(ctx, sup, task_spec(std::move(fn), true));
+  co_return co_await async_nolink(ctx, sup, std::move(fn), std::string("task"));
+}
+
+Task<TaskRef> async_nolink(Ctx ctx, ServerRef sup, TaskFn fn, std::string label) {
+  Term started = co_await dynamic_supervisor::start_child(ctx, sup, task_spec(std::move(fn), true, std::move(label)));
   if (!started.is_tagged(sa::ok(), 2)) ctx.exit(started);
   co_return co_await hand_over(ctx, started[1].pid());
 }

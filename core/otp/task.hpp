@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "core/otp/dynamic_supervisor.hpp"
 
@@ -27,9 +28,12 @@ Task<Term> supervisor_start_link(Ctx ctx, StartOptions options);
 /// Task.Supervisor.start_child(sup, fun): a temporary, fire-and-forget task
 /// linked only to the supervisor. {ok, Pid} | {error, max_children}.
 Task<Term> start_child(Ctx ctx, ServerRef sup, TaskFn fn);
+/// The same, the task process labelled `label` (the others label it "task").
+Task<Term> start_child(Ctx ctx, ServerRef sup, TaskFn fn, std::string label);
 /// Task.Supervisor.async_nolink: a task under the supervisor, monitored
 /// (not linked) by the caller, its result sent to the caller.
 Task<TaskRef> async_nolink(Ctx ctx, ServerRef sup, TaskFn fn);
+Task<TaskRef> async_nolink(Ctx ctx, ServerRef sup, TaskFn fn, std::string label);
 /// Task.async: a task linked to the caller.
 Task<TaskRef> async(Ctx ctx, TaskFn fn);
 

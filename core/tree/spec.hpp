@@ -163,7 +163,7 @@ class Node {
   // worker: a declared behaviour, or a native (C++) worker registered under this name
   std::string behaviour;
   std::string native;
-  Value arg;  // the start argument ($arg); a template's is given by start_child
+  Value arg = Term::list(std::vector<Term>());  // the start argument ($arg, [] if none); a template's is given by start_child
   /// The kernel label of its process, if not its path (the trio keeps its
   /// historical labels: "tokens_sup", "ets_owner", "app:NAME"). A template's
   /// label may contain "$arg" ("app:$arg"): the arg, printed as in paths.

@@ -1,0 +1,1 @@
+int runtime_test_placeholder;
