@@ -271,8 +271,8 @@ TEST(Tables, a_table_passes_to_its_live_heir_with_its_rows_and_an_ets_transfer_m
     Pid owner;
     Pid heir = kernel.spawn([&](Ctx ctx) -> Proc {
       transfer = co_await ctx.receive();
-      row_after = (co_await ctx.lookup(atom("kept"), atom("k"))).value;
-      insert_after = co_await ctx.insert(atom("kept"), tuple(atom("k2"), 2));
+      row_after = (co_await ctx.lookup(Atom("kept"), atom("k"))).value;
+      insert_after = co_await ctx.insert(Atom("kept"), tuple(atom("k2"), 2));
       co_await block(ctx);
     });
     owner = kernel.spawn([&, heir](Ctx ctx) -> Proc {

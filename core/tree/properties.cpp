@@ -205,11 +205,6 @@ class Earliest {
 
 std::uint64_t exit_step(const ProcessLife& l) { return l.alive() ? kNever : l.exited_step; }
 
-/// Alive at `step` (spawned by then, not yet exited).
-bool alive_at_step(const ProcessLife& l, std::uint64_t step) {
-  return l.spawned_step <= step && exit_step(l) > step;
-}
-
 /// Alive at instant `t` (spawned by then, exited after it).
 bool alive_at_time(const ProcessLife& l, Micros t) { return l.spawned_us <= t && (l.alive() || l.exited_us > t); }
 
@@ -279,16 +274,6 @@ const FaultEvent* fault_that_ended(const RunRecord& r, const ProcessLife& l) {
     if (f.victim == l.pid && death_of(r, f) == &l) return &f;
   }
   return nullptr;
-}
-
-/// The path whose node declares the Registry named `name`, or "".
-std::string registry_path(const Node& node, const std::string& path, std::string_view name) {
-  if (node.kind == NodeKind::registry && node.name == name) return path;
-  for (const Node& c : node.children) {
-    std::string found = registry_path(c, path + "/" + c.id, name);
-    if (!found.empty()) return found;
-  }
-  return std::string();
 }
 
 // ---------------------------------------------------------------------------
@@ -440,20 +425,638 @@ std::optional<Violation> one_live_per_name(const TreeContext& ctx) {
 }
 
 // ---------------------------------------------------------------------------
-// The judged-later properties (filled in below).
+// Supervisors' restart counts (restart_intensity, and the give-ups
+// restart_scope, fault_contained and recovers reason about).
+//
+// supervisor.erl counts a restart (add_restart) each time restart/2 runs:
+// for the EXIT of a child it restarts (permanent: any reason; transient: an
+// abnormal one; temporary: never), and again for every retry of a restart
+// whose start failed (RunRecord::retries). DynamicSupervisor (and
+// Task.Supervisor, one) does the same. Not counted: a child whose init
+// failed (it never acked: it was never a child; its retry is counted), and
+// a child the supervisor stopped itself (shutdown/killed at the instant a
+// sibling's exit made a rest_for_one / one_for_all supervisor restart, or
+// the supervisor exited).
 
-std::optional<Violation> restart_scope(const TreeContext& ctx);
-std::optional<Violation> restart_intensity(const TreeContext& ctx);
-std::optional<Violation> fault_contained(const TreeContext& ctx);
-std::optional<Violation> recovers(const TreeContext& ctx);
-std::optional<Violation> rows_survive(const TreeContext& ctx);
+/// The intensity and period of the supervisor process at a static node:
+/// the node's, or Registry.Supervisor's 3 in 5 s.
+std::pair<int, int> limits_of(const Node& n) {
+  if (n.kind == NodeKind::registry) return {3, 5};
+  return {n.intensity, n.period_s};
+}
 
-std::optional<Violation> restart_scope(const TreeContext&) { return std::nullopt; }
-std::optional<Violation> restart_intensity(const TreeContext&) { return std::nullopt; }
-std::optional<Violation> fault_contained(const TreeContext&) { return std::nullopt; }
-std::optional<Violation> recovers(const TreeContext&) { return std::nullopt; }
-std::optional<Violation> rows_survive(const TreeContext&) { return std::nullopt; }
+/// The strategy a supervisor node applies to its children.
+otp::Strategy strategy_of(const Node& n) {
+  if (n.kind == NodeKind::supervisor) return n.strategy;
+  if (n.kind == NodeKind::registry) return otp::Strategy::one_for_all;
+  return otp::Strategy::one_for_one;
+}
 
+/// One add_restart: a child's exit, or a retry of a failed restart.
+class Counted {
+ public:
+  Micros at_us = 0;
+  std::uint64_t step = 0;
+  const ProcessLife* child = nullptr;   // a child's exit
+  const RestartRetry* retry = nullptr;  // a retry the supervisor took
+};
+
+class Verdict {
+ public:
+  const ProcessLife* sup = nullptr;
+  const Node* node = nullptr;
+  int intensity = 0;
+  int period_s = 0;
+  bool told = false;                  // stopped by its parent (or a teardown above), not by itself
+  std::optional<Micros> exceeded_us;  // the count first exceeded the intensity then
+  std::vector<Counted> counted;       // in step order, up to the one that exceeded
+  std::optional<Violation> violation;
+  bool by_faults = false;             // the injected faults alone exceed its intensity by its give-up
+  std::size_t fault_restarts = 0;     // how many of those within the period at the give-up
+  /// It gave up: exited shutdown without being told to.
+  bool gave_up() const { return !sup->alive() && !told && sup->exit_reason.is(sa::shutdown()); }
+};
+
+std::string describe(const RunRecord& r, const Counted& c) {
+  if (c.child != nullptr) {
+    return fmt::format("{} exited {} at {}", describe(*c.child), c.child->exit_reason.to_string(),
+                       when(c.at_us, c.step));
+  }
+  const Term& id = c.retry->child;
+  return fmt::format("the retry of the failed restart of {} at {}",
+                     id.is_pid() ? describe_pid(r, id.pid()) : id.to_string(), when(c.at_us, c.step));
+}
+
+/// `s` exited because its parent stopped it: the parent exited at that
+/// instant, or (rest_for_one, one_for_all) a sibling exited at that instant
+/// first.
+bool told_to_exit(const TreeContext& ctx, const ProcessLife& s) {
+  if (s.alive()) return false;
+  const RunRecord& r = ctx.record;
+  const ProcessLife* parent = r.life(s.parent);
+  if (parent != nullptr && !parent->alive() && parent->exited_us == s.exited_us) return true;
+  const Node* pnode = static_node(ctx.tree, parent_path(s.label));
+  if (pnode == nullptr || strategy_of(*pnode) == otp::Strategy::one_for_one) return false;
+  for (const ProcessLife& l : r.processes) {
+    if (l.pid == s.pid || l.parent != s.parent || l.alive()) continue;
+    if (l.exited_us == s.exited_us && l.exited_step < s.exited_step) return true;
+  }
+  return false;
+}
+
+/// `c`'s exit is one its supervisor `s` counts.
+bool counts_exit(const TreeContext& ctx, const ProcessLife& s, const Node& snode, const ProcessLife& c) {
+  if (!c.init_acked) return false;
+  if (!restarted_for(restart_of(ctx.tree, c.label), c.exit_reason)) return false;
+  if (!is_stop_reason(c.exit_reason) || fault_that_ended(ctx.record, c) != nullptr) return true;
+  // Stopped by s itself: s was going down, or restarting a sibling.
+  if (!s.alive() && s.exited_us == c.exited_us) return false;
+  if (strategy_of(snode) == otp::Strategy::one_for_one) return true;
+  for (const ProcessLife& l : ctx.record.processes) {
+    if (l.pid == c.pid || l.parent != s.pid || l.alive()) continue;
+    if (l.exited_us == c.exited_us && l.exited_step < c.exited_step) return false;
+  }
+  return true;
+}
+
+/// Replays add_restart over what `s` counted and compares it with what `s` did.
+Verdict judge(const TreeContext& ctx, const ProcessLife& s, const Node& snode) {
+  const RunRecord& r = ctx.record;
+  Verdict v;
+  v.sup = &s;
+  v.node = &snode;
+  std::tie(v.intensity, v.period_s) = limits_of(snode);
+  v.told = told_to_exit(ctx, s);
+  std::vector<Counted> items;
+  for (const ProcessLife& c : r.processes) {
+    if (c.parent != s.pid || c.alive() || c.exited_step >= exit_step(s)) continue;
+    if (v.told && c.exited_us == s.exited_us) continue;  // torn down with it
+    if (counts_exit(ctx, s, snode, c)) items.push_back(Counted{c.exited_us, c.exited_step, &c, nullptr});
+  }
+  for (const RestartRetry& retry : r.retries) {
+    if (retry.sup != s.pid || retry.step >= exit_step(s)) continue;
+    if (v.told && retry.at_us == s.exited_us) continue;
+    items.push_back(Counted{retry.at_us, retry.step, nullptr, &retry});
+  }
+  std::stable_sort(items.begin(), items.end(), [](const Counted& a, const Counted& b) { return a.step < b.step; });
+  std::deque<std::int64_t> restarts;
+  const Counted* at_exit = nullptr;  // a restart counted at the instant s exited
+  for (const Counted& c : items) {
+    v.counted.push_back(c);
+    const bool over = otp::add_restart(restarts, c.at_us / 1'000'000, v.intensity, v.period_s);
+    if (!s.alive() && c.at_us == s.exited_us) at_exit = &v.counted.back();
+    if (!over) continue;
+    v.exceeded_us = c.at_us;
+    if (!s.alive() && s.exited_us == c.at_us) return v;  // gave up then (or was stopped then anyway)
+    if (!settled_after(ctx, c.at_us)) return v;          // the run stopped before it could
+    const std::string lived =
+        s.alive() ? std::string("alive at the end") : fmt::format("alive until {}", when(s.exited_us, s.exited_step));
+    v.violation = Violation(fmt::format("{} did not give up: {} restarts within {} s exceed its intensity {}, the "
+                                        "last: {}; it stayed {}",
+                                        describe(s), restarts.size(), v.period_s, v.intensity, describe(r, c), lived),
+                            c.at_us, c.step);
+    return v;
+  }
+  if (v.gave_up()) {
+    const std::string last = at_exit ? fmt::format(", the last: {}", describe(r, *at_exit)) : std::string();
+    v.violation = Violation(fmt::format("{} gave up (exit shutdown at {}) after only {} restarts within {} s "
+                                        "(intensity {}){}",
+                                        describe(s), when(s.exited_us, s.exited_step),
+                                        at_exit ? restarts.size() : std::size_t{0}, v.period_s, v.intensity, last),
+                            s.exited_us, s.exited_step);
+  }
+  return v;
+}
+
+/// Every supervisor process of the tree judged, deepest paths first, each
+/// with by_faults set: replaying add_restart over only the exits the faults
+/// made (their victims' deaths, and child supervisors' give-ups the faults
+/// alone force) exceeds its intensity by its give-up.
+class Verdicts {
+ public:
+  explicit Verdicts(const TreeContext& ctx) {
+    for (const ProcessLife& s : ctx.record.processes) {
+      if (!in_tree(ctx, s)) continue;
+      const Node* n = static_node(ctx.tree, s.label);
+      if (n != nullptr && is_supervisor_kind(n->kind)) all.push_back(judge(ctx, s, *n));
+    }
+    auto depth = [](const Verdict& v) { return std::count(v.sup->label.begin(), v.sup->label.end(), '/'); };
+    std::stable_sort(all.begin(), all.end(), [&](const Verdict& a, const Verdict& b) { return depth(a) > depth(b); });
+    for (Verdict& v : all) weigh_faults(ctx, v);
+  }
+  std::vector<Verdict> all;
+
+  const Verdict* of(Pid pid) const {
+    for (const Verdict& v : all) {
+      if (v.sup->pid == pid) return &v;
+    }
+    return nullptr;
+  }
+  /// `l` is a supervisor that gave up as the faults alone force.
+  bool forced_give_up(const ProcessLife& l) const {
+    const Verdict* v = of(l.pid);
+    return v != nullptr && v->gave_up() && v->by_faults;
+  }
+
+ private:
+  void weigh_faults(const TreeContext& ctx, Verdict& v) const {
+    if (!v.gave_up()) return;
+    std::deque<std::int64_t> restarts;
+    for (const Counted& c : v.counted) {
+      if (c.at_us > v.sup->exited_us) break;
+      if (c.child == nullptr) continue;
+      if (fault_that_ended(ctx.record, *c.child) == nullptr && !forced_give_up(*c.child)) continue;
+      if (otp::add_restart(restarts, c.at_us / 1'000'000, v.intensity, v.period_s)) v.by_faults = true;
+    }
+    const std::int64_t now_s = v.sup->exited_us / 1'000'000;
+    v.fault_restarts = static_cast<std::size_t>(
+        std::count_if(restarts.begin(), restarts.end(), [&](std::int64_t t) { return t >= now_s - v.period_s; }));
+  }
+};
+
+std::optional<Violation> restart_intensity(const TreeContext& ctx) {
+  Earliest first;
+  for (Verdict& v : Verdicts(ctx).all) {
+    if (v.violation) first.offer(std::move(*v.violation));
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// The consequences of a fault (restart_scope, fault_contained).
+//
+// A fault's event: the deaths its victim and any other victims dying at the
+// same instant; it lasts from the first of those deaths until the next
+// fault is applied (or the next event), and at most recover_bound_us.
+
+class FaultEventGroup {
+ public:
+  Micros t = 0;                                 // the victims' death instant
+  std::uint64_t first_step = kNever;            // the first death
+  std::uint64_t end_step = kNever;              // the next fault or event (exclusive)
+  Micros end_us = 0;                            // t + recover_bound_us (inclusive)
+  std::vector<const FaultEvent*> faults;
+  std::vector<const ProcessLife*> victims;
+  std::string name;                             // for messages
+};
+
+std::vector<FaultEventGroup> fault_events(const TreeContext& ctx) {
+  const RunRecord& r = ctx.record;
+  std::map<Micros, FaultEventGroup> by_instant;
+  for (const FaultEvent& f : r.faults) {
+    const ProcessLife* v = death_of(r, f);
+    if (v == nullptr || !in_tree(ctx, *v)) continue;
+    FaultEventGroup& g = by_instant[v->exited_us];
+    g.t = v->exited_us;
+    g.first_step = std::min(g.first_step, v->exited_step);
+    g.faults.push_back(&f);
+    g.victims.push_back(v);
+  }
+  std::vector<FaultEventGroup> out;
+  for (auto& [t, g] : by_instant) {
+    std::vector<std::string> names;
+    for (const FaultEvent* f : g.faults) names.push_back(describe_fault(r, *f));
+    g.name = join(names);
+    g.end_us = t + ctx.recover_bound_us;
+    out.push_back(std::move(g));
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    FaultEventGroup& g = out[i];
+    if (i + 1 < out.size()) g.end_step = out[i + 1].first_step;
+    for (const FaultEvent& f : r.faults) {
+      if (!f.applied || f.step <= g.first_step) continue;
+      if (std::find(g.faults.begin(), g.faults.end(), &f) != g.faults.end()) continue;
+      g.end_step = std::min(g.end_step, f.step);
+    }
+  }
+  return out;
+}
+
+bool in_window(const FaultEventGroup& g, const ProcessLife& l) {
+  return !l.alive() && l.exited_step >= g.first_step && l.exited_step < g.end_step && l.exited_us <= g.end_us;
+}
+
+/// The roots of an event: its victims, then the supervisors that gave up in
+/// it, each with the step from which its radius is taken.
+class Root {
+ public:
+  const ProcessLife* life;
+  std::uint64_t step;
+  bool victim;
+};
+
+std::vector<Root> roots_of(const FaultEventGroup& g, const Verdicts& verdicts) {
+  std::vector<Root> out;
+  for (const ProcessLife* v : g.victims) out.push_back(Root{v, v->exited_step, true});
+  for (const Verdict& v : verdicts.all) {
+    if (!v.gave_up() || !in_window(g, *v.sup)) continue;
+    out.push_back(Root{v.sup, v.sup->exited_step, false});
+  }
+  return out;
+}
+
+/// The processes alive when a root died (or stopped by then) whose label is
+/// in its blast radius: pid -> the root that takes it.
+std::map<std::uint64_t, const Root*> expected_of(const TreeContext& ctx, const FaultEventGroup& g,
+                                                 const std::vector<Root>& roots) {
+  std::map<std::uint64_t, const Root*> out;
+  for (const Root& root : roots) {
+    // A supervisor applies its strategy only when it restarts the child:
+    // one it does not restart (temporary, or transient ending normally)
+    // takes only itself and what is below it.
+    const ProcessLife& d = *root.life;
+    const std::vector<std::string> radius = restarted_for(restart_of(ctx.tree, d.label), d.exit_reason)
+                                                ? blast_radius(ctx.tree, d.label)
+                                                : std::vector<std::string>{d.label};
+    for (const ProcessLife& l : ctx.record.processes) {
+      if (l.spawned_step > root.step || exit_step(l) < g.first_step) continue;
+      if (!l.alive() && l.exited_step < g.first_step) continue;
+      const bool in = std::any_of(radius.begin(), radius.end(),
+                                  [&l](const std::string& p) { return at_or_below(l.label, p); });
+      if (in) out.emplace(l.pid.id, &root);
+    }
+  }
+  return out;
+}
+
+std::string roots_text(const FaultEventGroup& g, const std::vector<Root>& roots) {
+  std::vector<std::string> gave;
+  for (const Root& root : roots) {
+    if (!root.victim) gave.push_back(describe(*root.life));
+  }
+  if (gave.empty()) return g.name;
+  return fmt::format("{} (then {} gave up)", g.name, join(gave));
+}
+
+/// The topmost process of the event above (or at) `l` that it stopped: the
+/// one whose own supervisor, alive, restarts it (and with it `l`, if static).
+const ProcessLife* topmost_stopped(const RunRecord& r, const FaultEventGroup& g,
+                                   const std::map<std::uint64_t, const Root*>& expected, const ProcessLife& l) {
+  const ProcessLife* top = &l;
+  for (const ProcessLife& a : r.processes) {
+    if (!expected.count(a.pid.id) || !in_window(g, a) || !strictly_below(l.label, a.label)) continue;
+    if (a.spawned_step > l.spawned_step) continue;
+    if (top == &l || a.label.size() < top->label.size()) top = &a;
+  }
+  return top;
+}
+
+/// A process the event stopped that must be started again: the topmost
+/// stopped process `top` is restarted by its supervisor (permanent; transient
+/// if it died abnormally or its supervisor stopped it), and `l` is `top` or a
+/// static node below it (its supervisor's init starts it); unless a
+/// supervisor above gave up in the event or `top` is the root.
+bool must_restart(const TreeContext& ctx, const FaultEventGroup& g, const Verdicts& verdicts, const ProcessLife& top,
+                  const ProcessLife& l) {
+  const std::string up = parent_path(top.label);
+  if (up.empty()) return false;  // the root: the node process does not restart it
+  const Place tp = place_of(ctx.tree, top.label);
+  if (tp.kind != Place::Kind::static_node && tp.kind != Place::Kind::template_child &&
+      tp.kind != Place::Kind::partition) {
+    return false;
+  }
+  const otp::Restart restart = restart_of(ctx.tree, top.label);
+  const bool victim = std::find(g.victims.begin(), g.victims.end(), &top) != g.victims.end();
+  if (victim ? !restarted_for(restart, top.exit_reason) : restart == otp::Restart::temporary) return false;
+  if (&top != &l && static_node(ctx.tree, l.label) == nullptr) return false;
+  for (const Verdict& v : verdicts.all) {
+    if (v.gave_up() && in_window(g, *v.sup) && strictly_below(top.label, v.sup->label)) return false;
+  }
+  return true;
+}
+
+std::optional<Violation> restart_scope(const TreeContext& ctx) {
+  const RunRecord& r = ctx.record;
+  const Verdicts verdicts(ctx);
+  Earliest first;
+  for (const FaultEventGroup& g : fault_events(ctx)) {
+    if (!settled_after(ctx, g.t)) continue;
+    const std::vector<Root> roots = roots_of(g, verdicts);
+    const std::map<std::uint64_t, const Root*> expected = expected_of(ctx, g, roots);
+    const bool complete = settled_after(ctx, g.end_us) || ctx.kernel.now_us() >= g.end_us;
+    const std::string what = roots_text(g, roots);
+    for (const ProcessLife& l : r.processes) {
+      if (!in_tree(ctx, l)) continue;
+      auto it = expected.find(l.pid.id);
+      const bool wanted = it != expected.end();
+      const bool stopped = in_window(g, l) && (is_stop_reason(l.exit_reason) || wanted);
+      if (!wanted && stopped && std::find(g.victims.begin(), g.victims.end(), &l) == g.victims.end()) {
+        first.offer(Violation(fmt::format("after {}: {} exited {} at {}, outside the blast radius", what, describe(l),
+                                          l.exit_reason.to_string(), when(l.exited_us, l.exited_step)),
+                              l.exited_us, l.exited_step));
+        continue;
+      }
+      if (!wanted) continue;
+      const bool ended = !l.alive() && l.exited_step >= g.first_step && l.exited_us <= g.end_us;
+      if (!ended) {
+        if (complete) {
+          first.offer(Violation(fmt::format("after {}: {} is in the blast radius of {} but was not stopped within "
+                                            "{}",
+                                            what, describe(l), it->second->life->label,
+                                            time_str(ctx.recover_bound_us)),
+                                g.t, g.first_step));
+        }
+        continue;
+      }
+      const ProcessLife& top = *topmost_stopped(r, g, expected, l);
+      if (!must_restart(ctx, g, verdicts, top, l)) continue;
+      const bool again = std::any_of(r.processes.begin(), r.processes.end(), [&](const ProcessLife& n) {
+        return n.label == l.label && n.spawned_step > l.exited_step && n.spawned_us <= g.end_us;
+      });
+      if (!again && complete) {
+        first.offer(Violation(fmt::format("after {}: {} exited {} at {} and was not started again within {}", what,
+                                          describe(l), l.exit_reason.to_string(), when(l.exited_us, l.exited_step),
+                                          time_str(ctx.recover_bound_us)),
+                              l.exited_us, l.exited_step));
+      }
+    }
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// fault_contained
+
+std::optional<Violation> fault_contained(const TreeContext& ctx) {
+  const RunRecord& r = ctx.record;
+  const Verdicts verdicts(ctx);
+  Earliest first;
+  for (const Verdict& v : verdicts.all) {
+    if (!v.gave_up() || v.by_faults) continue;
+    const ProcessLife& s = *v.sup;
+    first.offer(Violation(fmt::format("{} gave up (exit shutdown at {}), but the injected faults alone count {} "
+                                      "restart{} within {} s, not over its intensity {}",
+                                      describe(s), when(s.exited_us, s.exited_step), v.fault_restarts,
+                                      v.fault_restarts == 1 ? "" : "s", v.period_s, v.intensity),
+                          s.exited_us, s.exited_step));
+  }
+  for (const FaultEventGroup& g : fault_events(ctx)) {
+    if (!settled_after(ctx, g.t)) continue;
+    // A give-up the faults do not force is reported above, once; what it
+    // stops is its consequence, not a further counterexample.
+    const std::vector<Root> roots = roots_of(g, verdicts);
+    const std::map<std::uint64_t, const Root*> expected = expected_of(ctx, g, roots);
+    const std::string what = roots_text(g, roots);
+    for (const ProcessLife& l : r.processes) {
+      if (!in_tree(ctx, l) || !in_window(g, l) || l.exit_reason.is(sa::normal()) || expected.count(l.pid.id)) {
+        continue;
+      }
+      first.offer(Violation(fmt::format("after {}: {} exited {} at {}, outside the blast radius the tree implies",
+                                        what, describe(l), l.exit_reason.to_string(),
+                                        when(l.exited_us, l.exited_step)),
+                            l.exited_us, l.exited_step));
+    }
+  }
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// recovers
+
+/// When the last fault was done: its application, its victim's death, its heal.
+Micros last_fault_us(const RunRecord& r) {
+  Micros last = 0;
+  for (const FaultEvent& f : r.faults) {
+    if (!f.applied) continue;
+    last = std::max({last, f.at_us, f.heals_at_us});
+    if (const ProcessLife* v = death_of(r, f)) last = std::max(last, v->exited_us);
+  }
+  return last;
+}
+
+const ProcessLife* alive_with_label(const RunRecord& r, std::string_view label, Micros t) {
+  for (const ProcessLife& l : r.processes) {
+    if (l.label == label && alive_at_time(l, t)) return &l;
+  }
+  return nullptr;
+}
+
+void check_children(const TreeContext& ctx, const Node& sup, const std::string& path, Micros at, Micros last,
+                    Earliest& first) {
+  const RunRecord& r = ctx.record;
+  const ProcessLife* s = alive_with_label(r, path, at);
+  if (s != nullptr) {
+    std::vector<std::string> wanted;
+    for (const Node& c : sup.children) {
+      if (c.restart == otp::Restart::permanent) wanted.push_back(path + "/" + c.id);
+    }
+    if (sup.kind == NodeKind::registry) wanted.push_back(path + "/partition");
+    for (const std::string& w : wanted) {
+      if (alive_with_label(r, w, at) != nullptr) continue;
+      first.offer(Violation(fmt::format("{} is alive at {}, {} after the last fault (at {}), but its permanent child "
+                                        "{} is not running",
+                                        describe(*s), time_str(at), time_str(at - last), time_str(last), w),
+                            at, ctx.kernel.steps()));
+    }
+  }
+  for (const Node& c : sup.children) {
+    if (is_supervisor_kind(c.kind)) check_children(ctx, c, path + "/" + c.id, at, last, first);
+  }
+}
+
+std::optional<Violation> recovers(const TreeContext& ctx) {
+  const RunRecord& r = ctx.record;
+  const Micros last = last_fault_us(r);
+  Micros at = last + ctx.recover_bound_us;
+  if (ctx.kernel.now_us() < at) {
+    if (ctx.outcome != sim::Outcome::quiescent) return std::nullopt;  // cut off before the bound
+    at = ctx.kernel.now_us();                                          // nothing more would happen
+  }
+  Earliest first;
+  const std::string& root = ctx.tree.root.id;
+  if (alive_with_label(r, root, at) == nullptr) {
+    // The root is gone for good: fine only if the faults ended it, or forced its give-up.
+    const Verdicts verdicts(ctx);
+    const std::vector<const ProcessLife*> lives = r.lives(root);
+    const ProcessLife* gone = lives.empty() ? nullptr : lives.back();
+    const bool excused = gone != nullptr && !gone->alive() &&
+                         (fault_that_ended(r, *gone) != nullptr || verdicts.forced_give_up(*gone));
+    if (!excused && gone != nullptr) {
+      first.offer(Violation(fmt::format("the root {} exited {} at {} and is not running at {}, {} after the last "
+                                        "fault; the faults alone do not force that",
+                                        describe(*gone), gone->exit_reason.to_string(),
+                                        when(gone->exited_us, gone->exited_step), time_str(at), time_str(at - last)),
+                            gone->exited_us, gone->exited_step));
+    }
+    return first.best;
+  }
+  if (is_supervisor_kind(ctx.tree.root.kind)) check_children(ctx, ctx.tree.root, root, at, last, first);
+  return first.best;
+}
+
+// ---------------------------------------------------------------------------
+// rows_survive
+//
+// The tree runtime emits {table_new, Table} when a worker creates its table,
+// {table_insert, Table, Key, Value} after each insert and {table_delete,
+// Table, Key} after each delete (core/tree/properties.hpp). The holder of a
+// table at a step is the process that created it last, or, once that one
+// died, the heir it named (the process then registered under that name);
+// the table dies with the last holder. The check: for each table and key,
+// the last write; if the table's holder at that write is still its holder
+// at the end (alive, and the table has not been created anew since), the
+// kernel's table must hold exactly that row (a delete: no row).
+
+/// The heir name of the first table_new step for `table` in `steps` (or "").
+bool find_heir(const std::vector<Step>& steps, const std::string& table, std::string& heir);
+
+bool find_heir_in(const std::vector<Clause>& clauses, const std::string& table, std::string& heir) {
+  for (const Clause& c : clauses) {
+    if (find_heir(c.steps, table, heir)) return true;
+  }
+  return false;
+}
+
+bool find_heir(const std::vector<Step>& steps, const std::string& table, std::string& heir) {
+  for (const Step& s : steps) {
+    if (s.kind == Step::Kind::table_new && s.table == table) {
+      heir = s.heir;
+      return true;
+    }
+    if (find_heir(s.steps, table, heir) || find_heir_in(s.clauses, table, heir)) return true;
+  }
+  return false;
+}
+
+std::string heir_of(const TreeSpec& tree, const std::string& table) {
+  std::string heir;
+  for (const auto& [name, b] : tree.behaviours) {
+    if (find_heir(b.init, table, heir) || find_heir_in(b.calls, table, heir) || find_heir_in(b.casts, table, heir) ||
+        find_heir_in(b.infos, table, heir) || find_heir(b.terminate, table, heir)) {
+      return heir;
+    }
+  }
+  return heir;
+}
+
+/// The path of the static node registered under `name`, or "".
+std::string named_path(const Node& node, const std::string& path, std::string_view name) {
+  if (!name.empty() && node.name == name) return path;
+  for (const Node& c : node.children) {
+    std::string found = named_path(c, path + "/" + c.id, name);
+    if (!found.empty()) return found;
+  }
+  return std::string();
+}
+
+std::string table_name(const Term& t) {
+  if (t.is_atom()) return std::string(t.atom().text());
+  if (t.is_string()) return std::string(t.string_value());
+  return t.to_string();
+}
+
+std::optional<Violation> rows_survive(const TreeContext& ctx) {
+  const RunRecord& r = ctx.record;
+  // Per table: its creations (pid, step), and per key its last write.
+  class Write {
+   public:
+    const RecordedEvent* event;
+    bool insert;
+  };
+  std::map<std::string, std::vector<const RecordedEvent*>> created;
+  std::map<std::string, std::map<std::string, Write>> last_write;  // table -> key text -> write
+  for (const RecordedEvent& e : r.events) {
+    const Term& t = e.term;
+    if (!t.is_tuple() || t.size() < 2) continue;
+    if (t[0].is_atom("table_new") && t.size() == 2) {
+      created[table_name(t[1])].push_back(&e);
+    } else if (t[0].is_atom("table_insert") && t.size() == 4) {
+      last_write[table_name(t[1])].insert_or_assign(t[2].to_string(), Write{&e, true});
+    } else if (t[0].is_atom("table_delete") && t.size() == 3) {
+      last_write[table_name(t[1])].insert_or_assign(t[2].to_string(), Write{&e, false});
+    }
+  }
+  Earliest first;
+  for (const auto& [table, writes] : last_write) {
+    auto c = created.find(table);
+    if (c == created.end()) continue;
+    const std::string heir_path = named_path(ctx.tree.root, ctx.tree.root.id, heir_of(ctx.tree, table));
+    for (const auto& [key, w] : writes) {
+      // The creation the write went to: the last one before it.
+      const RecordedEvent* made = nullptr;
+      for (const RecordedEvent* e : c->second) {
+        if (e->step <= w.event->step) made = e;
+      }
+      if (made == nullptr || made != c->second.back()) continue;  // written to a table since re-created
+      const ProcessLife* owner = r.life(made->pid);
+      if (owner == nullptr) continue;
+      // Who holds it at the end: the owner, else the heir alive from the owner's death to the end.
+      const ProcessLife* holder = owner->alive() ? owner : nullptr;
+      if (holder == nullptr && !heir_path.empty()) {
+        for (const ProcessLife& h : r.processes) {
+          if (h.label == heir_path && h.alive() && h.spawned_step <= owner->exited_step &&
+              h.spawned_step <= w.event->step) {
+            holder = &h;
+          }
+        }
+      }
+      if (holder == nullptr) continue;  // the table died with its holder: the rows may go
+      const Term& row_key = w.event->term[2];
+      std::optional<Term> row;
+      if (auto id = ctx.kernel.table_named(Term(sim::Atom(table)))) row = ctx.kernel.table_peek(*id, row_key);
+      const std::string writer = describe_pid(r, w.event->pid);
+      if (w.insert) {
+        const Term& value = w.event->term[3];
+        const bool kept = row && row->is_tuple() && row->size() == 2 && (*row)[1] == value;
+        if (kept) continue;
+        first.offer(Violation(fmt::format("table {}: the row {} => {} written by {} at {} is {} at the end, though "
+                                          "its holder {} lives",
+                                          table, row_key.to_string(), value.to_string(), writer,
+                                          when(w.event->at_us, w.event->step),
+                                          row ? "replaced by " + row->to_string() : std::string("gone"),
+                                          describe(*holder)),
+                              w.event->at_us, w.event->step));
+      } else if (row) {
+        first.offer(Violation(fmt::format("table {}: the row {} deleted by {} at {} is back at the end ({}), its "
+                                          "holder {}",
+                                          table, row_key.to_string(), writer, when(w.event->at_us, w.event->step),
+                                          row->to_string(), describe(*holder)),
+                              w.event->at_us, w.event->step));
+      }
+    }
+  }
+  return first.best;
+}
 }  // namespace
 
 const std::vector<TreeProperty>& tree_properties() {

@@ -18,6 +18,14 @@
 
 namespace otpsim::core::tree {
 
+/// Events the tree runtime emits for rows_survive (Ctx::emit, from the
+/// worker that ran the step, only when the step succeeded):
+///   {table_new, Table}                 a table_new step created Table (an atom)
+///   {table_insert, Table, Key, Value}  a table_insert step wrote {Key, Value}
+///   {table_delete, Table, Key}         a table_delete step removed Key
+/// and, for no_unhandled_message, {unhandled, Path, Msg} when an info
+/// message falls to Elixir's default handle_info.
+
 /// What a tree property may look at.
 class TreeContext {
  public:
