@@ -534,7 +534,8 @@ TEST(ScenarioFile, a_fault_needs_exactly_one_trigger) {
 
 TEST(ScenarioFile, an_action_must_fit_its_target) {
   EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"ets_owner\"\naction = \"cli_hang\"\nat_ms = 1\n", 6, 10,
-                     "fault[0].action: cli_hang does not apply to target ets_owner (it takes: kill, crash_on_next_message)");
+                     "fault[0].action: cli_hang does not apply to target ets_owner (it takes: kill, crash_on_next_message, "
+                     "stop_normal, busy)");
   EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"storage\"\naction = \"kill\"\nat_ms = 1\n", 6, 10,
                      "fault[0].action: kill does not apply to target storage (it takes: storage_put_fail, "
                      "storage_get_fail, storage_slow)");
@@ -549,7 +550,7 @@ TEST(ScenarioFile, action_parameters_are_required_or_refused_by_action) {
   EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"cli\"\naction = \"cli_slow\"\nduration_ms = -5\n" + at, 7, 15,
                      "fault[0].duration_ms: must be at least 0, got -5");
   EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"top\"\naction = \"kill\"\nduration_ms = 5\n" + at, 7, 15,
-                     "fault[0].duration_ms: only storage_slow, cli_slow and clock_jump take a duration, not kill");
+                     "fault[0].duration_ms: only storage_slow, cli_slow, clock_jump and busy take a duration, not kill");
   EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"storage\"\naction = \"storage_put_fail\"\nreason = \"x\"\n" + at, 7, 10,
                      "fault[0].reason: only kill and crash_on_next_message take a reason, not storage_put_fail");
   EXPECT_PARSE_ERROR(head + "[[fault]]\ntarget = \"top\"\naction = \"kill\"\nreason = \"\"\n" + at, 7, 10,

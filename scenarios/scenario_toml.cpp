@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "core/tokens/env.hpp"
+#include "scenarios/term_text.hpp"
+#include "scenarios/tree_file.hpp"
 
 namespace otpsim::scenarios {
 
@@ -53,10 +55,12 @@ toml::array strings(const std::vector<std::string>& items) {
 }
 
 toml::table scenario_table(const ScenarioSpec& spec) {
-  return toml::table{{"name", spec.name},
-                     {"description", spec.description},
-                     {"settle_ms", spec.settle_us / ms},
-                     {"liveness_bound_ms", spec.liveness_bound_us / ms}};
+  toml::table t{{"name", spec.name},
+                {"description", spec.description},
+                {"settle_ms", spec.settle_us / ms},
+                {"liveness_bound_ms", spec.liveness_bound_us / ms}};
+  if (spec.tree && !spec.tree_file.empty()) t.insert("tree", spec.tree_file);
+  return t;
 }
 
 toml::table model_table(const core::tokens::TrioConfig& model) {
@@ -102,13 +106,26 @@ toml::table env_table(const EnvSpec& env) {
   return t;
 }
 
-toml::array clients_array(const std::vector<ClientSpec>& clients) {
+/// The clients; a tree's (`tree`) as call | cast | send | sleep.
+toml::array clients_array(const std::vector<ClientSpec>& clients, bool tree) {
   toml::array out;
   for (const ClientSpec& c : clients) {
     toml::array calls;
     for (const CallSpec& call : c.calls) {
-      toml::table t{{"op", call.op}, {"app", call.app}};
-      if (call.op == "set_manual") t.insert("token", call.token);
+      toml::table t{{"op", call.op}};
+      if (!tree) {
+        t.insert("app", call.app);
+        if (call.op == "set_manual") t.insert("token", call.token);
+      } else if (call.op == "sleep") {
+        t.insert("sleep_ms", call.timeout_us / ms);
+      } else {
+        t.insert("to", print_term(call.to));
+        t.insert("request", print_term(call.request));
+        if (call.op == "call") {
+          t.insert("timeout_ms", call.timeout_us / ms);
+          t.insert("catch", call.catch_exit);
+        }
+      }
       t.is_inline(true);
       calls.push_back(std::move(t));
     }
@@ -134,7 +151,9 @@ toml::table fault_table(const faults::Fault& f) {
   if (!f.name.empty()) t.insert("name", f.name);
   const AK a = f.action.kind;
   if (a == AK::kill || a == AK::crash_on_next_message) t.insert("reason", reason_text(f.action.reason));
-  if (a == AK::storage_slow || a == AK::cli_slow || a == AK::clock_jump) t.insert("duration_ms", f.action.duration_us / ms);
+  if (a == AK::storage_slow || a == AK::cli_slow || a == AK::clock_jump || a == AK::busy) {
+    t.insert("duration_ms", f.action.duration_us / ms);
+  }
   if (a == AK::cli_fail) t.insert("exit_code", f.action.exit_code);
   if (f.action.heals() && f.action.heal_after_us >= 0) t.insert("heal_after_ms", f.action.heal_after_us / ms);
   const faults::Trigger& tr = f.trigger;
@@ -188,15 +207,20 @@ toml::table explore_table(const ExploreSpec& e) {
 
 std::string to_toml(const ScenarioSpec& spec) {
   std::string out;
-  out += ordered("[scenario]", scenario_table(spec), {"name", "description"});
-  out += ordered("[model]", model_table(spec.model), {"mutants"});
-  const toml::table env = env_table(spec.env);
-  out += ordered("[env]", env, {});
-  // The sub-tables with their full headers ([env.storage], [env.cli], ...).
-  toml::table nested = env;
-  for (auto it = nested.begin(); it != nested.end();) it = it->second.is_table() ? std::next(it) : nested.erase(it);
-  out += section("env", std::move(nested));
-  for (const toml::node& c : clients_array(spec.clients)) {
+  out += ordered("[scenario]", scenario_table(spec), {"name", "description", "tree"});
+  if (spec.tree) {
+    // A tree scenario has no trio to configure; its tree is inline or in its file.
+    if (spec.tree_file.empty()) out += tree_to_toml(*spec.tree) + "\n";
+  } else {
+    out += ordered("[model]", model_table(spec.model), {"mutants"});
+    const toml::table env = env_table(spec.env);
+    out += ordered("[env]", env, {});
+    // The sub-tables with their full headers ([env.storage], [env.cli], ...).
+    toml::table nested = env;
+    for (auto it = nested.begin(); it != nested.end();) it = it->second.is_table() ? std::next(it) : nested.erase(it);
+    out += section("env", std::move(nested));
+  }
+  for (const toml::node& c : clients_array(spec.clients, spec.tree != nullptr)) {
     out += ordered("[[client]]", *c.as_table(), {"name", "count", "start_ms", "repeat", "every_ms", "calls"});
   }
   for (const faults::Fault& f : spec.faults.faults) {

@@ -125,6 +125,48 @@ bool valid_id(std::string_view id) {
   });
 }
 
+/// The variables (atoms "$NAME") in `t`.
+void variables_in(const tree::Value& t, std::set<std::string>& out) {
+  if (t.is_atom()) {
+    if (is_variable(t.atom().text())) out.emplace(t.atom().text());
+  } else if (t.is_tuple() || t.is_list()) {
+    for (const tree::Value& e : t.elements()) variables_in(e, out);
+  }
+}
+
+/// What `steps` bind (patterns, `as`, `set`) and use (every other value).
+void variables_of(const std::vector<Step>& steps, std::set<std::string>& bound, std::set<std::string>& used) {
+  for (const Step& s : steps) {
+    if (!s.as.empty()) bound.insert(s.as);
+    for (const tree::Value* v : {&s.to, &s.value, &s.key, &s.reason}) variables_in(*v, used);
+    for (const tree::Clause& c : s.clauses) {
+      variables_in(c.pattern, bound);
+      variables_of(c.steps, bound, used);
+    }
+    variables_of(s.steps, bound, used);
+  }
+}
+
+/// A variable that `b` uses and nothing in it ever binds (a typo, most
+/// often), or "". Conservative: a variable bound anywhere in the
+/// behaviour counts as bound everywhere (the runtime crashes the worker
+/// with {unbound, Name} if it is not bound when used).
+std::string unbound_variable(const tree::Behaviour& b) {
+  std::set<std::string> bound{"$self", "$arg", "$msg", "$result"}, used;
+  variables_of(b.init, bound, used);
+  variables_of(b.terminate, bound, used);
+  for (const auto* clauses : {&b.calls, &b.casts, &b.infos}) {
+    for (const tree::Clause& c : *clauses) {
+      variables_in(c.pattern, bound);
+      variables_of(c.steps, bound, used);
+    }
+  }
+  for (const std::string& v : used) {
+    if (!bound.count(v)) return v;
+  }
+  return "";
+}
+
 class TreeParser {
  public:
   explicit TreeParser(Checker& check) : c_(check) {}
@@ -144,13 +186,22 @@ class TreeParser {
           c_.error(toml_check::pos_of(key), fmt::format("{}: a behaviour's name is letters, digits, '_' and '-'", path));
           continue;
         }
-        out.behaviours[std::string(key.str())] = behaviour(*t, path, std::string(key.str()));
+        tree::Behaviour b = behaviour(*t, path, std::string(key.str()));
+        if (const std::string v = unbound_variable(b); !v.empty()) {
+          c_.error(*t, fmt::format("{}: {} is never bound (a pattern, an `as` or a `set` binds a variable; $self, "
+                                   "$arg, $msg and $result are always bound)", path, v));
+        }
+        out.behaviours[std::string(key.str())] = std::move(b);
       }
     }
     behaviours_ = &out.behaviours;
     if (const toml::node* t = Checker::find(root, "tree")) {
-      if (const toml::table* tt = c_.table(root, "", "tree")) out.root = node(*tt, "tree", nullptr);
-      (void)t;
+      if (t->is_string()) {
+        c_.error(*t, "tree: a tree file is named in [scenario] (tree = \"FILE\" under its header); a top-level "
+                     "tree is the [tree] table");
+      } else if (const toml::table* tt = c_.table(root, "", "tree")) {
+        out.root = node(*tt, "tree", nullptr);
+      }
     } else {
       c_.missing(Pos{}, "[tree]: required table missing (the root node: id, kind and its children)");
     }
