@@ -62,7 +62,9 @@ namespace {
 class RunState {
  public:
   explicit RunState(const ScenarioSpec& s) : spec(&s), trio(s.model, env) {
-    if (s.tree) {
+    if (s.make_system) {
+      system = s.make_system();
+    } else if (s.tree) {
       system = std::make_unique<core::tree::TreeSystem>(s.tree.get());
     } else {
       system = std::make_unique<tk::TrioSystem>(&trio);

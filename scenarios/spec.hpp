@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -105,6 +106,12 @@ class ScenarioSpec {
   /// Where the tree came from: "" inline, else the file as written in
   /// `tree = "FILE"` (resolved against the scenario's directory).
   std::string tree_file;
+  /// A spec built in C++ may bring its own System (a tree written in C++
+  /// against core/otp, labelled by path): the runner then runs it, with the
+  /// spec's clients, faults and properties (the generic ones judge it
+  /// against `tree`, which then describes its structure). Null: the
+  /// declared tree, or the trio.
+  std::function<std::unique_ptr<core::System>()> make_system;
   EnvSpec env;
   std::vector<ClientSpec> clients;
   faults::FaultPlan faults;
