@@ -23,21 +23,31 @@ namespace {
 // The tree's shape, walked from the spec alone (no TreeSpec::find: this file
 // needs only the data).
 
+/// The '/' before the last segment: a template child's arg may hold '/'
+/// ("top/sessions/session:a/b"), ids never hold ':', so the search starts
+/// before the first ':'.
+std::size_t last_slash(std::string_view path) {
+  const auto colon = path.find(':');
+  return path.rfind('/', colon == std::string_view::npos ? std::string_view::npos : colon);
+}
+
 /// "top/sessions" -> "top"; "top" -> "".
 std::string parent_path(std::string_view path) {
-  const auto slash = path.rfind('/');
+  const auto slash = last_slash(path);
   return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
 }
 
 std::string last_segment(std::string_view path) {
-  const auto slash = path.rfind('/');
+  const auto slash = last_slash(path);
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-/// `label` is `path` or lies below it.
+/// `label` is `path` or lies below it. Nothing lies below a template child
+/// (whose arg may hold '/').
 bool at_or_below(std::string_view label, std::string_view path) {
-  return label == path || (label.size() > path.size() && label.substr(0, path.size()) == path &&
-                           label[path.size()] == '/');
+  if (label == path) return true;
+  return path.find(':') == std::string_view::npos && label.size() > path.size() &&
+         label.substr(0, path.size()) == path && label[path.size()] == '/';
 }
 
 bool strictly_below(std::string_view label, std::string_view path) {
@@ -930,8 +940,8 @@ std::optional<Violation> recovers(const TreeContext& ctx) {
 // The tree runtime emits {table_new, Table} when a worker creates its table,
 // {table_insert, Table, Key, Value} after each insert and {table_delete,
 // Table, Key} after each delete (core/tree/properties.hpp). The holder of a
-// table at a step is the process that created it last, or, once that one
-// died, the heir it named (the process then registered under that name);
+// table is the process that created it last, or, once that one died, the
+// heir it named (the process registered under that name at the creation);
 // the table dies with the last holder. The check: for each table and key,
 // the last write; if the table's holder at that write is still its holder
 // at the end (alive, and the table has not been created anew since), the
@@ -1021,13 +1031,12 @@ std::optional<Violation> rows_survive(const TreeContext& ctx) {
       const ProcessLife* owner = r.life(made->pid);
       if (owner == nullptr) continue;
       // Who holds it at the end: the owner, else the heir alive from the owner's death to the end.
+      // (The heir is the process registered under its name when the table
+      // was created: ets:new resolves {heir, Name} to a pid then.)
       const ProcessLife* holder = owner->alive() ? owner : nullptr;
       if (holder == nullptr && !heir_path.empty()) {
         for (const ProcessLife& h : r.processes) {
-          if (h.label == heir_path && h.alive() && h.spawned_step <= owner->exited_step &&
-              h.spawned_step <= w.event->step) {
-            holder = &h;
-          }
+          if (h.label == heir_path && h.alive() && h.spawned_step <= made->step) holder = &h;
         }
       }
       if (holder == nullptr) continue;  // the table died with its holder: the rows may go

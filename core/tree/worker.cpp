@@ -242,11 +242,15 @@ class Interpreter {
         }
         auto made = co_await ctx.table_new(sim::TableOptions(sim::TableAccess::public_access, Term(Atom(s.table)), heir));
         if (!made.ok()) ctx.exit(Term(sa::badarg()));  // the name is taken
+        ctx.emit(sim::tuple(a("table_new"), Term(Atom(s.table))));  // for rows_survive (properties.hpp)
         produce(s, Term(Atom(s.table)));
         co_return Flow::next;
       }
       case K::table_insert: {
-        auto status = co_await ctx.insert(Atom(s.table), sim::tuple(value(s.key), value(s.value)));
+        Term key = value(s.key);
+        Term row_value = value(s.value);
+        auto status = co_await ctx.insert(Atom(s.table), sim::tuple(key, row_value));
+        if (status == sim::TableStatus::ok) ctx.emit(sim::tuple(a("table_insert"), Term(Atom(s.table)), key, row_value));
         produce(s, status == sim::TableStatus::ok ? Term(Atom("true")) : table_failure(s));
         co_return Flow::next;
       }
@@ -260,7 +264,9 @@ class Interpreter {
         co_return Flow::next;
       }
       case K::table_delete: {
-        auto status = co_await ctx.erase(Atom(s.table), value(s.key));
+        Term key = value(s.key);
+        auto status = co_await ctx.erase(Atom(s.table), key);
+        if (status == sim::TableStatus::ok) ctx.emit(sim::tuple(a("table_delete"), Term(Atom(s.table)), key));
         produce(s, status == sim::TableStatus::ok ? Term(Atom("true")) : table_failure(s));
         co_return Flow::next;
       }
