@@ -538,7 +538,7 @@ class ScenarioParser {
     if (!text) return std::nullopt;
     auto parsed = parse_term(*text);
     if (auto* e = std::get_if<TermError>(&parsed)) {
-      c_.error(*Checker::find(t, key),
+      c_.error(column_in_string(*Checker::find(t, key), text->size(), e->column),
                fmt::format("{}: {} (at column {} of '{}')", child(path, key), e->message, e->column, *text));
       return std::nullopt;
     }

@@ -292,6 +292,19 @@ class Checker {
   std::vector<Problem> errors_;
 };
 
+/// Where the character at 1-based `column` of a string value's text is in
+/// the file: exact for a one-line string without escapes (its source is
+/// its text between two quotes), else the value's start.
+inline Pos column_in_string(const toml::node& node, std::size_t length, int column) {
+  const toml::source_region& r = node.source();
+  Pos p = pos_of(r);
+  if (r.begin.line == r.end.line && r.end.column > r.begin.column &&
+      static_cast<std::size_t>(r.end.column - r.begin.column) == length + 2) {
+    p.column += column;
+  }
+  return p;
+}
+
 /// The tables [tree], [templates.ID] and [behaviour.NAME] of `root` (a
 /// tree file, or a scenario with an inline tree), into a TreeSpec; every
 /// problem goes to `check` (the tree is complete only if check.ok()).

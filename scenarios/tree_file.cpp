@@ -237,7 +237,8 @@ class TreeParser {
     }
     auto parsed = parse_term(s->get());
     if (auto* e = std::get_if<TermError>(&parsed)) {
-      c_.error(n, fmt::format("{}: {} (at column {} of '{}')", path, e->message, e->column, s->get()));
+      c_.error(toml_check::column_in_string(n, s->get().size(), e->column),
+               fmt::format("{}: {} (at column {} of '{}')", path, e->message, e->column, s->get()));
       return std::nullopt;
     }
     return std::get<tree::Value>(std::move(parsed));

@@ -275,8 +275,11 @@ TEST(TreeFile, errors_are_file_line_column_naming_the_key) {
   EXPECT_EQ(tree_error(small("shutdown = \"soon\"")),
             "t.toml:9:12: tree.children[0].shutdown: expected brutal_kill, infinity or an integer (ms)");
   EXPECT_EQ(tree_error(small("arg = '{ok, }'")),
-            "t.toml:9:7: tree.children[0].arg: unexpected '}' (a term is an atom, integer, \"string\", {tuple}, [list], "
+            "t.toml:9:13: tree.children[0].arg: unexpected '}' (a term is an atom, integer, \"string\", {tuple}, [list], "
             "$variable or _) (at column 6 of '{ok, }')");
+  // With escapes the text is not the source: the value's start, and the column in the text.
+  EXPECT_EQ(tree_error(small("arg = \"{\\\"a\\\"\"")),
+            "t.toml:9:7: tree.children[0].arg: '{' is never closed (expected '}') (at column 1 of '{\"a\"')");
   EXPECT_EQ(tree_error(small("", "init = [{ reply = 'ok', stop = 'normal' }]")),
             "t.toml:11:25: behaviour.w.init[0].stop: a step has one kind, and reply is already given");
   EXPECT_EQ(tree_error(small("", "init = [{ reply = 'ok', timeout_ms = 5 }]")),
@@ -567,7 +570,7 @@ TEST(TreeScenario, errors_of_a_tree_scenario_name_the_key) {
             "s.toml:21:30: client[0].calls[0].to: expected a registered name ('cache') or {via, Registry, Key}");
   EXPECT_EQ(scenario_error(head + inline_tree +
                            "[[client]]\nname = \"c\"\ncalls = [{ op = \"call\", to = 'cache', request = '{x' }]\n"),
-            "s.toml:21:49: client[0].calls[0].request: '{' is never closed (expected '}') (at column 1 of '{x')");
+            "s.toml:21:50: client[0].calls[0].request: '{' is never closed (expected '}') (at column 1 of '{x')");
   const std::string fault = "[[fault]]\naction = \"kill\"\nat_ms = 1\ntarget = ";
   EXPECT_EQ(scenario_error(head + inline_tree + fault + "\"top/nope\"\n"),
             "s.toml:22:10: fault[0].target: no node at path 'top/nope' (the tree's paths: top, top/cache)");

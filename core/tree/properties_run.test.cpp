@@ -319,8 +319,11 @@ TEST(TreePropertiesRun, KillingTheRegistryTakesItsRegistrantsThroughTheirLinks) 
   EXPECT_NE(f[0].find("(top/sessions/session:a) exited killed"), std::string::npos) << f[0];
   EXPECT_NE(f[0].find("outside the blast radius the tree implies"), std::string::npos) << f[0];
   EXPECT_NE(f[1].find("restart_scope: after kill 'kill top/registry' of "), std::string::npos) << f[1];
-  // The DynamicSupervisor starts them again all the same (permanent).
-  EXPECT_EQ(run.exits_of("top/sessions/session:a"), Lines({"killed", "alive"}));
+  // The DynamicSupervisor starts them again all the same (permanent), once
+  // the Registry is back (a first restart may fail {badarg, 'Reg'}: retried).
+  const Lines a = run.exits_of("top/sessions/session:a");
+  EXPECT_EQ(a.front(), "killed");
+  EXPECT_EQ(a.back(), "alive");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // nodes, clients' operations, and fault targets resolved by path.
 #include "core/tree/runtime.hpp"
 
+#include <functional>
+
 #include "core/otp/dynamic_supervisor.hpp"
 #include "core/otp/registry.hpp"
 #include "core/tree/native.hpp"
@@ -44,31 +46,33 @@ otp::ServerName name_of(const Node& node, std::string_view path, const Term& arg
   return otp::ServerName();
 }
 
-Task<Term> start_supervisor(Ctx ctx, System* system, const TreeSpec* tree, const Node* node, std::string path) {
+Task<Term> start_supervisor(Ctx ctx, System* system, const TreeSpec* tree, const Node* node, std::string path,
+                            std::string label) {
   std::vector<otp::ChildSpec> children;
   for (const Node& child : node->children) {
     children.push_back(node_child_spec(system, tree, &child, path + "/" + child.id, child.arg));
   }
   otp::SupervisorFlags flags(node->strategy, node->intensity, node->period_s);
   co_return co_await otp::supervisor::start_link(ctx, flags, std::move(children),
-                                                 otp::StartOptions(name_of(*node, path, Term()), path));
+                                                 otp::StartOptions(name_of(*node, path, Term()), label));
 }
 
-Task<Term> start_dynamic(Ctx ctx, const Node* node, std::string path) {
+Task<Term> start_dynamic(Ctx ctx, const Node* node, std::string path, std::string label) {
   otp::dynamic_supervisor::Options options(node->intensity, node->period_s, node->max_children);
-  co_return co_await otp::dynamic_supervisor::start_link(ctx, options, otp::StartOptions(name_of(*node, path, Term()), path));
+  co_return co_await otp::dynamic_supervisor::start_link(ctx, options, otp::StartOptions(name_of(*node, path, Term()), label));
 }
 
-Task<Term> start_registry(Ctx ctx, const Node* node, std::string path) {
-  co_return co_await otp::registry::start_link(ctx, Atom(node->name), path, path + "/partition");
+Task<Term> start_registry(Ctx ctx, const Node* node, std::string label) {
+  co_return co_await otp::registry::start_link(ctx, Atom(node->name), label, label + "/partition");
 }
 
-Task<Term> start_worker(Ctx ctx, System* system, const TreeSpec* tree, const Node* node, std::string path, Term arg) {
+Task<Term> start_worker(Ctx ctx, System* system, const TreeSpec* tree, const Node* node, std::string path,
+                        std::string label, Term arg) {
   otp::ServerFactory factory = [system, tree, node, path, arg]() -> std::unique_ptr<otp::GenServer> {
     if (!node->native.empty()) return (*find_native(node->native))(NativeContext(system, node, path, arg));
     return std::make_unique<DeclaredWorker>(system, tree, &tree->behaviours.at(node->behaviour), path, arg);
   };
-  otp::StartOptions options(name_of(*node, path, arg), path);
+  otp::StartOptions options(name_of(*node, path, arg), label);
   co_return co_await otp::start_link(ctx, factory, std::move(options));
 }
 
@@ -87,17 +91,20 @@ constexpr std::string_view any_child_prefix = "any_child:";
 otp::ChildSpec node_child_spec(System* system, const TreeSpec* tree, const Node* node, std::string path, Term arg) {
   Term id(Atom(node->id));
   otp::StartFn start;
+  const std::string label = label_of(*node, path, arg_text(arg));
   switch (node->kind) {
     case NodeKind::supervisor:
-      start = [system, tree, node, path](Ctx c) { return start_supervisor(c, system, tree, node, path); };
+      start = [system, tree, node, path, label](Ctx c) { return start_supervisor(c, system, tree, node, path, label); };
       break;
     case NodeKind::dynamic_supervisor:
     case NodeKind::task_supervisor:
-      start = [node, path](Ctx c) { return start_dynamic(c, node, path); };
+      start = [node, path, label](Ctx c) { return start_dynamic(c, node, path, label); };
       break;
-    case NodeKind::registry: start = [node, path](Ctx c) { return start_registry(c, node, path); }; break;
+    case NodeKind::registry: start = [node, label](Ctx c) { return start_registry(c, node, label); }; break;
     case NodeKind::worker:
-      start = [system, tree, node, path, arg](Ctx c) { return start_worker(c, system, tree, node, path, arg); };
+      start = [system, tree, node, path, label, arg](Ctx c) {
+        return start_worker(c, system, tree, node, path, label, arg);
+      };
       break;
   }
   otp::ChildSpec spec = node->kind == NodeKind::worker ? otp::ChildSpec::worker(id, std::move(start))
@@ -109,10 +116,73 @@ otp::ChildSpec child_spec(System* system, const TreeSpec* tree, const Node* node
   return node_child_spec(system, tree, node, std::move(path), node->arg);
 }
 
-std::string_view path_of_label(std::string_view label, const TreeSpec& tree) {
+namespace {
+
+/// The supervisor a template's children run under: the one the first
+/// start_child step naming it uses (behaviours in name order), else the
+/// first DynamicSupervisor of the tree (a native starts them), else "".
+std::string template_sup(const TreeSpec& tree, const std::string& id) {
+  std::function<const Step*(const std::vector<Step>&)> in = [&](const std::vector<Step>& steps) -> const Step* {
+    for (const Step& s : steps) {
+      if (s.kind == Step::Kind::start_child && s.child == id) return &s;
+      if (const Step* found = in(s.steps)) return found;
+      for (const Clause& c : s.clauses) {
+        if (const Step* found = in(c.steps)) return found;
+      }
+    }
+    return nullptr;
+  };
+  for (const auto& entry : tree.behaviours) {
+    const Behaviour& b = entry.second;
+    for (const auto* steps : {&b.init, &b.terminate}) {
+      if (const Step* s = in(*steps)) return s->sup;
+    }
+    for (const auto* clauses : {&b.calls, &b.casts, &b.infos}) {
+      for (const Clause& c : *clauses) {
+        if (const Step* s = in(c.steps)) return s->sup;
+      }
+    }
+  }
+  for (const std::string& path : tree.paths()) {
+    if (tree.find(path)->kind == NodeKind::dynamic_supervisor) return path;
+  }
+  return {};
+}
+
+/// The path of a process labelled `label`, looked up through declared labels.
+std::string declared_path(std::string_view label, const TreeSpec& tree) {
+  for (const std::string& path : tree.paths()) {
+    const Node* node = tree.find(path);
+    if (!node->label.empty() && label_of(*node, path, arg_text(node->arg)) == label) return path;
+  }
+  for (const auto& [id, tmpl] : tree.templates) {
+    const std::string& pattern = tmpl.label;
+    const std::size_t at = pattern.find("$arg");
+    if (at == std::string::npos) continue;
+    const std::string_view pre = std::string_view(pattern).substr(0, at);
+    const std::string_view post = std::string_view(pattern).substr(at + 4);
+    if (label.size() < pre.size() + post.size() || !label.starts_with(pre) || !label.ends_with(post)) continue;
+    const std::string sup = template_sup(tree, id);
+    if (sup.empty()) continue;
+    return sup + "/" + id + ":" + std::string(label.substr(pre.size(), label.size() - pre.size() - post.size()));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string path_of_label(std::string_view label, const TreeSpec& tree) {
+  if (label == "task") return std::string(label);
+  if (std::string path = declared_path(label, tree); !path.empty()) return path;
+  for (std::string_view suffix : {std::string_view("/task"), std::string_view("/partition")}) {
+    if (label.ends_with(suffix) && label.size() > suffix.size()) {
+      if (std::string base = declared_path(label.substr(0, label.size() - suffix.size()), tree); !base.empty()) {
+        return base + std::string(suffix);
+      }
+    }
+  }
   const std::string& root = tree.root.id;
-  if (label == "task") return label;
-  if (label.starts_with(root) && (label.size() == root.size() || label[root.size()] == '/')) return label;
+  if (label.starts_with(root) && (label.size() == root.size() || label[root.size()] == '/')) return std::string(label);
   return {};
 }
 
@@ -181,7 +251,9 @@ Pid TreeSystem::resolve(std::string_view target, sim::Kernel& kernel, const RunR
     std::string_view parent = target.substr(any_child_prefix.size());
     std::vector<Pid> live;  // record.processes is in pid order
     for (const ProcessLife& life : record.processes) {
-      if (owns(life.label) && parent_path(life.label) == parent && kernel.is_alive(life.pid)) live.push_back(life.pid);
+      if (!kernel.is_alive(life.pid)) continue;
+      const std::string path = path_of_label(life.label, *tree_);
+      if (!path.empty() && parent_path(path) == parent) live.push_back(life.pid);
     }
     if (live.empty()) {
       why_not = "no live child of " + std::string(parent);
@@ -190,8 +262,9 @@ Pid TreeSystem::resolve(std::string_view target, sim::Kernel& kernel, const RunR
     const std::uint64_t pick = live.size() > 1 ? kernel.choose(live.size()) : 0;  // a logged data choice
     return live[pick];
   }
+  const std::string label = label_of_path(*tree_, target);
   for (auto it = record.processes.rbegin(); it != record.processes.rend(); ++it) {
-    if (it->label == target && kernel.is_alive(it->pid)) return it->pid;
+    if (it->label == label && kernel.is_alive(it->pid)) return it->pid;
   }
   why_not = "no live process at " + std::string(target);
   return {};
@@ -199,9 +272,11 @@ Pid TreeSystem::resolve(std::string_view target, sim::Kernel& kernel, const RunR
 
 bool TreeSystem::names(std::string_view target, Pid pid, const sim::Kernel&, const RunRecord& record) const {
   const ProcessLife* life = record.life(pid);
-  if (life == nullptr || !owns(life->label)) return false;
-  if (target.starts_with(any_child_prefix)) return parent_path(life->label) == target.substr(any_child_prefix.size());
-  return life->label == target;
+  if (life == nullptr) return false;
+  const std::string path = path_of_label(life->label, *tree_);
+  if (path.empty()) return false;
+  if (target.starts_with(any_child_prefix)) return parent_path(path) == target.substr(any_child_prefix.size());
+  return path == target;
 }
 
 bool TreeSystem::owns(const std::string& label) const { return !path_of_label(label, *tree_).empty(); }

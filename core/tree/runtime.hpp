@@ -3,8 +3,10 @@
 // runs its declared workers (worker.hpp) and native workers (native.hpp),
 // resolves fault targets by path, and runs clients' calls.
 //
-// Every process it starts is labelled with its node's path (spec.hpp), so
-// the record of a run says which node each pid was.
+// Every process it starts is labelled with its node's path (spec.hpp), or
+// its declared Node::label, so the record of a run says which node each pid
+// was (path_of_label). An unnamed DynamicSupervisor or Task.Supervisor is
+// registered under its path as a local name, so steps can address it.
 #pragma once
 
 #include <string>
@@ -35,8 +37,13 @@ class TreeSystem : public System {
 /// supervisor gets it: for a user embedding a declared subtree in a C++ tree.
 otp::ChildSpec child_spec(System* system, const TreeSpec* tree, const Node* node, std::string path);
 
-/// The tree path a process label names: the label itself for a process the
-/// runtime started ("top/registry", "top/sessions/session:a"), else "".
-std::string_view path_of_label(std::string_view label, const TreeSpec& tree);
+/// The tree path a process label names, else "": the label itself for a
+/// process labelled by its path ("top/registry", "top/sessions/session:a");
+/// through Node::label for a declared label ("ets_owner" -> "top/ets_owner";
+/// a template's "app:$arg" -> "<sup>/app_server:x", the sup being the one
+/// its first start_child step names, else the tree's first DynamicSupervisor);
+/// "<label>/task" and "<label>/partition" follow their supervisor's; "task"
+/// (Task.async) is itself.
+std::string path_of_label(std::string_view label, const TreeSpec& tree);
 
 }  // namespace otpsim::core::tree

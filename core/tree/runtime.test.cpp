@@ -344,6 +344,48 @@ TEST(TreeRuntime, calls_reply_from_the_state_map_and_a_noreply_call_times_out) {
   EXPECT_EQ(r.exits_of("top/w"), (std::vector<std::string>{"{unbound,'$nobody'}", "function_clause", "alive"}));
 }
 
+TEST(TreeRuntime, reply_then_stop_replies_and_stops_and_terminate_runs_with_the_reason) {
+  Behaviour b;
+  Step stop(K::stop);
+  stop.reason = atom("done");
+  b.calls.push_back(clause(atom("bye"), {reply(atom("ok")), stop}));
+  Step cast_stop(K::stop);
+  cast_stop.reason = atom("cast_done");
+  b.casts.push_back(clause(atom("quit"), {cast_stop}));
+  Step note(K::table_insert);  // terminate leaves its reason in a table the node owns
+  note.table = "notes";
+  note.key = var("$self");
+  note.value = var("$msg");
+  b.terminate.push_back(note);
+  TreeRun r(one_worker(b));
+  Term reply_value;
+  std::vector<Term> notes;
+  r.run([&](Ctx ctx, TreeRun& run) -> Task<> {
+    (void)co_await ctx.table_new(sim::TableOptions(sim::TableAccess::public_access, atom("notes")));
+    Pid first = run.resolve("top/w");
+    reply_value = (co_await run.op(ctx, call_op(atom("w"), atom("bye")))).result;
+    co_await ctx.sleep(1000);
+    Pid second = run.resolve("top/w");
+    ClientOp quit;
+    quit.op = "cast";
+    quit.to = atom("w");
+    quit.request = atom("quit");
+    (void)co_await run.op(ctx, quit);
+    co_await ctx.sleep(1000);
+    std::vector<Pid> lives;
+    lives.push_back(first);
+    lives.push_back(second);
+    for (Pid p : lives) {
+      auto row = co_await ctx.lookup(Atom("notes"), Term(p));
+      notes.push_back(row.value ? (*row.value)[1] : atom("none"));
+    }
+  });
+  ASSERT_TRUE(r.done);
+  EXPECT_EQ(reply_value, atom("ok"));
+  EXPECT_EQ(r.exits_of("top/w"), (std::vector<std::string>{"done", "cast_done", "alive"}));
+  EXPECT_EQ(notes, (std::vector<Term>{atom("done"), atom("cast_done")}));
+}
+
 TEST(TreeRuntime, a_call_that_exits_an_uncaught_client_is_recorded_and_thrown) {
   Behaviour b;  // no call clauses: Elixir's default handle_call
   TreeRun r(one_worker(b));
@@ -485,6 +527,46 @@ TEST(TreeRuntime, task_supervisor_tasks_are_labelled_under_their_supervisor) {
   EXPECT_EQ(result, tuple(atom("exit"), atom("boom")));
   EXPECT_EQ(r.exits_of("top/tasks/task"), (std::vector<std::string>{"boom"}));
   EXPECT_EQ(r.exits_of("top/w"), (std::vector<std::string>{"alive"}));
+}
+
+// -- declared labels --
+
+TEST(TreeRuntime, declared_labels_name_processes_and_map_back_to_paths) {
+  TreeSpec t = sessions_tree();
+  t.root.children[1].label = "sessions_sup";      // top/sessions
+  t.templates["session"].label = "session($arg)";  // top/sessions/session:K
+  Node tasks = of_kind("tasks", NodeKind::task_supervisor);
+  tasks.label = "ts";
+  t.root.children.push_back(tasks);
+  Step fire(K::task_start_child);
+  fire.sup = "top/tasks";
+  fire.steps = {Step(K::sleep)};
+  t.behaviours["opener"].calls.push_back(clause(atom("fire"), {fire, reply(var("$result"))}));
+  ASSERT_EQ(validate(t), std::nullopt);
+  TreeRun r(t);
+  Pid sup, a, any;
+  r.run([&](Ctx ctx, TreeRun& run) -> Task<> {
+    (void)co_await run.op(ctx, call_op(atom("opener"), tuple(atom("open"), atom("a"))));
+    (void)co_await run.op(ctx, call_op(atom("opener"), atom("fire")));
+    sup = run.resolve("top/sessions");
+    a = run.resolve("top/sessions/session:a");
+    any = run.resolve("any_child:top/sessions");
+  });
+  ASSERT_TRUE(r.done);
+  ASSERT_EQ(r.record.lives("sessions_sup").size(), 1u);
+  ASSERT_EQ(r.record.lives("session(a)").size(), 1u);
+  EXPECT_EQ(sup, r.record.lives("sessions_sup")[0]->pid);
+  EXPECT_EQ(a, r.record.lives("session(a)")[0]->pid);
+  EXPECT_EQ(any, a);
+  EXPECT_EQ(r.exits_of("ts/task"), (std::vector<std::string>{"normal"}));
+  const TreeSpec& tree = r.system.tree();
+  EXPECT_EQ(path_of_label("sessions_sup", tree), "top/sessions");
+  EXPECT_EQ(path_of_label("session(a)", tree), "top/sessions/session:a");
+  EXPECT_EQ(path_of_label("ts/task", tree), "top/tasks/task");
+  EXPECT_EQ(path_of_label("top/registry/partition", tree), "top/registry/partition");
+  EXPECT_EQ(path_of_label("workload", tree), "");
+  EXPECT_TRUE(r.system.names("top/sessions/session:a", a, r.world.kernel, r.record));
+  EXPECT_TRUE(r.system.owns("ts/task"));
 }
 
 // -- native workers --

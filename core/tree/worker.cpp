@@ -298,14 +298,14 @@ class Interpreter {
       case K::task_async_nolink: {
         otp::task::TaskFn fn = task_body(s);
         otp::task::TaskRef t =
-            co_await otp::task::async_nolink(ctx, supervisor_ref(*tree_, s.sup), std::move(fn), s.sup + "/task");
+            co_await otp::task::async_nolink(ctx, supervisor_ref(*tree_, s.sup), std::move(fn), label_of_path(*tree_, s.sup) + "/task");
         std::optional<Term> r = co_await otp::task::yield(ctx, t, s.timeout_us);
         produce(s, r ? std::move(*r) : nil());
         co_return Flow::next;
       }
       case K::task_start_child: {
         otp::task::TaskFn fn = task_body(s);
-        Term result = co_await otp::task::start_child(ctx, supervisor_ref(*tree_, s.sup), std::move(fn), s.sup + "/task");
+        Term result = co_await otp::task::start_child(ctx, supervisor_ref(*tree_, s.sup), std::move(fn), label_of_path(*tree_, s.sup) + "/task");
         produce(s, std::move(result));
         co_return Flow::next;
       }
@@ -409,17 +409,34 @@ otp::ServerRef address_of(const Term& to) {
   throw ExitException{sim::tuple(sa::badarg(), to)};
 }
 
+std::string arg_text(const Term& arg) { return arg.is_string() ? std::string(arg.string_value()) : arg.to_string(); }
+
 std::string dynamic_child_path(std::string_view sup_path, std::string_view template_id, const Term& arg) {
   std::string path(sup_path);
   path += '/';
   path += template_id;
   path += ':';
-  if (arg.is_string()) {
-    path += arg.string_value();
-  } else {
-    path += arg.to_string();
-  }
+  path += arg_text(arg);
   return path;
+}
+
+std::string label_of(const Node& node, std::string_view path, std::string_view arg) {
+  if (node.label.empty()) return std::string(path);
+  std::string label = node.label;
+  for (std::size_t at = label.find("$arg"); at != std::string::npos; at = label.find("$arg", at + arg.size())) {
+    label.replace(at, 4, arg);
+  }
+  return label;
+}
+
+std::string label_of_path(const TreeSpec& tree, std::string_view path) {
+  const Node* node = tree.find(path);
+  if (node == nullptr) return std::string(path);
+  // Ids have no ':': the first one opens a template child's arg.
+  if (std::size_t colon = path.find(':'); colon != std::string_view::npos) {
+    return label_of(*node, path, path.substr(colon + 1));
+  }
+  return label_of(*node, path, arg_text(node->arg));
 }
 
 }  // namespace otpsim::core::tree

@@ -65,9 +65,17 @@ otp::ServerRef supervisor_ref(const TreeSpec& tree, std::string_view path);
 /// A process address as a step or a client writes it: a pid, an atom (a
 /// local name) or {via, Registry, Key}. Anything else exits badarg.
 otp::ServerRef address_of(const Term& to);
-/// The label of a template child: "<sup path>/<template id>:<arg>", the arg
-/// printed by Term::to_string except a string, printed without quotes.
+/// An arg as paths and labels print it: Term::to_string, but a string
+/// without quotes.
+std::string arg_text(const Term& arg);
+/// The path of a template child: "<sup path>/<template id>:<arg>".
 std::string dynamic_child_path(std::string_view sup_path, std::string_view template_id, const Term& arg);
+/// The kernel label of the process of `node` at `path`: its path, or its
+/// declared label (Node::label) with every "$arg" replaced by `arg`.
+std::string label_of(const Node& node, std::string_view path, std::string_view arg);
+/// label_of for the node a path names (a template child's arg read from
+/// the path); the path itself if it names no node.
+std::string label_of_path(const TreeSpec& tree, std::string_view path);
 
 /// The child spec of `node` at `path` started with `arg` (runtime.cpp).
 otp::ChildSpec node_child_spec(System* system, const TreeSpec* tree, const Node* node, std::string path, Term arg);
