@@ -59,7 +59,6 @@ toml::table scenario_table(const ScenarioSpec& spec) {
                 {"description", spec.description},
                 {"settle_ms", spec.settle_us / ms},
                 {"liveness_bound_ms", spec.liveness_bound_us / ms}};
-  if (spec.tree && !spec.tree_file.empty()) t.insert("tree", spec.tree_file);
   return t;
 }
 
@@ -209,8 +208,10 @@ std::string to_toml(const ScenarioSpec& spec) {
   std::string out;
   out += ordered("[scenario]", scenario_table(spec), {"name", "description", "tree"});
   if (spec.tree) {
-    // A tree scenario has no trio to configure; its tree is inline or in its file.
-    if (spec.tree_file.empty()) out += tree_to_toml(*spec.tree) + "\n";
+    // A tree scenario has no trio to configure. Its tree is written inline,
+    // even one that came from a tree file: the written scenario stands
+    // alone wherever it is saved (--save-shrunk DIR, a shrinker's reparse).
+    out += tree_to_toml(*spec.tree) + "\n";
   } else {
     out += ordered("[model]", model_table(spec.model), {"mutants"});
     const toml::table env = env_table(spec.env);

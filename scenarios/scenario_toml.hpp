@@ -19,11 +19,9 @@ namespace otpsim::scenarios {
 
 /// The scenario file for `spec`: [scenario], [model], [env], [[client]],
 /// [[fault]], [properties], [explore], in that order. A tree scenario has
-/// no [model] or [env]: it keeps `tree = "FILE"` in [scenario] when its
-/// tree came from a file (resolved, as when parsed, against the directory
-/// of the file the result is parsed as: write it next to the original or
-/// copy the tree file along), else writes the tree inline after
-/// [scenario] (tree_file.hpp). Never throws for a valid spec.
+/// no [model] or [env]: its tree is written inline after [scenario]
+/// (tree_file.hpp), even one that came from `tree = "FILE"`, so that the
+/// result stands alone wherever it is saved. Never throws for a valid spec.
 std::string to_toml(const ScenarioSpec& spec);
 
 }  // namespace otpsim::scenarios

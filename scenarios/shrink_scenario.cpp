@@ -154,11 +154,15 @@ Candidates drop_env(const ScenarioSpec& s) {
 
 /// Every time field the pass lowers, as a pointer into the spec.
 std::vector<Micros*> time_fields(ScenarioSpec& s) {
-  std::vector<Micros*> f{&s.settle_us, &s.env.storage_faults.get_latency_us, &s.env.storage_faults.put_latency_us,
-                         &s.env.cli.latency_us};
-  for (auto& [app, cli] : s.env.cli_per_app) {
-    (void)app;
-    f.push_back(&cli.latency_us);
+  std::vector<Micros*> f{&s.settle_us};
+  if (!s.tree) {  // a tree scenario has no environment
+    for (Micros* t : {&s.env.storage_faults.get_latency_us, &s.env.storage_faults.put_latency_us, &s.env.cli.latency_us}) {
+      f.push_back(t);
+    }
+    for (auto& [app, cli] : s.env.cli_per_app) {
+      (void)app;
+      f.push_back(&cli.latency_us);
+    }
   }
   for (ClientSpec& c : s.clients) {
     f.push_back(&c.start_us);
@@ -184,6 +188,7 @@ Candidates lower_time_fields(const ScenarioSpec& s) {
       out.push_back(std::move(c));
     }
   }
+  if (s.tree) return out;  // a tree scenario has no model knobs
   // The CLI timeout (a model knob in ms, at least 1): 1 ms, then half.
   const std::int64_t timeout = s.model.knobs.cli_timeout_ms;
   for (std::int64_t v : {std::int64_t{1}, timeout / 2}) {
@@ -238,8 +243,12 @@ class Shrinker {
   /// seed first: the set tried is the same, so is the verdict).
   bool accept(const ScenarioSpec& candidate) {
     if (stopped()) return false;
-    std::optional<ScenarioSpec> parsed = reparse(candidate);
+    std::string text;
+    std::optional<ScenarioSpec> parsed = reparse(candidate, &text);
     if (!parsed) return false;
+    // An edit the file cannot express (it parses back to the scenario as it
+    // is) is no edit: accepting it would loop until the run cap.
+    if (text == current_text_) return false;
     std::vector<std::uint64_t> order{seed_};
     for (std::uint64_t s : seeds) {
       if (s != seed_ && !first_stage_) order.push_back(s);
@@ -248,6 +257,7 @@ class Shrinker {
         violating_seed(*parsed, property_, order, steps_cap, allow_cut_off, &runs, [this] { return stopped(); });
     if (!found) return false;
     current = std::move(*parsed);
+    current_text_ = std::move(text);
     seed_ = *found;
     ++accepted;
     return true;
@@ -293,6 +303,10 @@ class Shrinker {
   }
   bool budget_hit() const { return hit_; }
   bool cap_hit() const { return cap_hit_; }
+  void set_current(ScenarioSpec spec, std::string text) {
+    current = std::move(spec);
+    current_text_ = std::move(text);
+  }
   std::uint64_t seed() const { return seed_; }
   void set_seed(std::uint64_t s) { seed_ = s; }
 
@@ -310,6 +324,7 @@ class Shrinker {
   bool first_stage_ = false;
   bool hit_ = false;
   bool cap_hit_ = false;
+  std::string current_text_;  // to_toml(current): what an accepted edit must change
 };
 
 }  // namespace
@@ -372,9 +387,10 @@ std::optional<ShrunkScenario> shrink_scenario(const ScenarioSpec& spec, const st
   start.properties = {property};
   start.expect = {{property, false}};
   start.explore.shrink = true;
-  std::optional<ScenarioSpec> parsed = reparse(start);
+  std::string start_text;
+  std::optional<ScenarioSpec> parsed = reparse(start, &start_text);
   if (!parsed) return std::nullopt;  // cannot happen for a parsed spec: to_toml round-trips
-  shrinker.current = std::move(*parsed);
+  shrinker.set_current(std::move(*parsed), std::move(start_text));
   shrinker.run();
 
   ShrunkScenario out;

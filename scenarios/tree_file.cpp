@@ -2,6 +2,8 @@
 // scenario file's checker (toml_checker.hpp), and written back.
 #include "scenarios/tree_file.hpp"
 
+#include "core/tokens/trio_system.hpp"
+
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
@@ -324,6 +326,9 @@ class TreeParser {
       case SK::sleep:
       case SK::send_after:
         if (auto v = c_.duration(t, path, k, 1000, 0)) st.timeout_us = *v;
+        if (s.kind == SK::send_after) {
+          if (auto v = need_term(t, path, "message", "the message the timer sends")) st.value = *v;
+        }
         break;
       case SK::match: {
         if (auto v = term(t, path, k)) st.value = *v;
@@ -625,8 +630,8 @@ std::string step_text(const Step& s) {
     case SK::trap_exit: add(k, "true"); break;
     case SK::stop:
     case SK::crash: add(k, qt(s.reason)); break;
-    case SK::sleep:
-    case SK::send_after: add(k, fmt::format("{}", s.timeout_us / 1000)); break;
+    case SK::sleep: add(k, fmt::format("{}", s.timeout_us / 1000)); break;
+    case SK::send_after: add(k, fmt::format("{}", s.timeout_us / 1000)); add("message", qt(s.value)); break;
     case SK::match: {
       add(k, qt(s.value));
       std::vector<std::string> cases;
@@ -772,6 +777,9 @@ core::tree::TreeSpec parse_tree_tables(const toml::table& root, Checker& check) 
 
 void validate_tree(const core::tree::TreeSpec& tree, const toml::table& root, Checker& check) {
   if (!check.ok()) return;  // validate judges a tree that parsed
+  // The trio's native workers (tokens.ets_owner, tokens.app_server) are
+  // known to every tree file (trees/tokens.toml names them).
+  core::tokens::register_trio_natives();
   if (std::optional<std::string> why = core::tree::validate(tree)) {
     const toml::node* t = Checker::find(root, "tree");
     check.error(t ? pos_of(*t) : Pos{}, fmt::format("tree: {}", *why));
