@@ -5,7 +5,10 @@
 //   - the same tree written in C++ on core/otp (a System of its own,
 //     ScenarioSpec::make_system), labelled by the same paths.
 //
-//   otpsim_tree_cost [--seeds N] [--strategy random|swarm|pct]
+//   otpsim_tree_cost [--seeds N] [--strategy random|swarm|pct] [--only declared|cpp]
+//
+// --only runs one side (no warm-up, no table): for `perf stat -e
+// instructions:u`, which a loaded machine does not skew as wall time.
 //
 // The tree: top (one_for_one) over a Registry, a cache worker that owns an
 // ETS table, a DynamicSupervisor of per-key sessions ({via, Registry, Key})
@@ -289,13 +292,17 @@ Measure measure(const scenarios::ScenarioSpec& spec, std::uint64_t seeds) {
 int main(int argc, char** argv) {
   std::uint64_t seeds = 2000;
   std::string strategy = "random";
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
       seeds = std::stoull(argv[++i]);
     } else if (std::strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
       strategy = argv[++i];
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc && (std::strcmp(argv[i + 1], "declared") == 0 ||
+                                                                       std::strcmp(argv[i + 1], "cpp") == 0)) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: otpsim_tree_cost [--seeds N] [--strategy random|swarm|pct]\n");
+      std::fprintf(stderr, "usage: otpsim_tree_cost [--seeds N] [--strategy random|swarm|pct] [--only declared|cpp]\n");
       return 2;
     }
   }
@@ -308,6 +315,12 @@ int main(int argc, char** argv) {
   scenarios::ScenarioSpec cpp = declared;
   const tree::TreeSpec* raw = shape.get();
   cpp.make_system = [raw] { return std::make_unique<CppTree>(raw); };
+  if (!only.empty()) {
+    const Measure m = measure(only == "cpp" ? cpp : declared, seeds);
+    std::printf("%s: %llu schedules, %.1f steps/run, %.3f s\n", only.c_str(), static_cast<unsigned long long>(seeds),
+                static_cast<double>(m.steps) / static_cast<double>(seeds), m.seconds);
+    return 0;
+  }
   // Warm up both (and check that the two agree on every verdict).
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     scenarios::RunReport d = scenarios::run_once(declared, seed, sim::TraceLevel::off);
