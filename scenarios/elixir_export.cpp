@@ -152,6 +152,8 @@ std::string shutdown(const Node& n) {
   return fmt::format("{}", ms(n.shutdown->timeout_us()));
 }
 
+// A node's id is an atom, as the simulator's supervisors name their children
+// (core/tree/runtime.cpp): it shows in {failed_to_start_child, Id, _}.
 std::string node(const Node& n) {
   std::string children = "[";
   for (std::size_t i = 0; i < n.children.size(); ++i) children += (i > 0 ? ", " : "") + quoted(n.children[i].id);
@@ -159,7 +161,7 @@ std::string node(const Node& n) {
   return fmt::format(
       "%{{id: {}, kind: :{}, restart: :{}, shutdown: {}, name: {}, via_registry: {}, via_key: {}, strategy: :{}, "
       "intensity: {}, period: {}, children: {}, max_children: {}, partitions: {}, behaviour: {}, arg: {}}}",
-      quoted(n.id), node_kind(n.kind), restart(n.restart), shutdown(n), atom_or_nil(n.name), atom_or_nil(n.via_registry),
+      atom(n.id), node_kind(n.kind), restart(n.restart), shutdown(n), atom_or_nil(n.name), atom_or_nil(n.via_registry),
       value(n.via_key), strategy(n.strategy), n.intensity, n.period_s, children,
       n.max_children < 0 ? ":infinity" : fmt::format("{}", n.max_children), n.partitions, string_or_nil(n.behaviour),
       value(n.arg));

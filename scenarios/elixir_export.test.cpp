@@ -138,7 +138,7 @@ TEST(ElixirExport, every_step_kind_reaches_the_script) {
                            "task_start_child"}) {
     EXPECT_NE(data.find(std::string("%{k: :") + kind + ","), std::string::npos) << kind;
   }
-  EXPECT_NE(data.find(R"("top/a" => %{id: "a", kind: :worker, restart: :permanent, shutdown: 5000, name: :a)"),
+  EXPECT_NE(data.find(R"("top/a" => %{id: :a, kind: :worker, restart: :permanent, shutdown: 5000, name: :a)"),
             std::string::npos)
       << data;
   EXPECT_NE(data.find("strategy: :rest_for_one"), std::string::npos);
