@@ -256,7 +256,12 @@ Task<Term> call(Ctx ctx, ServerRef server, Term request, Micros timeout_us) {
 }
 
 Task<> cast(Ctx ctx, ServerRef server, Term message) {
-  Pid pid = co_await whereis(ctx, server);
+  // A cast never fails (Elixir catches what a via-name lookup raises).
+  Pid pid;
+  try {
+    pid = co_await whereis(ctx, server);
+  } catch (const sim::ExitException&) {
+  }
   if (pid) co_await ctx.send(pid, sim::tuple(a_gen_cast(), std::move(message)));
 }
 

@@ -172,7 +172,14 @@ Task<std::vector<std::pair<Pid, Term>>> lookup(Ctx ctx, Atom name, Term key) {
 }
 
 Task<Pid> whereis_name(Ctx ctx, Atom name, Term key) {
-  auto found = co_await lookup(ctx, name, key);
+  // Elixir's whereis_name raises ArgumentError ("unknown registry") when
+  // the registry is not running (its table is gone): the caller exits
+  // badarg, as a call through a via-name does on the BEAM.
+  auto keys = co_await ctx.table_named(keys_table_name(name));
+  if (!keys.ok()) ctx.exit(Term(sa::badarg()));
+  std::vector<std::pair<Pid, Term>> found;
+  auto row = co_await ctx.lookup(keys.value, key);
+  if (row.ok() && row.value) found.emplace_back((*row.value)[1][0].pid(), (*row.value)[1][1]);
   if (found.empty()) co_return Pid{};
   const bool alive = co_await ctx.is_alive(found[0].first);
   if (!alive) co_return Pid{};

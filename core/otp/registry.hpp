@@ -38,7 +38,9 @@ Task<> unregister_key(Ctx ctx, Atom name, Term key);
 /// Registry.lookup: [{Pid, Value}] read straight from the table (may list
 /// a dead pid). An empty list when the table does not exist.
 Task<std::vector<std::pair<Pid, Term>>> lookup(Ctx ctx, Atom name, Term key);
-/// Registry.whereis_name({name, key}): the live holder, or Pid{}.
+/// Registry.whereis_name({name, key}): the live holder, or Pid{}. Exits
+/// the caller with badarg if the registry is not running (Elixir raises
+/// ArgumentError there).
 Task<Pid> whereis_name(Ctx ctx, Atom name, Term key);
 /// Registry.register_name({name, key}, self()): true for :yes.
 Task<bool> register_name(Ctx ctx, Atom name, Term key);

@@ -303,6 +303,9 @@ defmodule Otpsim.Steps do
           GenServer.call(to, req, s.timeout)
         catch
           :exit, reason -> {:exit, Otpsim.Fmt.reason(reason)}
+          # A via-name whose Registry is down raises ArgumentError in the
+          # caller; the simulator's call exits badarg, and catch takes both.
+          :error, e -> {:exit, Otpsim.Fmt.reason({e, __STACKTRACE__})}
         end
       else
         GenServer.call(to, req, s.timeout)
@@ -642,8 +645,10 @@ defmodule Otpsim.Main do
       r = GenServer.call(to, op.request, op.timeout)
       Otpsim.Collector.result(name, n + 1, Otpsim.Fmt.term(r))
     catch
-      :exit, reason ->
-        reason = Otpsim.Fmt.reason(reason)
+      # A via-name whose Registry is down raises ArgumentError (the
+      # simulator's call exits badarg): recorded as the exit it ends in.
+      kind, reason when kind in [:exit, :error] ->
+        reason = if kind == :error, do: Otpsim.Fmt.reason({reason, __STACKTRACE__}), else: Otpsim.Fmt.reason(reason)
 
         if op.catch do
           Otpsim.Collector.result(name, n + 1, Otpsim.Fmt.term({:exit, reason}))
