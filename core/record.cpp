@@ -52,6 +52,30 @@ void RunRecord::on_receive(Pid pid, const Term& message) {
   }
 }
 
+void RunRecord::on_step(const sim::StepInfo& step) {
+  // Called after the step (steps() already counts it): record its index,
+  // as the other hooks, called inside it, do.
+  using sim::EffectKind;
+  using sim::StepObject;
+  if (step.object.kind != StepObject::Kind::process) return;
+  const Pid to{step.object.id};
+  if (step.effect == EffectKind::exit_signal && to != step.pid) {
+    // Instant delivery: the step names its target (async: the sender's
+    // own side only; its arrival, below, names the receiver).
+    exit_signals.emplace_back(step.pid, to, now_us(), steps() - 1);
+  } else if (step.effect == EffectKind::arrive && step.signal == sim::SignalKind::exit && step.from &&
+             step.from != to) {
+    // Async delivery: an exit/2 signal's arrival; a dead sender's link
+    // signals arrive the same way, after that sender's exit step.
+    exit_signals.emplace_back(step.from, to, now_us(), steps() - 1);
+  }
+}
+
+bool RunRecord::signalled(Pid from, Pid to, std::uint64_t before) const {
+  return std::any_of(exit_signals.begin(), exit_signals.end(),
+                     [&](const ExitSignal& s) { return s.from == from && s.to == to && s.step < before; });
+}
+
 const ProcessLife* RunRecord::life(Pid pid) const {
   auto it = std::lower_bound(processes.begin(), processes.end(), pid,
                              [](const ProcessLife& l, Pid p) { return l.pid < p; });

@@ -109,12 +109,30 @@ class RestartRetry {
   Term child;  // the child's id (supervisor) or its old pid (DynamicSupervisor)
 };
 
+/// An exit signal one process sent another with exit/2 (not a fault
+/// injector's, which has no sender): how a supervisor stops a child
+/// (shutdown_child, terminate_children, DynamicSupervisor's terminate_all)
+/// and a parent its child supervisor. A kernel fact: the exit_signal step
+/// under instant delivery; under async delivery the signal's arrival (its
+/// receiver maybe dead already), where a link's signal from a process that
+/// died arrives the same way (so after its sender's exit step).
+class ExitSignal {
+ public:
+  ExitSignal(Pid from_, Pid to_, Micros at_us_, std::uint64_t step_)
+      : from(from_), to(to_), at_us(at_us_), step(step_) {}
+  Pid from;
+  Pid to;
+  Micros at_us;
+  std::uint64_t step;
+};
+
 class RunRecord : public sim::Observer {
  public:
   void on_spawn(Pid parent, Pid child, const std::string& label) override;
   void on_exit(Pid pid, const Term& reason) override;
   void on_event(Pid pid, const Term& event) override;
   void on_receive(Pid pid, const Term& message) override;
+  void on_step(const sim::StepInfo& step) override;
 
   /// Set once, before the run: the kernel the record reads time and steps from.
   void attach(const sim::Kernel* kernel) { kernel_ = kernel; }
@@ -127,6 +145,10 @@ class RunRecord : public sim::Observer {
   std::vector<ClientCall> calls;
   std::vector<FaultEvent> faults;
   std::vector<RestartRetry> retries;
+  std::vector<ExitSignal> exit_signals;  // in step order
+
+  /// `from` sent `to` an exit signal (exit_signals) at a step before `before`.
+  bool signalled(Pid from, Pid to, std::uint64_t before) const;
 
   /// The life of `pid`, or nullptr.
   const ProcessLife* life(Pid pid) const;

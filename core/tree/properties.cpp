@@ -357,6 +357,17 @@ std::optional<Violation> no_unhandled_message(const TreeContext& ctx) {
 // ---------------------------------------------------------------------------
 // no_orphans
 
+/// `d` was spawned by `s` or by a process `s` started (the parent chain
+/// reaches `s`). Labels alone do not say it: a failed Registry still exiting
+/// and the next one, started at the same path, overlap, and the new one's
+/// partition is not the old one's.
+bool descends_from(const RunRecord& r, const ProcessLife& d, Pid s) {
+  for (const ProcessLife* l = r.life(d.parent); l != nullptr; l = r.life(l->parent)) {
+    if (l->pid == s) return true;
+  }
+  return false;
+}
+
 std::optional<Violation> no_orphans(const TreeContext& ctx) {
   const RunRecord& r = ctx.record;
   Earliest first;
@@ -366,7 +377,7 @@ std::optional<Violation> no_orphans(const TreeContext& ctx) {
     if (p.kind != Place::Kind::static_node || !is_supervisor_kind(p.node->kind)) continue;
     for (const ProcessLife& d : r.processes) {
       if (!d.alive() || !strictly_below(d.label, s.label)) continue;
-      if (d.spawned_step < s.spawned_step || d.spawned_step > s.exited_step) continue;  // another incarnation's
+      if (!descends_from(r, d, s.pid)) continue;  // another incarnation's
       first.offer(Violation(fmt::format("{} exited {} at {}, but {}, started under it at {}, is alive at the end",
                                         describe(s), s.exit_reason.to_string(), when(s.exited_us, s.exited_step),
                                         describe(d), when(d.spawned_us, d.spawned_step)),
@@ -444,22 +455,14 @@ std::optional<Violation> one_live_per_name(const TreeContext& ctx) {
 // whose start failed (RunRecord::retries). DynamicSupervisor (and
 // Task.Supervisor, one) does the same. Not counted: a child whose init
 // failed (it never acked: it was never a child; its retry is counted), and
-// a child the supervisor stopped itself (shutdown/killed at the instant a
-// sibling's exit made a rest_for_one / one_for_all supervisor restart, or
-// the supervisor exited).
+// a child the supervisor stopped itself (it sent it an exit signal:
+// RunRecord::exit_signals), whatever the instant.
 
 /// The intensity and period of the supervisor process at a static node:
 /// the node's, or Registry.Supervisor's 3 in 5 s.
 std::pair<int, int> limits_of(const Node& n) {
   if (n.kind == NodeKind::registry) return {3, 5};
   return {n.intensity, n.period_s};
-}
-
-/// The strategy a supervisor node applies to its children.
-otp::Strategy strategy_of(const Node& n) {
-  if (n.kind == NodeKind::supervisor) return n.strategy;
-  if (n.kind == NodeKind::registry) return otp::Strategy::one_for_all;
-  return otp::Strategy::one_for_one;
 }
 
 /// One add_restart: a child's exit, or a retry of a failed restart.
@@ -497,36 +500,29 @@ std::string describe(const RunRecord& r, const Counted& c) {
                      id.is_pid() ? describe_pid(r, id.pid()) : id.to_string(), when(c.at_us, c.step));
 }
 
-/// `s` exited because its parent stopped it: the parent exited at that
-/// instant, or (rest_for_one, one_for_all) a sibling exited at that instant
-/// first.
+/// `s` exited because its parent stopped it: the parent sent it an exit
+/// signal (shutdown_child in a rest_for_one / one_for_all restart, a
+/// terminate_child, or the parent's own terminate), or the parent exited at
+/// that instant (its death's link signal).
 bool told_to_exit(const TreeContext& ctx, const ProcessLife& s) {
   if (s.alive()) return false;
   const RunRecord& r = ctx.record;
+  if (r.signalled(s.parent, s.pid, s.exited_step + 1)) return true;
   const ProcessLife* parent = r.life(s.parent);
-  if (parent != nullptr && !parent->alive() && parent->exited_us == s.exited_us) return true;
-  const Node* pnode = static_node(ctx.tree, parent_path(s.label));
-  if (pnode == nullptr || strategy_of(*pnode) == otp::Strategy::one_for_one) return false;
-  for (const ProcessLife& l : r.processes) {
-    if (l.pid == s.pid || l.parent != s.parent || l.alive()) continue;
-    if (l.exited_us == s.exited_us && l.exited_step < s.exited_step) return true;
-  }
-  return false;
+  return parent != nullptr && !parent->alive() && parent->exited_us == s.exited_us;
 }
 
-/// `c`'s exit is one its supervisor `s` counts.
-bool counts_exit(const TreeContext& ctx, const ProcessLife& s, const Node& snode, const ProcessLife& c) {
+/// `c`'s exit is one its supervisor `s` counts: s took c's EXIT in its loop
+/// and restarted it (supervisor.erl's restart_child/3, DynamicSupervisor's
+/// maybe_restart_child/3). So c was its child (its init acked), its
+/// restart type restarts it for that reason, and s did not stop c itself:
+/// s never sent c an exit signal (after one, s waits for c's DOWN, unlinks
+/// and drops its EXIT, whatever killed c; an exit c met at the same instant
+/// by other means, a link to a dying Registry partition say, is counted).
+bool counts_exit(const TreeContext& ctx, const ProcessLife& s, const ProcessLife& c) {
   if (!c.init_acked) return false;
   if (!restarted_for(restart_of(ctx.tree, c.label), c.exit_reason)) return false;
-  if (!is_stop_reason(c.exit_reason) || fault_that_ended(ctx.record, c) != nullptr) return true;
-  // Stopped by s itself: s was going down, or restarting a sibling.
-  if (!s.alive() && s.exited_us == c.exited_us) return false;
-  if (strategy_of(snode) == otp::Strategy::one_for_one) return true;
-  for (const ProcessLife& l : ctx.record.processes) {
-    if (l.pid == c.pid || l.parent != s.pid || l.alive()) continue;
-    if (l.exited_us == c.exited_us && l.exited_step < c.exited_step) return false;
-  }
-  return true;
+  return !ctx.record.signalled(s.pid, c.pid, kNever);
 }
 
 /// Replays add_restart over what `s` counted and compares it with what `s` did.
@@ -540,12 +536,10 @@ Verdict judge(const TreeContext& ctx, const ProcessLife& s, const Node& snode) {
   std::vector<Counted> items;
   for (const ProcessLife& c : r.processes) {
     if (c.parent != s.pid || c.alive() || c.exited_step >= exit_step(s)) continue;
-    if (v.told && c.exited_us == s.exited_us) continue;  // torn down with it
-    if (counts_exit(ctx, s, snode, c)) items.push_back(Counted{c.exited_us, c.exited_step, &c, nullptr});
+    if (counts_exit(ctx, s, c)) items.push_back(Counted{c.exited_us, c.exited_step, &c, nullptr});
   }
   for (const RestartRetry& retry : r.retries) {
     if (retry.sup != s.pid || retry.step >= exit_step(s)) continue;
-    if (v.told && retry.at_us == s.exited_us) continue;
     items.push_back(Counted{retry.at_us, retry.step, nullptr, &retry});
   }
   std::stable_sort(items.begin(), items.end(), [](const Counted& a, const Counted& b) { return a.step < b.step; });

@@ -146,6 +146,12 @@ class TreeRun {
       l.exit_reason = std::move(reason);
     }
   }
+  /// `by` stops `pid` with exit/2 (a supervisor's shutdown_child): its exit
+  /// signal at `step` - 1, the exit at `step`.
+  void stop(Pid by, Pid pid, Micros at, std::uint64_t step, Term reason = Term(sa::shutdown())) {
+    record.exit_signals.emplace_back(by, pid, at, step - 1);
+    exit(pid, std::move(reason), at, step);
+  }
   /// A kill fault on `victim` applied at (at, step); the victim dies killed at step + 1.
   void kill(Pid victim, Micros at, std::uint64_t step) {
     FaultEvent f;
@@ -205,8 +211,8 @@ class Started {
 /// stopped, a and b started again (c is temporary).
 Pid kill_a_and_restart(TreeRun& run, Started& t) {
   run.kill(t.a, 1 * s, 100);
-  run.exit(t.b, shutdown, 1 * s, 102);
-  run.exit(t.c, shutdown, 1 * s, 103);
+  run.stop(t.mid, t.b, 1 * s, 102);
+  run.stop(t.mid, t.c, 1 * s, 103);
   const Pid a2 = run.spawn("top/mid/a", t.mid, 1 * s, 104);
   run.spawn("top/mid/b", t.mid, 1 * s, 105);
   return a2;
@@ -275,7 +281,7 @@ void escalate(TreeRun& run, Started& t) {
   const Pid a2 = kill_a_and_restart(run, t);
   const Pid b2 = run.record.processes.back().pid;
   run.kill(a2, 1 * s + 500'000, 200);
-  run.exit(b2, shutdown, 1 * s + 500'000, 202);
+  run.stop(t.mid, b2, 1 * s + 500'000, 202);
   run.exit(t.mid, shutdown, 1 * s + 500'000, 203);
   const Pid mid2 = run.spawn("top/mid", t.top, 1 * s + 500'000, 204);
   run.spawn("top/mid/a", mid2, 1 * s + 500'000, 205);
@@ -355,6 +361,54 @@ TEST(RestartIntensity, CountsEachRetryOfAFailedRestart) {
   EXPECT_EQ(text(run.judge("restart_intensity", sample_tree())), "holds");
 }
 
+TEST(RestartIntensity, CountsRegistrantsALinkKilledAtTheInstantTheirSupervisorGaveUp) {
+  // tree-tenants-registry-kill: the Registry's partition dies, the sessions
+  // linked to it die killed, sessions (DynamicSupervisor, 3 in 5 s) counts
+  // both EXITs and both retries of their failed restarts: 4, over 3, so it
+  // gives up at that instant. It stopped neither (no exit signal from it).
+  TreeRun run;
+  Started t(run);
+  const Pid a = run.spawn("top/sessions/session:a", t.sessions, 0, 20);
+  const Pid b = run.spawn("top/sessions/session:b", t.sessions, 0, 21);
+  run.kill(t.reg, 1 * s, 100);
+  run.exit(t.partition, Term(sa::killed()), 1 * s, 102);
+  run.exit(a, Term(sa::killed()), 1 * s, 103);
+  run.exit(b, Term(sa::killed()), 1 * s, 104);
+  for (std::uint64_t step : {110, 120}) {  // the restarts fail: no ack, not children
+    const Pid failed = run.spawn("top/sessions/session:a", t.sessions, 1 * s, step);
+    run.record.processes.back().init_acked = false;
+    run.exit(failed, Term(Atom("badarg")), 1 * s, step + 1);
+  }
+  run.record.retries.emplace_back(t.sessions, 1 * s, 130, Term(a));
+  run.record.retries.emplace_back(t.sessions, 1 * s, 140, Term(b));
+  run.exit(t.sessions, shutdown, 1 * s, 141);
+  EXPECT_EQ(text(run.judge("restart_intensity", sample_tree())), "holds");
+  // Had it stopped them itself (exit/2 before they died), they would not count.
+  run.record.exit_signals.emplace_back(t.sessions, a, 1 * s, 102);
+  run.record.exit_signals.emplace_back(t.sessions, b, 1 * s, 102);
+  const auto v = run.judge("restart_intensity", sample_tree());
+  EXPECT_NE(text(v).find("(top/sessions) gave up (exit shutdown at 1s (step 141)) after only 2 restarts"),
+            std::string::npos)
+      << text(v);
+}
+
+TEST(RestartIntensity, ASupervisorItsParentStoppedDidNotGiveUp) {
+  // tree-ecto-repo-pool-kill: mid's parent sends it exit(shutdown) and the
+  // run ends before the parent itself exits: mid was told, it gave up nothing.
+  TreeRun run;
+  Started t(run);
+  run.stop(t.mid, t.c, 1 * s, 101);
+  run.stop(t.mid, t.b, 1 * s, 102);
+  run.stop(t.mid, t.a, 1 * s, 103);
+  run.stop(t.top, t.mid, 1 * s, 104);
+  EXPECT_EQ(text(run.judge("restart_intensity", sample_tree())), "holds");
+  EXPECT_EQ(text(run.judge("fault_contained", sample_tree())), "holds");
+  // Without the parent's signal it is a supervisor that gave up on its own.
+  run.record.exit_signals.pop_back();
+  EXPECT_NE(text(run.judge("restart_intensity", sample_tree())).find("(top/mid) gave up"), std::string::npos);
+  EXPECT_NE(text(run.judge("fault_contained", sample_tree())).find("(top/mid) gave up"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------
 // fault_contained
 
@@ -405,6 +459,27 @@ TEST(NoOrphans, ReportsAChildAliveAfterItsSupervisorExited) {
       << text(v);
   run.exit(t.a, shutdown, 1 * s, 103);
   EXPECT_EQ(text(run.judge("no_orphans", sample_tree())), "holds");
+}
+
+TEST(NoOrphans, ThePartitionOfTheNextRegistryIsNotTheFailedOnesOrphan) {
+  // The restarted Registry fails (already_started partition) and is still
+  // exiting when its parent starts the next one, whose partition starts
+  // before the failed one exits: same path, not its child.
+  TreeRun run;
+  Started t(run);
+  run.kill(t.reg, 1 * s, 100);
+  const Pid failed = run.spawn("top/reg", t.top, 1 * s, 110);
+  const Pid next = run.spawn("top/reg", t.top, 1 * s, 115);
+  run.spawn("top/reg/partition", next, 1 * s, 116);
+  run.exit(failed, Term(Atom("failed_to_start_child")), 1 * s, 120);
+  run.exit(t.partition, Term(sa::killed()), 1 * s, 121);
+  EXPECT_EQ(text(run.judge("no_orphans", sample_tree())), "holds");
+  // A partition the failed one did start, alive at the end, is its orphan.
+  const Pid own = run.spawn("top/reg/partition", failed, 1 * s, 112);
+  const auto v = run.judge("no_orphans", sample_tree());
+  EXPECT_NE(text(v).find(Term(own).to_string() + " (top/reg/partition), started under it at 1s (step 112)"),
+            std::string::npos)
+      << text(v);
 }
 
 TEST(NoOrphans, ANewIncarnationsChildrenAreNotOrphans) {

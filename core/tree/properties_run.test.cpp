@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/tree/native.hpp"
 #include "core/tree/properties.hpp"
 #include "core/tree/runtime.hpp"
 #include "sim/test_support.hpp"
@@ -246,6 +247,77 @@ TEST(TreePropertiesRun, RowsSurviveWithTheHeirAndMayGoWithTheOwner) {
   EXPECT_NE(f[0].find("(top/keeper) lives"), std::string::npos) << f[0];
 }
 
+/// A native worker (it emits no table events) that deletes a row of `rows`
+/// on {erase, K}: a write the record does not see.
+class RowEraser final : public otp::GenServer {
+ public:
+  Task<otp::HandleResult> handle_cast(Ctx ctx, Term message) override {
+    if (message.is_tagged(sim::Atom("erase"), 2)) (void)co_await ctx.erase(sim::Atom("rows"), message[1]);
+    co_return otp::HandleResult::noreply();
+  }
+};
+
+Task<> cast(Ctx ctx, LiveTree& r, const char* to, Term message) {
+  ClientOp o;
+  o.op = "cast";
+  o.to = atom(to);
+  o.request = std::move(message);
+  (void)co_await r.op(ctx, o);
+}
+
+TEST(TreePropertiesRun, RowsSurviveJudgesTheLastRecordedWriteAgainstTheTable) {
+  // owner (alive throughout) holds rows {a, 1} and {b, 2}. A declared
+  // cleaner deletes a (a recorded write: the last one for a, so no row a
+  // is what must be there: not a loss); a native eraser deletes b
+  // unrecorded: {b, 2} is the last write and the table lost it while its
+  // owner lives.
+  register_native("test.row_eraser", [](const NativeContext&) -> std::unique_ptr<otp::GenServer> {
+    return std::make_unique<RowEraser>();
+  });
+  TreeSpec t = table_tree(false);
+  Node cleaner = worker("cleaner", "cleaner");
+  cleaner.name = "cleaner";
+  Node eraser = worker("eraser", "");
+  eraser.native = "test.row_eraser";
+  eraser.name = "eraser";
+  t.root.children.push_back(cleaner);
+  t.root.children.push_back(eraser);
+  Step del(K::table_delete);
+  del.table = "rows";
+  del.key = atom("$k");
+  Clause clean;
+  clean.pattern = tuple(atom("del"), atom("$k"));
+  clean.steps = {del};
+  t.behaviours["cleaner"].name = "cleaner";
+  t.behaviours["cleaner"].casts.push_back(clean);
+  for (bool erase_b : {false, true}) {
+    LiveTree run(t);
+    run.run([erase_b](Ctx ctx, LiveTree& r) -> Task<> {
+      for (const char* k : {"a", "b"}) {
+        ClientOp o;
+        o.op = "call";
+        o.to = atom("owner");
+        o.request = tuple(atom("put"), atom(k), k[0] == 'a' ? 1 : 2);
+        (void)co_await r.op(ctx, o);
+      }
+      co_await cast(ctx, r, "cleaner", tuple(atom("del"), atom("a")));
+      if (erase_b) co_await cast(ctx, r, "eraser", tuple(atom("erase"), atom("b")));
+      co_await ctx.sleep(1000);
+    });
+    ASSERT_TRUE(run.done);
+    ASSERT_EQ(run.record.tagged("table_delete").size(), 1u);
+    EXPECT_EQ(run.exits_of("top/owner"), Lines({"alive"}));
+    const Lines f = run.failures();
+    if (!erase_b) {
+      EXPECT_EQ(f, Lines());
+      continue;
+    }
+    ASSERT_EQ(f.size(), 1u) << ::testing::PrintToString(f);
+    EXPECT_NE(f[0].find("rows_survive: table rows: the row b => 2 written by"), std::string::npos) << f[0];
+    EXPECT_NE(f[0].find("(top/owner) at 0s (step"), std::string::npos) << f[0];
+    EXPECT_NE(f[0].find("is gone at the end, though its holder"), std::string::npos) << f[0];
+  }
+}
 
 /// top (one_for_one): registry Reg, sessions (DynamicSupervisor), opener;
 /// opener's {open, K} starts session K named {via, Reg, K}.
@@ -324,6 +396,28 @@ TEST(TreePropertiesRun, KillingTheRegistryTakesItsRegistrantsThroughTheirLinks) 
   const Lines a = run.exits_of("top/sessions/session:a");
   EXPECT_EQ(a.front(), "killed");
   EXPECT_EQ(a.back(), "alive");
+}
+
+TEST(TreePropertiesRun, ADynamicSupervisorGivesUpOnRegistrantsItsRegistryTookDown) {
+  // sessions allows 1 restart in 5 s: the two sessions the Registry's
+  // partition takes down (links) are two EXITs it counts (it stopped
+  // neither), so it gives up at that instant, as Elixir's does, and top
+  // starts it again. restart_intensity must count them though the
+  // supervisor exits at the very instant they died.
+  TreeSpec t = sessions_tree();
+  t.root.children[1].intensity = 1;
+  LiveTree run(t);
+  run.run([](Ctx ctx, LiveTree& r) -> Task<> {
+    co_await open_sessions(ctx, r);
+    co_await r.kill(ctx, "top/registry");
+    co_await ctx.sleep(6'000'000);
+  });
+  ASSERT_TRUE(run.done);
+  EXPECT_EQ(run.exits_of("top/sessions"), Lines({"shutdown", "alive"}));
+  for (const std::string& f : run.failures()) {
+    EXPECT_EQ(f.find("restart_intensity"), std::string::npos) << f;
+    EXPECT_EQ(f.find("no_orphans"), std::string::npos) << f;
+  }
 }
 
 }  // namespace
