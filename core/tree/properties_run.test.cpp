@@ -377,7 +377,10 @@ TEST(TreePropertiesRun, ADynamicChildKilledIsStartedAgainAlone) {
 TEST(TreePropertiesRun, KillingTheRegistryTakesItsRegistrantsThroughTheirLinks) {
   // Elixir's partitions link to the processes registered in them: when the
   // Registry's supervisor stops its partition, the sessions die with it,
-  // though the tree (one_for_one) puts them outside its blast radius.
+  // though the tree (one_for_one) puts them outside its blast radius. Their
+  // restarts fail while the Registry is down (a via-name start exits badarg,
+  // as Elixir's whereis_name raises), each failure and retry counted: the
+  // DynamicSupervisor gives up, an escalation the fault alone does not force.
   LiveTree run(sessions_tree());
   run.run([](Ctx ctx, LiveTree& r) -> Task<> {
     co_await open_sessions(ctx, r);
@@ -386,16 +389,12 @@ TEST(TreePropertiesRun, KillingTheRegistryTakesItsRegistrantsThroughTheirLinks) 
   });
   ASSERT_TRUE(run.done);
   const Lines f = run.failures();
-  ASSERT_EQ(f.size(), 2u) << ::testing::PrintToString(f);
-  EXPECT_NE(f[0].find("fault_contained: after kill 'kill top/registry' of "), std::string::npos) << f[0];
-  EXPECT_NE(f[0].find("(top/sessions/session:a) exited killed"), std::string::npos) << f[0];
-  EXPECT_NE(f[0].find("outside the blast radius the tree implies"), std::string::npos) << f[0];
-  EXPECT_NE(f[1].find("restart_scope: after kill 'kill top/registry' of "), std::string::npos) << f[1];
-  // The DynamicSupervisor starts them again all the same (permanent), once
-  // the Registry is back (a first restart may fail {badarg, 'Reg'}: retried).
+  ASSERT_GE(f.size(), 1u) << ::testing::PrintToString(f);
+  EXPECT_NE(f[0].find("fault_contained: "), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("(top/sessions) gave up"), std::string::npos) << f[0];
   const Lines a = run.exits_of("top/sessions/session:a");
   EXPECT_EQ(a.front(), "killed");
-  EXPECT_EQ(a.back(), "alive");
+  EXPECT_EQ(run.exits_of("top/sessions").front(), "shutdown");
 }
 
 TEST(TreePropertiesRun, ADynamicSupervisorGivesUpOnRegistrantsItsRegistryTookDown) {
