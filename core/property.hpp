@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/ids.hpp"
+#include <fmt/format.h>
+
+#include "sim/term.hpp"
 
 namespace otpsim::core {
 
@@ -19,5 +21,19 @@ class Violation {
   sim::Micros at_us;
   std::uint64_t step;
 };
+
+/// How violation messages name a pid: "<0.7.0>".
+inline std::string pid_str(sim::Pid pid) { return sim::Term(pid).to_string(); }
+
+/// How they name a simulated time: 1.5s, 0s, 0.00025s.
+inline std::string time_str(sim::Micros us) {
+  if (us % 1'000'000 == 0) return fmt::format("{}s", us / 1'000'000);
+  std::string text = fmt::format("{:.6f}", static_cast<double>(us) / 1e6);
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  return text + "s";
+}
+
+/// And an instant of a run: "1.5s (step 42)".
+inline std::string when(sim::Micros us, std::uint64_t step) { return fmt::format("{} (step {})", time_str(us), step); }
 
 }  // namespace otpsim::core

@@ -30,18 +30,7 @@ constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 // ---------------------------------------------------------------------------
 // Text.
 
-std::string pid_str(Pid pid) { return Term(pid).to_string(); }
-
-/// 1.5s, 0s, 0.000250s.
-std::string time_str(Micros us) {
-  if (us % 1'000'000 == 0) return fmt::format("{}s", us / 1'000'000);
-  std::string text = fmt::format("{:.6f}", static_cast<double>(us) / 1e6);
-  while (!text.empty() && text.back() == '0') text.pop_back();
-  return text + "s";
-}
-
-/// "1.5s (step 42)".
-std::string when(Micros us, std::uint64_t step) { return fmt::format("{} (step {})", time_str(us), step); }
+// pid_str, time_str and when: core/property.hpp.
 
 std::string quoted(std::string_view s) { return fmt::format("\"{}\"", s); }
 
