@@ -102,6 +102,9 @@ int cmd_elixir(const std::string& scenario, const std::string& out_file);
 /// simulator reaches in `seeds` runs (0: the scenario's own), with how many
 /// seeds reached each. With `beam_file`: exit 0 if the observation in that
 /// file is one of them, 1 otherwise (the nearest one's diff is printed).
-int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::string& beam_file);
+/// With `run_beam`: the scenario's Elixir script is run with `elixir` (from
+/// the PATH, stdin closed) and its output is the BEAM's observation; no
+/// elixir, or a script that fails, is exit 2.
+int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::string& beam_file, bool run_beam);
 
 }  // namespace otpsim::scenarios::cli

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -993,11 +994,47 @@ std::string line_diff(const std::vector<std::string>& a, const std::vector<std::
 
 }  // namespace
 
-int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::string& beam_file) {
+/// Runs `spec`'s Elixir script on the BEAM (`elixir` from the PATH, stdin
+/// closed, at most 120 s): its stdout. Anything that stops it is bad input.
+std::string run_on_beam(const ScenarioSpec& spec) {
+  if (auto why = elixir_unsupported(spec)) bad_input(*why);
+  char dir_template[] = "/tmp/otpsim-beam-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) bad_input(fmt::format("cannot make a temporary directory: {}", std::strerror(errno)));
+  const std::filesystem::path dir(dir_template);
+  const std::filesystem::path script = dir / "scenario.exs";
+  {
+    OutputFile out(script.string());
+    out.write(elixir_script(spec));
+    out.commit();
+  }
+  const std::string command = fmt::format("timeout 120 elixir '{}' </dev/null 2>'{}'", script.string(), (dir / "stderr").string());
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) bad_input(fmt::format("cannot run elixir: {}", std::strerror(errno)));
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+  const int status = pclose(pipe);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  if (status != 0) {
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    bad_input(code == 127 ? std::string("elixir is not on the PATH (--run-beam runs the scenario on the BEAM with it)")
+              : code == 124 ? std::string("the BEAM run took over 120 s")
+                            : fmt::format("the BEAM run failed (elixir exited {})", code));
+  }
+  if (output.empty()) bad_input("the BEAM run printed nothing");
+  return output;
+}
+
+int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::string& beam_file, bool run_beam) {
   ScenarioSpec spec = resolve(scenario);
   if (!spec.tree) bad_input(fmt::format("scenario {} has no declared tree (observe reads a tree's run)", spec.name));
   std::string beam_text;
-  if (!beam_file.empty()) {
+  if (run_beam) {
+    beam_text = run_on_beam(spec);
+    write_stdout("the BEAM's observation:\n");
+    for (const std::string& line : split_lines(beam_text)) write_stdout("  " + line + "\n");
+  } else if (!beam_file.empty()) {
     std::ifstream in(beam_file);
     if (!in) bad_input(fmt::format("cannot read {}", beam_file));
     std::ostringstream all;
@@ -1024,7 +1061,7 @@ int cmd_observe(const std::string& scenario, std::uint64_t seeds, const std::str
                              counts.second));
     for (const std::string& line : split_lines(text)) write_stdout("  " + line + "\n");
   }
-  if (beam_file.empty()) {
+  if (beam_file.empty() && !run_beam) {
     finish_stdout();
     return exit_ok;
   }

@@ -167,7 +167,13 @@ int main(int argc, char** argv) {
   observe->add_option("--beam", observe_beam,
                       "The BEAM's observation (the output of the `otpsim elixir` script): exit 0 if the simulator "
                       "reaches it, 1 if not");
-  observe->footer("Example:\n  otpsim observe my-tree.toml --seeds 500 --beam beam.txt");
+  bool observe_run_beam = false;
+  observe->add_flag("--run-beam", observe_run_beam,
+                    "Run the scenario on the BEAM first (`elixir` on the PATH runs the `otpsim elixir` script) and "
+                    "check its observation: exit 0 if the simulator reaches it, 1 if not")
+      ->excludes("--beam");
+  observe->footer("Examples:\n  otpsim observe my-tree.toml --run-beam          # one command: the BEAM, then the check\n"
+                  "  otpsim observe my-tree.toml --seeds 500 --beam beam.txt");
 
   try {
     app.parse(argc, argv);
@@ -189,6 +195,6 @@ int main(int argc, char** argv) {
   if (check->parsed()) return cmd_check(check_files);
   if (kernel->parsed()) return cmd_kernel(kernel_names, kernel_seeds, kernel_seed);
   if (elixir->parsed()) return cmd_elixir(elixir_scenario, elixir_out);
-  if (observe->parsed()) return cmd_observe(observe_scenario, observe_seeds, observe_beam);
+  if (observe->parsed()) return cmd_observe(observe_scenario, observe_seeds, observe_beam, observe_run_beam);
   return cmd_list();
 }

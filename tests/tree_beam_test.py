@@ -12,7 +12,8 @@ machine may show the BEAM another interleaving (a call that lands before
 the restart): any the simulator reaches passes. For tests/tree_beam/X.toml,
 X.beam.txt is what OTP 25 / Elixir 1.14 printed on an idle machine (the
 scenario's comments say why); the simulator must reach it too. Also: what
-the BEAM cannot run is refused with exit 2 and one line.
+the BEAM cannot run is refused with exit 2 and one line, and the one-command
+form (`otpsim observe --run-beam`, which runs elixir itself) agrees.
 """
 import pathlib
 import re
@@ -95,6 +96,18 @@ with tempfile.TemporaryDirectory() as t:
         check(f'library-{name}', name, None, tmp)
     for f in sorted((ROOT / 'tests' / 'tree_beam').glob('*.toml')):
         check(f.stem, str(f), f.with_suffix('.beam.txt'), tmp)
+    # One command: otpsim runs the script on the BEAM and checks it.
+    r = run([OTPSIM, 'observe', str(ROOT / 'tests' / 'tree_beam' / 'one_for_one.toml'), '--seeds', '300', '--run-beam'],
+            timeout=600)
+    if r.returncode != 0 or "the BEAM's observation:" not in r.stdout or 'reached by the simulator' not in r.stdout:
+        fail('run-beam', f'exit {r.returncode}:\n{r.stdout[-2000:]}{r.stderr}')
+    else:
+        print('ok run-beam', flush=True)
+    r = run([OTPSIM, 'observe', 'registry-crash', '--run-beam'])
+    if r.returncode != 2 or len(r.stderr.strip().splitlines()) != 1:
+        fail('run-beam-trio', f'exit {r.returncode}, stderr {r.stderr!r}')
+    else:
+        print('ok run-beam-trio', flush=True)
 
 if failures:
     print(f'{len(failures)} failed', file=sys.stderr)
